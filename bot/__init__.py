@@ -1,0 +1,1 @@
+"""Report online harassment of women and children in Pakistan to the NCCIA, in Urdu or English."""

@@ -1,0 +1,135 @@
+"""``python main.py flows …``: check, test, publish and document flow files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect as pyinspect
+from pathlib import Path
+
+from bot.engine.errors import FlowLoadError
+from bot.engine.inspector import inspect
+from bot.engine.loader import load_flow
+from bot.engine.model import STEP_KINDS
+from bot.flowtest import run_suite
+from bot.storage.sqlite import SqliteStore
+
+FLOWS_DIR = Path("flows")
+
+
+def default_flow_paths() -> list[Path]:
+    return sorted(FLOWS_DIR.glob("*.yaml"))
+
+
+def check(paths: list[Path]) -> int:
+    """Print load errors and inspection issues; exit status 1 on any error."""
+    failed = False
+    for path in paths or default_flow_paths():
+        try:
+            flow = load_flow(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            print(f"{path}: no such file")
+            failed = True
+            continue
+        except UnicodeDecodeError:
+            print(f"{path}: not UTF-8 text")
+            failed = True
+            continue
+        except FlowLoadError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(f"{path}: error: {problem}")
+            continue
+        issues = inspect(flow)
+        for issue in issues:
+            print(f"{path}: {issue}")
+        errors = [i for i in issues if i.severity == "error"]
+        failed |= bool(errors)
+        print(f"{path}: {len(flow.steps)} steps, {len(errors)} errors, {len(issues) - len(errors)} warnings")
+    return 1 if failed else 0
+
+
+def test(paths: list[Path], update: bool) -> int:
+    failed = False
+    for path in paths or default_flow_paths():
+        suite = run_suite(path, update=update)
+        if not suite.results:
+            print(f"{path}: no conversation scripts in {path.parent / 'tests' / path.stem}")
+            failed = True
+        for result in suite.results:
+            status = "updated" if update else ("FAIL" if result.failures else "ok")
+            print(f"{path}: {result.name}: {status}")
+            for failure in result.failures:
+                print("    " + failure.replace("\n", "\n    "))
+            failed |= bool(result.failures)
+        for line in suite.coverage_lines():
+            print(f"{path}: {line}")
+    return 1 if failed else 0
+
+
+def reference() -> int:
+    """Print every step kind with its YAML example (the admin's reference, generated from the code)."""
+    for kind, cls in STEP_KINDS.items():
+        doc = pyinspect.getdoc(cls) or ""
+        print(f"## {kind}\n")
+        if doc and not doc.startswith(cls.__name__ + "("):
+            print(doc + "\n")
+        print(cls.EXAMPLE)
+    return 0
+
+
+async def _publish(path: Path, content: str, db: Path, author: str) -> int:
+    try:
+        flow = load_flow(content)
+    except FlowLoadError as exc:
+        for problem in exc.problems:
+            print(f"{path}: error: {problem}")
+        return 1
+    errors = [i for i in inspect(flow) if i.severity == "error"]
+    for issue in errors:
+        print(f"{path}: {issue}")
+    if errors:
+        print(f"{path}: not published: fix the errors above")
+        return 1
+    store = SqliteStore(db)
+    await store.open()
+    try:
+        before = await store.live_revision(flow.id)
+        revision = await store.publish(flow.id, content, author)
+    finally:
+        await store.close()
+    if before is not None and before.id == revision.id:
+        print(f"{path}: unchanged; revision {revision.id} is live")
+    else:
+        print(f"{path}: published as revision {revision.id} of {flow.id!r}; new conversations use it")
+    return 0
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], db_default: str) -> None:
+    flows = sub.add_parser("flows", help="check, test, publish and document flow files")
+    fsub = flows.add_subparsers(dest="flows_command", required=True)
+    p = fsub.add_parser("check", help="print load errors and inspection issues; exit 1 on errors")
+    p.add_argument("paths", nargs="*", type=Path, help="flow files (default: flows/*.yaml)")
+    p = fsub.add_parser("test", help="replay the flow's golden conversation scripts and print coverage")
+    p.add_argument("paths", nargs="*", type=Path, help="flow files (default: flows/*.yaml)")
+    p.add_argument("--update", action="store_true", help="rewrite expected replies from this run")
+    fsub.add_parser("reference", help="print every step kind with a YAML example")
+    p = fsub.add_parser("publish", help="check a flow file and make it the live revision")
+    p.add_argument("path", type=Path)
+    p.add_argument("--db", type=Path, default=Path(db_default), help="SQLite database file")
+    p.add_argument("--author", default="cli", help="recorded with the revision")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.flows_command == "check":
+        return check(args.paths)
+    if args.flows_command == "test":
+        return test(args.paths, args.update)
+    if args.flows_command == "reference":
+        return reference()
+    try:
+        content = args.path.read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        print(f"{args.path}: cannot read: {exc}")
+        return 1
+    return asyncio.run(_publish(args.path, content, args.db, args.author))

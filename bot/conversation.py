@@ -1,0 +1,109 @@
+"""One citizen conversation turn: load the session, run the engine, store the result in one commit.
+
+Both the Telegram and the console adapter call this; they differ only in how they render events.
+A session stays pinned to the flow revision it started on until it ends.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from bot.engine import runner
+from bot.engine.events import Event, Notice, SubmitRequested
+from bot.engine.model import Flow
+from bot.engine.outcome import N_, Reason
+from bot.engine.runner import Input
+from bot.engine.session import ACTIVE, Session
+from bot.flows import FlowRegistry
+from bot.references import hash_pin, new_pin, new_reference
+from bot.reports import build_report
+from bot.storage.base import ReferenceTaken, Store
+
+log = logging.getLogger(__name__)
+
+NO_SESSION = N_("There is no report in progress. Send /start to begin a new one.")
+RESUMING = N_("Welcome back. Your report is where you left it. Send /cancel to start over.")
+_REFERENCE_TRIES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    session: Session | None
+    events: list[Event]
+    reference: str | None = None  # set on the turn that submitted a report
+    lang: str = "en"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _draw() -> tuple[str, str]:
+    return new_reference(), new_pin()
+
+
+@dataclass
+class Conversations:
+    store: Store
+    flows: FlowRegistry
+    clock: Callable[[], datetime] = field(default=_utcnow)
+    # (reference, PIN) for a new report; flow tests pass a fixed pair so their transcripts are stable.
+    draw: Callable[[], tuple[str, str]] = field(default=_draw)
+
+    async def begin(self, chat_key: str, lang: str, variables: dict[str, str] | None = None) -> Reply:
+        """/start: continue an unfinished report, or start a new one on the live revision."""
+        existing = await self.store.load_session(chat_key)
+        if existing is not None and existing.status == ACTIVE:
+            flow = await self.flows.pinned(existing.revision)
+            turn = runner.current(flow, existing)
+            return Reply(existing, [Notice(Reason(RESUMING)), *turn.events], lang=existing.lang)
+        revision_id, flow = await self.flows.live()
+        turn = runner.start(flow, revision_id, lang, variables=variables)
+        return await self._finish(chat_key, flow, turn)
+
+    async def answer(self, chat_key: str, given: Input, lang: str = "en") -> Reply:
+        session = await self.store.load_session(chat_key)
+        if session is None:
+            return Reply(None, [Notice(Reason(NO_SESSION))], lang=lang)
+        flow = await self.flows.pinned(session.revision)
+        turn = runner.resume(flow, session, given, today=self._today())
+        if turn.session == session:
+            # A refused input or a repeated question: nothing to store.
+            return Reply(session, turn.events, lang=session.lang)
+        return await self._finish(chat_key, flow, turn)
+
+    async def current(self, chat_key: str) -> Session | None:
+        return await self.store.load_session(chat_key)
+
+    def _today(self) -> date:
+        return self.clock().date()
+
+    async def _finish(self, chat_key: str, flow: Flow, turn: runner.Turn) -> Reply:
+        submit = next((e for e in turn.events if isinstance(e, SubmitRequested)), None)
+        if submit is None:
+            await self.store.commit_step(chat_key, turn.session)
+            return Reply(turn.session, turn.events, lang=turn.session.lang)
+        # Submitting: store the report and the finished session in one transaction, then show the end.
+        for _ in range(_REFERENCE_TRIES):
+            reference, pin = self.draw()
+            after = runner.submitted(flow, turn.session, reference, pin)
+            report = build_report(
+                flow,
+                turn.session,
+                submit.answers,
+                reference=reference,
+                pin_hash=hash_pin(pin),
+                chat_key=chat_key,
+                created_at=self.clock().isoformat(timespec="seconds"),
+            )
+            try:
+                await self.store.commit_step(chat_key, after.session, report)
+            except ReferenceTaken:
+                continue
+            log.info("report submitted", extra={"flow_revision": turn.session.revision})
+            events = [e for e in turn.events if not isinstance(e, SubmitRequested)] + after.events
+            return Reply(after.session, events, reference=reference, lang=after.session.lang)
+        raise RuntimeError("could not draw an unused reference")

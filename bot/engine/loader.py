@@ -1,0 +1,291 @@
+"""YAML flow file -> frozen ``Flow``, or every located problem that stops it loading.
+
+Problems are collected rather than raised one by one, so an admin fixes a file in one pass:
+``steps[4].next: unknown step 'reveiw' (line 57)``. Non-fatal issues belong to ``inspector``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .errors import FlowLoadError, LoadProblem
+from .migrations import SPEC_VERSION, migrate
+from .model import (
+    LANGUAGES,
+    REPORT_FIELDS,
+    STEP_KINDS,
+    VALIDATOR_KINDS,
+    Branch,
+    ChoiceStep,
+    Condition,
+    Flow,
+    Option,
+    ReviewStep,
+    Step,
+    Text,
+    TextStep,
+    ValidatorSpec,
+)
+from .yamltree import Lines, child_path, parse
+
+ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+COMMON_KEYS = {"id", "kind", "text", "label", "next", "skippable", "max_attempts", "on_exhausted"}
+KIND_KEYS: dict[str, set[str]] = {
+    "message": set(),
+    "choice": {"options", "multi", "sets_language", "columns"},
+    "text": {"validators"},
+    "links": set(),
+    "review": {"fields"},
+    "submit": set(),
+    "end": set(),
+}
+NEEDS_TEXT = {"message", "choice", "text", "links", "review", "end"}
+
+
+class _Builder:
+    def __init__(self, lines: Lines) -> None:
+        self.lines = lines
+        self.problems: list[LoadProblem] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(LoadProblem(path, message, self._line(path)))
+
+    def _line(self, path: str) -> int | None:
+        while path not in self.lines and path:
+            path = path.rsplit(".", 1)[0] if "." in path else path.rsplit("[", 1)[0]
+        return self.lines.get(path)
+
+    def text(self, value: Any, path: str) -> Text | None:
+        if isinstance(value, dict) and value:
+            unknown = sorted(k for k in value if k not in LANGUAGES)
+            if unknown:
+                self.fail(path, f"unknown language {unknown[0]!r} (use {', '.join(LANGUAGES)})")
+            texts = {k: str(v).strip() for k, v in value.items() if k in LANGUAGES and v is not None}
+            return Text(texts, self._line(path) or 0)
+        self.fail(path, "expected a text per language, e.g. {en: '…', ur: '…'}")
+        return None
+
+    def typed(self, value: Any, path: str, kind: type, default: Any) -> Any:
+        if value is None:
+            return default
+        if kind is int and isinstance(value, bool):
+            self.fail(path, "expected a whole number")
+            return default
+        if not isinstance(value, kind):
+            self.fail(path, f"expected {'true or false' if kind is bool else kind.__name__}")
+            return default
+        return value
+
+    def branches(self, value: Any, path: str) -> tuple[Branch, ...]:
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            return (Branch(goto=value, line=self._line(path) or 0),)
+        if not isinstance(value, list):
+            self.fail(path, "expected a step id or a list of {when: …, goto: …}")
+            return ()
+        result: list[Branch] = []
+        for i, item in enumerate(value):
+            sub = child_path(path, i)
+            if not isinstance(item, dict) or not isinstance(item.get("goto"), str):
+                self.fail(sub, "each branch needs 'goto: <step id>'")
+                continue
+            extra = set(item) - {"when", "goto"}
+            if extra:
+                self.fail(child_path(sub, sorted(extra)[0]), "unknown key (a branch has 'when' and 'goto')")
+            when = self.conditions(item.get("when"), child_path(sub, "when"))
+            result.append(Branch(goto=item["goto"], when=when, line=self._line(sub) or 0))
+        if result and result[-1].when:
+            self.fail(path, "the last branch must have no 'when', so the flow always knows where to go")
+        return tuple(result)
+
+    def conditions(self, value: Any, path: str) -> tuple[Condition, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, dict) or not value:
+            self.fail(path, "expected {step_id: value} or {step_id: [values]} or {step_id: {not: …}}")
+            return ()
+        result = []
+        for step_id, wanted in value.items():
+            negate = False
+            if isinstance(wanted, dict):
+                if set(wanted) != {"not"}:
+                    self.fail(child_path(path, step_id), "only {not: …} is allowed here")
+                    continue
+                negate, wanted = True, wanted["not"]
+            values = wanted if isinstance(wanted, list) else [wanted]
+            result.append(Condition(step_id, frozenset(str(v) for v in values), negate))
+        return tuple(result)
+
+    def options(self, value: Any, path: str) -> tuple[Option, ...]:
+        if not isinstance(value, list) or not value:
+            self.fail(path, "a choice needs a list of options")
+            return ()
+        result: list[Option] = []
+        for i, item in enumerate(value):
+            sub = child_path(path, i)
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str | int):
+                self.fail(sub, "each option needs an id and a label")
+                continue
+            option_id = str(item["id"])
+            if not ID_RE.match(option_id):
+                self.fail(child_path(sub, "id"), f"option id {option_id!r} must be lower-case letters, digits, _")
+            if any(o.id == option_id for o in result):
+                self.fail(child_path(sub, "id"), f"duplicate option id {option_id!r}")
+            label = self.text(item.get("label"), child_path(sub, "label"))
+            if label is not None:
+                result.append(Option(option_id, label))
+        return tuple(result)
+
+    def validators(self, value: Any, path: str) -> tuple[ValidatorSpec, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.fail(path, "expected a list of validators")
+            return ()
+        result = []
+        for i, item in enumerate(value):
+            sub = child_path(path, i)
+            kind = item.get("kind") if isinstance(item, dict) else None
+            if kind not in VALIDATOR_KINDS:
+                self.fail(sub, f"validator kind must be one of {', '.join(VALIDATOR_KINDS)}")
+                continue
+            assert isinstance(item, dict)
+            params = {k: v for k, v in item.items() if k not in {"kind", "message"}}
+            if kind == "pattern" and not isinstance(params.get("regex"), str):
+                self.fail(sub, "a pattern validator needs 'regex'")
+            message = None
+            if "message" in item:
+                message = self.text(item["message"], child_path(sub, "message"))
+            result.append(ValidatorSpec(kind, params, message))
+        return tuple(result)
+
+    def step(self, raw: Any, path: str) -> Step | None:
+        if not isinstance(raw, dict):
+            self.fail(path, "each step must be a mapping with at least 'id' and 'kind'")
+            return None
+        step_id, kind = raw.get("id"), raw.get("kind")
+        if not isinstance(step_id, str) or not ID_RE.match(step_id):
+            self.fail(child_path(path, "id"), "a step id must be lower-case letters, digits and _ (max 32)")
+            return None
+        if kind not in STEP_KINDS:
+            self.fail(child_path(path, "kind"), f"unknown kind {kind!r} (one of {', '.join(STEP_KINDS)})")
+            return None
+        for key in sorted(set(raw) - COMMON_KEYS - KIND_KEYS[kind]):
+            self.fail(child_path(path, key), f"unknown key for a {kind} step")
+        text = self.text(raw.get("text"), child_path(path, "text")) if kind in NEEDS_TEXT else None
+        label = self.text(raw["label"], child_path(path, "label")) if "label" in raw else None
+        common: dict[str, Any] = {
+            "id": step_id,
+            "text": text,
+            "label": label,
+            "next": self.branches(raw.get("next"), child_path(path, "next")),
+            "skippable": self.typed(raw.get("skippable"), child_path(path, "skippable"), bool, False),
+            "max_attempts": self.typed(raw.get("max_attempts"), child_path(path, "max_attempts"), int, None),
+            "on_exhausted": self.typed(raw.get("on_exhausted"), child_path(path, "on_exhausted"), str, None),
+            "path": path,
+            "line": self._line(path) or 0,
+        }
+        if kind not in {"end"} and not common["next"]:
+            self.fail(path, f"a {kind} step needs 'next'")
+        extra: dict[str, Any] = {}
+        if kind == "choice":
+            extra = {
+                "options": self.options(raw.get("options"), child_path(path, "options")),
+                "multi": self.typed(raw.get("multi"), child_path(path, "multi"), bool, False),
+                "sets_language": self.typed(raw.get("sets_language"), child_path(path, "sets_language"), bool, False),
+                "columns": self.typed(raw.get("columns"), child_path(path, "columns"), int, 1),
+            }
+        elif kind == "text":
+            extra = {"validators": self.validators(raw.get("validators"), child_path(path, "validators"))}
+        elif kind == "review":
+            fields = self.typed(raw.get("fields"), child_path(path, "fields"), list, [])
+            extra = {"fields": tuple(str(f) for f in fields)}
+        return STEP_KINDS[kind](**common, **extra)
+
+
+def load_flow(source: str) -> Flow:
+    """Parse, migrate and build a flow; raises ``FlowLoadError`` listing every located problem."""
+    data, lines, problems = parse(source)
+    if problems or not isinstance(data, dict):
+        raise FlowLoadError(problems or [LoadProblem("", "a flow file must be a mapping", 1)])
+    try:
+        data = migrate(data)
+    except ValueError as exc:
+        raise FlowLoadError([LoadProblem("spec_version", str(exc), lines.get("spec_version"))]) from None
+    b = _Builder(lines)
+    for key in sorted(set(data) - {"spec_version", "id", "name", "languages", "start", "report", "steps"}):
+        b.fail(key, "unknown top-level key")
+    flow_id = data.get("id")
+    if not isinstance(flow_id, str) or not ID_RE.match(flow_id):
+        b.fail("id", "the flow needs an 'id' of lower-case letters, digits and _")
+    name = b.text(data.get("name"), "name") or Text({})
+    languages = tuple(b.typed(data.get("languages"), "languages", list, list(LANGUAGES)))
+    for i, lang in enumerate(languages):
+        if lang not in LANGUAGES:
+            b.fail(f"languages[{i}]", f"unsupported language {lang!r} (supported: {', '.join(LANGUAGES)})")
+    raw_steps = data.get("steps")
+    steps: dict[str, Step] = {}
+    if not isinstance(raw_steps, list) or not raw_steps:
+        b.fail("steps", "the flow needs a list of steps")
+        raw_steps = []
+    for i, raw in enumerate(raw_steps):
+        step = b.step(raw, f"steps[{i}]")
+        if step is None:
+            continue
+        if step.id in steps:
+            b.fail(f"steps[{i}].id", f"duplicate step id {step.id!r} (first at line {steps[step.id].line})")
+            continue
+        steps[step.id] = step
+    start = data.get("start") or (next(iter(steps)) if steps else "")
+    if steps and start not in steps:
+        b.fail("start", f"unknown step {start!r}")
+    report = b.typed(data.get("report"), "report", dict, {})
+    for field, step_id in report.items():
+        if field not in REPORT_FIELDS:
+            b.fail(f"report.{field}", f"unknown report field (one of {', '.join(REPORT_FIELDS)})")
+        elif step_id not in steps:
+            b.fail(f"report.{field}", f"unknown step {step_id!r}")
+    _check_references(steps, b.fail)
+    if b.problems:
+        raise FlowLoadError(sorted(b.problems, key=lambda p: p.line or 0))
+    assert isinstance(flow_id, str)
+    return Flow(flow_id, SPEC_VERSION, name, languages, start, steps, dict(report))
+
+
+def _check_references(steps: dict[str, Step], fail: Callable[[str, str], None]) -> None:
+    for step in steps.values():
+        for i, branch in enumerate(step.next):
+            where = f"{step.path}.next" if len(step.next) == 1 and not branch.when else f"{step.path}.next[{i}]"
+            if branch.goto not in steps:
+                fail(where, f"unknown step {branch.goto!r}")
+            for cond in branch.when:
+                if cond.step not in steps:
+                    fail(f"{where}.when.{cond.step}", f"unknown step {cond.step!r}")
+                    continue
+                target = steps[cond.step]
+                if isinstance(target, ChoiceStep):
+                    known = {o.id for o in target.options} | {"skipped"}
+                    for value in sorted(cond.values - known):
+                        fail(f"{where}.when.{cond.step}", f"{cond.step!r} has no option {value!r}")
+        if step.on_exhausted is not None and step.on_exhausted not in steps:
+            fail(f"{step.path}.on_exhausted", f"unknown step {step.on_exhausted!r}")
+        if step.on_exhausted is not None and step.max_attempts is None:
+            fail(f"{step.path}.on_exhausted", "on_exhausted needs max_attempts")
+        if isinstance(step, ChoiceStep) and step.sets_language:
+            for i, opt in enumerate(step.options):
+                if opt.id not in LANGUAGES:
+                    fail(f"{step.path}.options[{i}].id", f"a language choice offers only {LANGUAGES}")
+        if isinstance(step, ReviewStep):
+            for i, field in enumerate(step.fields):
+                if field not in steps or not steps[field].ASKS:
+                    fail(f"{step.path}.fields[{i}]", f"{field!r} is not a question step")
+        if isinstance(step, TextStep):
+            for i, spec in enumerate(step.validators):
+                if spec.kind == "pattern":
+                    try:
+                        re.compile(str(spec.params.get("regex", "")))
+                    except re.error as exc:
+                        fail(f"{step.path}.validators[{i}].regex", f"bad regular expression: {exc}")

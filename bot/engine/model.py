@@ -1,0 +1,238 @@
+"""The frozen flow model the runner executes, built by the loader from a parsed YAML flow.
+
+Kept apart from the YAML schema so that the runner never sees raw mappings, and so that a flow
+that loaded is known to be well formed: every ``goto`` names a step, every option id is unique.
+Each step kind documents itself with a YAML ``EXAMPLE``; ``python main.py flows reference`` prints them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+LANGUAGES: tuple[str, ...] = ("en", "ur")
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """One text in several languages; missing languages fall back to English, then to any."""
+
+    by_lang: Mapping[str, str]
+    line: int = 0
+
+    def get(self, lang: str) -> str:
+        for candidate in (lang, FALLBACK_LANGUAGE):
+            value = self.by_lang.get(candidate)
+            if value:
+                return value
+        return next(iter(self.by_lang.values()), "")
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """True when the answer to ``step`` is (or, negated, is not) one of ``values``.
+
+    A multi-select answer matches when any selected option is among ``values``; a skipped or
+    unanswered step matches the value ``skipped``.
+    """
+
+    step: str
+    values: frozenset[str]
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    goto: str
+    when: tuple[Condition, ...] = ()
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatorSpec:
+    """A check on free text; ``kind`` is one of ``VALIDATOR_KINDS``, ``message`` overrides the reason."""
+
+    kind: str
+    params: Mapping[str, int | float | str] = field(default_factory=dict)
+    message: Text | None = None
+
+
+VALIDATOR_KINDS: tuple[str, ...] = ("length", "pattern", "number", "phone", "date")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    id: str
+    text: Text | None
+    next: tuple[Branch, ...]
+    label: Text | None = None
+    skippable: bool = False
+    max_attempts: int | None = None
+    on_exhausted: str | None = None
+    path: str = ""
+    line: int = 0
+
+    KIND: ClassVar[str] = ""
+    ASKS: ClassVar[bool] = True  # waits for the citizen's input
+    EXAMPLE: ClassVar[str] = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStep(Step):
+    KIND: ClassVar[str] = "message"
+    ASKS: ClassVar[bool] = False
+    EXAMPLE: ClassVar[str] = """\
+- id: safety
+  kind: message
+  text:
+    en: "If you are in danger now, call 15. Type /exit at any time to clear this chat."
+    ur: "اگر آپ اس وقت خطرے میں ہیں تو 15 پر کال کریں۔ یہ چیٹ صاف کرنے کے لیے کسی بھی وقت /exit لکھیں۔"
+  next: reporter
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ChoiceStep(Step):
+    options: tuple[Option, ...] = ()
+    multi: bool = False
+    sets_language: bool = False
+    columns: int = 1
+
+    KIND: ClassVar[str] = "choice"
+    EXAMPLE: ClassVar[str] = """\
+- id: platforms
+  kind: choice
+  multi: true          # several buttons may be ticked, then Done
+  skippable: true
+  columns: 2           # buttons per row on Telegram
+  label: {en: Platforms, ur: پلیٹ فارم}
+  text: {en: "Where did it happen?", ur: "یہ کہاں ہوا؟"}
+  options:
+    - {id: facebook, label: {en: Facebook, ur: فیس بک}}
+    - {id: whatsapp, label: {en: WhatsApp, ur: واٹس ایپ}}
+  next:
+    - when: {platforms: [whatsapp]}   # branch on an earlier answer
+      goto: whatsapp_tip
+    - goto: province
+"""
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class TextStep(Step):
+    validators: tuple[ValidatorSpec, ...] = ()
+
+    KIND: ClassVar[str] = "text"
+    EXAMPLE: ClassVar[str] = """\
+- id: phone
+  kind: text
+  label: {en: Phone, ur: فون}
+  text: {en: "Which phone number may the officer call?", ur: "افسر کس نمبر پر کال کرے؟"}
+  validators:
+    - {kind: phone}                      # also: length {min, max}, pattern {regex}, number {min, max}, date
+  max_attempts: 3
+  on_exhausted: consent                  # after 3 refused answers, move on instead of asking again
+  next: consent
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class LinksStep(Step):
+    KIND: ClassVar[str] = "links"
+    EXAMPLE: ClassVar[str] = """\
+- id: evidence
+  kind: links
+  skippable: true
+  label: {en: Evidence links, ur: ثبوت کے لنک}
+  text:
+    en: "Send links to the profile, post or chat. Several per message are fine. Press Done when finished."
+    ur: "پروفائل، پوسٹ یا چیٹ کے لنک بھیجیں۔ ایک پیغام میں کئی لنک بھی بھیج سکتے ہیں۔ آخر میں Done دبائیں۔"
+  next: suspects
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewStep(Step):
+    fields: tuple[str, ...] = ()  # steps shown and editable; empty means every answered question
+
+    KIND: ClassVar[str] = "review"
+    EXAMPLE: ClassVar[str] = """\
+- id: review
+  kind: review
+  text:
+    en: "Please check your report. Tap a line to change it."
+    ur: "اپنی رپورٹ دیکھ لیں۔ کچھ بدلنا ہو تو اس کا بٹن دبائیں۔"
+  fields: [category, platforms, province, account]   # optional; default: every answered question
+  next: submit
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitStep(Step):
+    KIND: ClassVar[str] = "submit"
+    ASKS: ClassVar[bool] = False
+    EXAMPLE: ClassVar[str] = """\
+- id: submit
+  kind: submit          # stores the report and gives it a reference number and PIN
+  next: done
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class EndStep(Step):
+    KIND: ClassVar[str] = "end"
+    ASKS: ClassVar[bool] = False
+    EXAMPLE: ClassVar[str] = """\
+- id: done
+  kind: end
+  text:
+    en: "Your report was sent. Reference: {reference}, PIN: {pin}."
+    ur: "آپ کی رپورٹ بھیج دی گئی ہے۔ حوالہ نمبر: {reference}، پن: {pin}۔"
+"""
+
+
+STEP_KINDS: dict[str, type[Step]] = {
+    cls.KIND: cls for cls in (MessageStep, ChoiceStep, TextStep, LinksStep, ReviewStep, SubmitStep, EndStep)
+}
+
+# Report fields a flow may bind to its steps (``report: {category: category, …}``), so routing and
+# the case card do not depend on what an admin called the steps.
+REPORT_FIELDS: tuple[str, ...] = (
+    "reporter",
+    "minor",
+    "category",
+    "platforms",
+    "province",
+    "started",
+    "ongoing",
+    "account",
+    "evidence",
+    "suspects",
+    "contact",
+    "phone",
+    "consent",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    id: str
+    spec_version: int
+    name: Text
+    languages: tuple[str, ...]
+    start: str
+    steps: Mapping[str, Step]
+    report: Mapping[str, str]  # report field -> step id
+
+    def step(self, step_id: str) -> Step:
+        return self.steps[step_id]

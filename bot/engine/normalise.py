@@ -1,0 +1,48 @@
+"""Input normalisation applied before any check, so validators see one spelling of each text.
+
+Urdu typed on Arabic or Persian keyboards uses different code points for the same letters, and
+phones offer Arabic-Indic or Extended Arabic-Indic (Urdu) digits. A phone number typed as
+``۰۳۰۰۱۲۳۴۵۶۷`` and a choice typed as ``ہاں`` with an Arabic ``ه`` must match what the flow expects.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Hard cap on any single input, applied after normalisation. Far above every flow limit, so a
+# validator can still report "too long (N characters)"; it only protects memory and the store.
+MAX_INPUT_CHARS = 20_000
+
+_FOLD = str.maketrans(
+    {
+        "ي": "ی",  # ARABIC YEH -> FARSI YEH (Urdu choti ye)
+        "ى": "ی",  # ALEF MAKSURA -> FARSI YEH
+        "ك": "ک",  # ARABIC KAF -> KEHEH
+        "ه": "ہ",  # ARABIC HEH -> HEH GOAL
+        "ە": "ہ",  # AE -> HEH GOAL
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended Arabic-Indic (Urdu) digits
+        "٫": ".",  # ARABIC DECIMAL SEPARATOR
+        "٬": ",",  # ARABIC THOUSANDS SEPARATOR
+        "،": ",",  # ARABIC COMMA, so lists of handles split the same in both scripts
+    }
+)
+
+# Invisible marks that change nothing a reader sees but defeat string comparison.
+_INVISIBLE = dict.fromkeys(
+    map(ord, "\u200b\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+    None,
+)
+
+
+def normalise(text: str, *, cap: int = MAX_INPUT_CHARS) -> str:
+    """NFKC, fold Arabic letters and digits to their Urdu/ASCII forms, drop bidi marks, trim, cap."""
+    text = unicodedata.normalize("NFKC", text[: cap * 2])
+    # ZWNJ (U+200C) is meaningful inside Urdu words; keep it but drop it at the edges.
+    text = text.translate(_FOLD).translate(_INVISIBLE).strip().strip("\u200c").strip()
+    return text[:cap]
+
+
+def fold_for_match(text: str) -> str:
+    """A looser key for matching typed button labels: normalised, case-folded, inner spaces collapsed."""
+    return " ".join(normalise(text).casefold().split())

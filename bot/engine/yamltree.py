@@ -1,0 +1,56 @@
+"""Parse YAML into plain Python values while remembering the line of every node.
+
+PyYAML's ``safe_load`` forgets positions and silently keeps the last of two duplicate keys; an
+admin who pasted a step twice deserves to be told where. So we compose the node graph ourselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from .errors import LoadProblem
+
+Lines = dict[str, int]
+
+
+def child_path(parent: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{parent}[{key}]"
+    return f"{parent}.{key}" if parent else key
+
+
+def parse(source: str) -> tuple[Any, Lines, list[LoadProblem]]:
+    """Returns (value, line of each path, problems). On a YAML syntax error the value is None."""
+    try:
+        root = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line = mark.line + 1 if mark is not None else None
+        return None, {}, [LoadProblem("", f"not valid YAML: {problem}", line)]
+    lines: Lines = {}
+    problems: list[LoadProblem] = []
+    if root is None:
+        return None, lines, [LoadProblem("", "the file is empty", 1)]
+    value = _convert(root, "", lines, problems)
+    return value, lines, problems
+
+
+def _convert(node: yaml.Node, path: str, lines: Lines, problems: list[LoadProblem]) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            sub = child_path(path, key)
+            if key in result:
+                problems.append(LoadProblem(sub, "this key appears twice", key_node.start_mark.line + 1))
+                continue
+            result[key] = _convert(value_node, sub, lines, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_convert(v, child_path(path, i), lines, problems) for i, v in enumerate(node.value)]
+    # Scalars: let the safe constructor resolve ints, bools and nulls the way YAML defines them.
+    return yaml.SafeLoader("").construct_object(node, deep=True)

@@ -1,0 +1,59 @@
+"""Strings that are not flow text, from the gettext catalogues in ``locales/`` (babel workflow).
+
+Catalogues are compiled in memory from the ``.po`` files when first used, so a compiled catalogue can
+never be stale and no ``.mo`` file is kept in the repository. Extraction keywords: ``N_`` (engine
+msgids, translated later) and ``t:2`` (``t(lang, "msgid", **params)`` in adapters).
+
+Digits: Babel formats ``ur`` numbers with Latin digits, and so do we, on purpose: references, PINs,
+phone numbers and helplines must be typed or dialled exactly as shown, and Pakistani phones and
+forms use Latin digits for them. Input in Urdu digits is accepted everywhere (``normalise``).
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.engine.outcome import ParamValue, Reason
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+LANGUAGES = ("en", "ur")
+
+
+def po_path(lang: str) -> Path:
+    return LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+@functools.cache
+def translations(lang: str) -> gettext.NullTranslations:
+    path = po_path(lang)
+    if lang not in LANGUAGES or not path.exists():
+        return gettext.NullTranslations()
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    buffer = BytesIO()
+    write_mo(buffer, catalog, use_fuzzy=False)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def t(lang: str, msgid: str, **params: ParamValue) -> str:
+    """Translate ``msgid`` into ``lang`` and fill its ``{name}`` parameters."""
+    text = translations(lang).gettext(msgid)
+    if not params:
+        return text
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError, ValueError):
+        # A translator's typo in a placeholder must not silence the message: use the English one.
+        return msgid.format(**params)
+
+
+def reason(lang: str, value: Reason) -> str:
+    return t(lang, value.msgid, **value.params)

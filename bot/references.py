@@ -1,0 +1,54 @@
+"""Report reference numbers and PINs.
+
+A reference is read aloud on the phone and copied by hand, so its alphabet has no 0/O or 1/I and it
+is grouped in fours (``K7QM-9TDX``). The PIN proves that a status request comes from the reporter;
+only a salted scrypt hash of it is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 40 bits in 8 characters
+REFERENCE_LENGTH = 8
+PIN_LENGTH = 6
+# scrypt cost: about 10 ms here. A 6-digit PIN cannot resist an offline search on its own; the cost
+# slows it, and the online check is rate limited by the adapters.
+_SCRYPT = {"n": 2**13, "r": 8, "p": 1}
+
+
+def new_reference() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def normalise_reference(typed: str) -> str | None:
+    """``k7qm 9tdx``, ``K7QM9TDX`` and ``#K7QM-9TDX`` all mean ``K7QM-9TDX``; None if it cannot be one."""
+    raw = "".join(ch for ch in typed.upper() if ch.isalnum())
+    if len(raw) != REFERENCE_LENGTH or any(ch not in ALPHABET for ch in raw):
+        return None
+    return f"{raw[:4]}-{raw[4:]}"
+
+
+def new_pin() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(PIN_LENGTH))
+
+
+def hash_pin(pin: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, dklen=32, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_pin(pin: str, stored: str) -> bool:
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+        salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(digest_hex)
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    digest = hashlib.scrypt(pin.strip().encode(), salt=salt, dklen=len(expected), **_SCRYPT)
+    return hmac.compare_digest(digest, expected)

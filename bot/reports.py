@@ -1,0 +1,61 @@
+"""Turning a finished conversation into a report record: the fields routing and the case card need.
+
+The flow's ``report:`` block says which step holds which field, so admins may rename or reorder
+steps without touching this code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.engine.model import Flow
+from bot.engine.session import Answer, Session
+from bot.storage.records import EvidenceLink, NewReport
+
+
+def field(flow: Flow, answers: Mapping[str, Answer], name: str) -> Answer:
+    step_id = flow.report.get(name)
+    return answers.get(step_id) if step_id else None
+
+
+def is_child_case(flow: Flow, answers: Mapping[str, Answer]) -> bool:
+    """A child case gets priority: the victim is under 18, a guardian reports for a child, or child abuse."""
+    return bool(
+        field(flow, answers, "minor") == "yes"
+        or field(flow, answers, "reporter") == "child"
+        or field(flow, answers, "category") == "child_abuse"
+    )
+
+
+def build_report(
+    flow: Flow,
+    session: Session,
+    answers: Mapping[str, Answer],
+    *,
+    reference: str,
+    pin_hash: str,
+    chat_key: str,
+    created_at: str,
+) -> NewReport:
+    evidence_raw = field(flow, answers, "evidence") or []
+    evidence = tuple(
+        EvidenceLink(str(item["url"]), str(item["platform"])) for item in evidence_raw if isinstance(item, dict)
+    )
+    category = field(flow, answers, "category")
+    province = field(flow, answers, "province")
+    anonymous = field(flow, answers, "contact") == "anonymous"
+    return NewReport(
+        reference=reference,
+        pin_hash=pin_hash,
+        flow_id=flow.id,
+        revision_id=session.revision,
+        # Anonymous: keep no link from the report back to the Telegram account.
+        chat_key=None if anonymous else chat_key,
+        language=session.lang,
+        category=str(category) if isinstance(category, str) else None,
+        province=str(province) if isinstance(province, str) else "undisclosed",
+        minor=is_child_case(flow, answers),
+        answers=dict(answers),
+        evidence=evidence,
+        created_at=created_at,
+    )

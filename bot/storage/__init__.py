@@ -1,0 +1,1 @@
+"""Persistence behind one small interface (``Store``); SQLite is the default backend."""

@@ -1,0 +1,59 @@
+"""The store interface every backend implements; ``tests/storage/test_contract.py`` checks them all.
+
+One call per engine step (``commit_step``) writes the session and, when the step submitted a report,
+the report and its evidence, in one transaction: a citizen never gets a reference for a report that
+was not stored, and a crash never leaves a half-written report.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from bot.engine.session import Session
+
+from .records import NewReport, Revision, StoredReport
+
+
+class ReferenceTaken(Exception):
+    """The reference drawn for a new report is already used; draw another and commit again."""
+
+
+class Store(ABC):
+    @abstractmethod
+    async def open(self) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    # Flow revisions
+    @abstractmethod
+    async def publish(self, flow_id: str, content: str, author: str) -> Revision:
+        """Store ``content`` as the live revision (re-using an identical earlier one) and return it."""
+
+    @abstractmethod
+    async def live_revision(self, flow_id: str) -> Revision | None: ...
+
+    @abstractmethod
+    async def revision(self, revision_id: int) -> Revision | None: ...
+
+    # Sessions
+    @abstractmethod
+    async def load_session(self, chat_key: str) -> Session | None: ...
+
+    @abstractmethod
+    async def commit_step(self, chat_key: str, session: Session, report: NewReport | None = None) -> int | None:
+        """Save ``session`` (deleting it once finished) and insert ``report`` atomically.
+
+        Returns the new report's id, or None. Raises ``ReferenceTaken`` and changes nothing when the
+        report's reference exists.
+        """
+
+    # Reports
+    @abstractmethod
+    async def report_by_reference(self, reference: str) -> StoredReport | None: ...
+
+    @abstractmethod
+    async def reports_for_chat(self, chat_key: str) -> list[StoredReport]: ...
+
+    @abstractmethod
+    async def count_reports(self) -> int: ...

@@ -1,0 +1,64 @@
+"""The one entry point: ``python main.py [run|console|flows|migrate] …`` (``--help`` on each)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from bot import cli_flows
+
+DEFAULT_DB = os.environ.get("DATABASE_PATH", "data/bot.sqlite3")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py", description="Report online harassment to the NCCIA, in Urdu or English, over Telegram."
+    )
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the Telegram bot (the default command; needs BOT_TOKEN)")
+    run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook instead of long polling")
+    console = sub.add_parser("console", help="try the citizen flow in this terminal; no token or network needed")
+    console.add_argument("--lang", choices=["ur", "en"], default="en", help="language to start in (default en)")
+    console.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
+    migrate.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
+    cli_flows.add_parser(sub, DEFAULT_DB)
+    return parser
+
+
+async def _migrate(db: Path) -> int:
+    from bot.storage.sqlite import SqliteStore
+
+    store = SqliteStore(db)
+    await store.open()
+    version = await store.schema_version()
+    await store.close()
+    print(f"{db}: schema version {version}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "console":
+        from bot.console import run_console
+
+        return asyncio.run(run_console(args.db, args.lang))
+    if args.command == "flows":
+        return cli_flows.main(args)
+    if args.command == "migrate":
+        return asyncio.run(_migrate(args.db))
+    if not os.environ.get("BOT_TOKEN"):
+        print("BOT_TOKEN is not set. To try the citizen flow without Telegram: python main.py console")
+        return 1
+    print("The Telegram adapter is not built yet (issue 3). Try: python main.py console")
+    return 1
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit(130)
