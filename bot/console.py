@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import Conversations, Reply
+from bot.engine.events import Question
 from bot.engine.outcome import N_
 from bot.engine.runner import Input
 from bot.flows import FlowRegistry, ensure_published
@@ -27,7 +28,8 @@ HELP = N_(
 )
 STALE_FLOW = N_("Note: {path} differs from the published flow. Run 'python main.py flows publish {path}' to use it.")
 STORED = N_("The report is stored in {db}.")
-BYE = N_("Goodbye. Anything not sent stays saved; run the console again to continue.")
+BYE = N_("Goodbye.")
+DRAFT_KEPT = N_("Your unfinished report is kept; run the console again to continue it.")
 
 
 class Console:
@@ -39,7 +41,11 @@ class Console:
 
     def show(self, reply: Reply) -> None:
         self.lang = reply.lang
-        self.rendered = render(reply.events, self.lang)
+        rendered = render(reply.events, self.lang)
+        if not any(isinstance(e, Question) for e in reply.events):
+            # Only a notice (e.g. "links saved"): the question on screen, and its buttons, still stand.
+            rendered.buttons = self.rendered.buttons
+        self.rendered = rendered
         for block in self.rendered.lines:
             print(block, end="\n\n", file=self.out)
         self.out.flush()
@@ -69,7 +75,10 @@ async def run_console(db_path: Path, lang: str, stdin: TextIO = sys.stdin, out: 
             print("> ", end="", file=out, flush=True)
             line = await asyncio.to_thread(stdin.readline)
             if not line or line.strip() == "/quit":
+                draft = await store.load_session(CHAT_KEY)
                 print(t(console.lang, BYE), file=out)
+                if draft is not None:
+                    print(t(console.lang, DRAFT_KEPT), file=out)
                 return 0
             if line.strip() == "/help":
                 print(t(console.lang, HELP), end="\n\n", file=out)

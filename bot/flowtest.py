@@ -1,9 +1,10 @@
 """Golden conversation scripts: a flow's conversations, replayed and compared reply by reply.
 
-A script (``flows/tests/<flow>/<name>.yaml``) lists turns (``start``, ``send`` text, ``press`` a
-button id, ``command`` back/skip/cancel), the replies each must produce as plain text, and the
-answers and report stored at the end. ``--update`` rewrites the expected parts from a run, for a
-human to read and commit. Coverage counts the flow's steps and edges the scripts took.
+A script (``flows/tests/<flow>/<name>.yaml``) lists turns (``start: LANG``, ``send`` text with
+an optional ``repeat``, ``press`` a button id, ``command`` back/skip/cancel), the replies each
+must produce as plain text, and the answers and report stored at the end. ``--update`` rewrites
+the expected parts from a run, for a human to read and commit. Coverage counts the flow's steps
+and edges the scripts took.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def flow_edges(flow: Flow) -> set[tuple[str, str]]:
 
 def _input(turn: dict[str, Any]) -> Input | None:
     if "send" in turn:
-        return Input(text=str(turn["send"]))
+        # ``repeat: N`` sends the text N times over, for very long inputs without a huge script.
+        return Input(text=str(turn["send"]) * int(turn.get("repeat", 1)))
     if "press" in turn:
         return Input(press=str(turn["press"]))
     if "command" in turn:

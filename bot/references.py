@@ -48,7 +48,7 @@ def verify_pin(pin: str, stored: str) -> bool:
         salt, expected = bytes.fromhex(salt_hex), bytes.fromhex(digest_hex)
     except ValueError:
         return False
-    if scheme != "scrypt":
+    if scheme != "scrypt" or not salt or not expected:
         return False
     digest = hashlib.scrypt(pin.strip().encode(), salt=salt, dklen=len(expected), **_SCRYPT)
     return hmac.compare_digest(digest, expected)

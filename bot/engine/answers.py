@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .model import Branch, ChoiceStep, Condition, Flow, LinksStep, Step
+from .dates import describe
+from .model import Branch, ChoiceStep, Condition, Flow, LinksStep, Step, TextStep
 from .session import Answer
 
 SKIPPED = "skipped"
@@ -63,6 +64,8 @@ def display(step: Step, answer: Answer, lang: str) -> str | None:
         ids = answer if isinstance(answer, list) else [answer]
         labels = [(o.label.get(lang) if (o := step.option(str(i))) else str(i)) for i in ids]
         return sep.join(labels) if labels else None
+    if isinstance(step, TextStep) and any(v.kind == "date" for v in step.validators):
+        return describe(str(answer), lang)
     if isinstance(step, LinksStep) and isinstance(answer, list):
         return "\n".join(str(link.get("url", "")) for link in answer if isinstance(link, dict)) or None
     return str(answer)

@@ -235,3 +235,42 @@ def parse_approx_date(text: str, today: date) -> Outcome[ApproxDate]:
         n = 1 if m["n"] is None else _NUMBERS.get(m["n"]) or int(m["n"])
         return _ago(today, n, _UNITS[m["unit"]])
     return Invalid(Reason(UNRECOGNISED))
+
+
+_MONTH_NAMES = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "ur": ["جنوری", "فروری", "مارچ", "اپریل", "مئی", "جون", "جولائی", "اگست", "ستمبر", "اکتوبر", "نومبر", "دسمبر"],
+}
+
+
+def describe(iso: str, lang: str) -> str:
+    """A stored approximate date as people write it: ``2025-03`` -> ``March 2025`` / ``مارچ 2025``.
+
+    Digits stay Latin in Urdu, as on Pakistani forms (see ``bot.i18n``); anything that is not one
+    of our ISO shapes is returned unchanged.
+    """
+    names = _MONTH_NAMES.get(lang, _MONTH_NAMES["en"])
+    parts = iso.split("-")
+    if not all(p.isdigit() for p in parts) or not 1 <= len(parts) <= 3:
+        return iso
+    if len(parts) == 1:
+        return parts[0]
+    month = int(parts[1])
+    if not 1 <= month <= 12:
+        return iso
+    if len(parts) == 2:
+        return f"{names[month - 1]} {parts[0]}"
+    return f"{int(parts[2])} {names[month - 1]} {parts[0]}"

@@ -53,8 +53,10 @@ class _Builder:
         self.problems.append(LoadProblem(path, message, self._line(path)))
 
     def _line(self, path: str) -> int | None:
+        # The nearest enclosing node that exists: "steps[2].next" -> "steps[2]" -> "steps" -> "" (the file).
         while path not in self.lines and path:
-            path = path.rsplit(".", 1)[0] if "." in path else path.rsplit("[", 1)[0]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
         return self.lines.get(path)
 
     def text(self, value: Any, path: str) -> Text | None:

@@ -68,6 +68,7 @@ CANCELLED_TEXT = N_("Your report has been cancelled and nothing was sent. Send /
 ENDED = N_("This conversation has ended. Send /start to make a new report.")
 USE_REVIEW_BUTTONS = N_("Please use the buttons below to change an answer or to send the report.")
 BACK_TO_REVIEW = N_("Changes saved. Here is your report again.")
+MOVING_ON = N_("Let us move on. You can still add this answer from the review before sending.")
 
 
 class Turn(NamedTuple):
@@ -271,7 +272,7 @@ def _refuse(flow: Flow, session: Session, step: Step, reason: Reason) -> Turn:
     """A refused answer: re-ask, or after ``max_attempts`` move to ``on_exhausted`` (answer skipped)."""
     attempts = session.attempts + 1
     if step.max_attempts is not None and attempts >= step.max_attempts and step.on_exhausted:
-        events: list[Event] = [Notice(reason), Answered(step.id, None)]
+        events: list[Event] = [Notice(reason), Notice(Reason(MOVING_ON)), Answered(step.id, None)]
         session = replace(
             session,
             answers={**session.answers, step.id: None},

@@ -67,9 +67,7 @@ def test_comma_inside_a_link_is_kept() -> None:
 
 
 def test_bare_whatsapp_number_link_is_recognised_as_whatsapp() -> None:
-    assert extract_links("wa.me/923001234567").links == (
-        Link(url="https://wa.me/923001234567", platform="whatsapp"),
-    )
+    assert extract_links("wa.me/923001234567").links == (Link(url="https://wa.me/923001234567", platform="whatsapp"),)
 
 
 def test_bare_platform_hosts_get_https_and_their_platform() -> None:
@@ -128,9 +126,7 @@ def test_feature_parameter_is_kept_unless_it_is_share() -> None:
 
 def test_s_and_t_are_stripped_only_on_x_and_twitter() -> None:
     assert accepted("https://x.com/a/status/1?s=20&t=abc").url == "https://x.com/a/status/1"
-    assert accepted("https://mobile.twitter.com/a/status/1?t=abc&s=46").url == (
-        "https://mobile.twitter.com/a/status/1"
-    )
+    assert accepted("https://mobile.twitter.com/a/status/1?t=abc&s=46").url == ("https://mobile.twitter.com/a/status/1")
     assert accepted("https://example.com/search?s=term&t=5").url == "https://example.com/search?s=term&t=5"
 
 

@@ -81,9 +81,11 @@ def test_unknown_kind_and_unknown_key_are_located() -> None:
 
 
 def test_branch_on_an_option_the_step_does_not_have() -> None:
-    source = HEAD + ASK.replace(
-        "next: review", "next:\n      - when: {ask: c}\n        goto: done\n      - goto: review"
-    ) + TAIL
+    source = (
+        HEAD
+        + ASK.replace("next: review", "next:\n      - when: {ask: c}\n        goto: done\n      - goto: review")
+        + TAIL
+    )
     assert problems(source) == ["steps[0].next[0].when.ask: 'ask' has no option 'c' (line 13)"]
 
 
@@ -108,6 +110,13 @@ def test_bad_regex_and_newer_spec_version_are_errors() -> None:
     )
 
 
+def test_a_flow_without_name_or_steps_is_located_at_the_file() -> None:
+    assert problems("spec_version: 1\nid: x\n") == [
+        "name: expected a text per language, e.g. {en: '…', ur: '…'} (line 1)",
+        "steps: the flow needs a list of steps (line 1)",
+    ]
+
+
 def test_not_a_mapping_and_empty_file() -> None:
     assert problems("") == ["the file is empty (line 1)"]
     assert problems("- just\n- a list\n") == ["a flow file must be a mapping (line 1)"]
@@ -121,26 +130,31 @@ def test_missing_urdu_text_is_an_inspection_error_naming_the_step() -> None:
 
 
 def test_inspection_finds_unreachable_dead_end_and_unknown_placeholder() -> None:
-    orphan = (
-        "  - id: orphan\n    kind: message\n    text: {en: 'Hi {nobody}', ur: 'سلام {nobody}'}\n    next: orphan\n"
-    )
+    orphan = "  - id: orphan\n    kind: message\n    text: {en: 'Hi {nobody}', ur: 'سلام {nobody}'}\n    next: orphan\n"
     flow = load_flow(HEAD + ASK + TAIL + orphan)
     found = {(i.type, i.step) for i in inspect(flow)}
     assert ("unreachable", "orphan") in found
     assert ("unknown_placeholder", "orphan") in found
-    loop = HEAD + ASK.replace("next: review", "next: spin") + (
-        "  - id: spin\n    kind: choice\n    label: {en: S, ur: ایس}\n    text: {en: S, ur: ایس}\n"
-        "    options: [{id: x, label: {en: X, ur: ایکس}}]\n    next: ask\n"
-    ) + TAIL
+    loop = (
+        HEAD
+        + ASK.replace("next: review", "next: spin")
+        + (
+            "  - id: spin\n    kind: choice\n    label: {en: S, ur: ایس}\n    text: {en: S, ur: ایس}\n"
+            "    options: [{id: x, label: {en: X, ur: ایکس}}]\n    next: ask\n"
+        )
+        + TAIL
+    )
     found = {(i.type, i.step) for i in inspect(load_flow(loop))}
     assert ("dead_end", "ask") in found and ("dead_end", "spin") in found
 
 
 def test_too_long_message_and_button_label_are_reported() -> None:
     long_label = "x" * 60
-    source = HEAD + ASK.replace("{en: A, ur: اے}", f"{{en: {long_label}, ur: اے}}").replace(
-        '"Pick one"', '"' + "y" * 5000 + '"'
-    ) + TAIL
+    source = (
+        HEAD
+        + ASK.replace("{en: A, ur: اے}", f"{{en: {long_label}, ur: اے}}").replace('"Pick one"', '"' + "y" * 5000 + '"')
+        + TAIL
+    )
     found = {(i.type, i.language) for i in inspect(load_flow(source))}
     assert ("label_too_long", "en") in found and ("message_too_long", "en") in found
 
@@ -158,7 +172,7 @@ def test_every_step_kind_example_loads(kind: str) -> None:
     )
     end = "  - id: end_here\n    kind: end\n    text: {en: Bye, ur: خدا حافظ}\n"
     flow = load_flow(HEAD + example + stubs + end)
-    assert own in flow.steps and flow.steps[own].KIND == kind
+    assert own in flow.steps and kind == flow.steps[own].KIND
 
 
 def test_default_flow_loads_without_issues(report_flow: Flow) -> None:
@@ -166,12 +180,26 @@ def test_default_flow_loads_without_issues(report_flow: Flow) -> None:
     category = report_flow.steps["category"]
     assert isinstance(category, ChoiceStep)
     assert {o.id for o in category.options} == {
-        "blackmail", "intimate_images", "harassment", "stalking", "impersonation", "hacking", "child_abuse", "other",
+        "blackmail",
+        "intimate_images",
+        "harassment",
+        "stalking",
+        "impersonation",
+        "hacking",
+        "child_abuse",
+        "other",
     }
     province = report_flow.steps["province"]
     assert isinstance(province, ChoiceStep)
     assert [o.id for o in province.options] == [
-        "punjab", "sindh", "kp", "balochistan", "islamabad", "gb", "ajk", "undisclosed",
+        "punjab",
+        "sindh",
+        "kp",
+        "balochistan",
+        "islamabad",
+        "gb",
+        "ajk",
+        "undisclosed",
     ]
     asking = [s for s in report_flow.steps.values() if s.ASKS and s.KIND != "review"]
     assert [s.id for s in asking if not s.skippable] == ["language", "consent"]
