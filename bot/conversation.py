@@ -6,6 +6,7 @@ A session stays pinned to the flow revision it started on until it ends.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,13 +90,15 @@ class Conversations:
         # Submitting: store the report and the finished session in one transaction, then show the end.
         for _ in range(_REFERENCE_TRIES):
             reference, pin = self.draw()
+            # scrypt takes ~20 ms: off the event loop, so other chats are not held up.
+            pin_hash = await asyncio.to_thread(hash_pin, pin)
             after = runner.submitted(flow, turn.session, reference, pin)
             report = build_report(
                 flow,
                 turn.session,
                 submit.answers,
                 reference=reference,
-                pin_hash=hash_pin(pin),
+                pin_hash=pin_hash,
                 chat_key=chat_key,
                 created_at=self.clock().isoformat(timespec="seconds"),
             )

@@ -14,8 +14,8 @@ import secrets
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 40 bits in 8 characters
 REFERENCE_LENGTH = 8
 PIN_LENGTH = 6
-# scrypt cost: about 10 ms here. A 6-digit PIN cannot resist an offline search on its own; the cost
-# slows it, and the online check is rate limited by the adapters.
+# scrypt cost: about 20 ms here (bench/engine.py, submit column). A 6-digit PIN cannot resist an
+# offline search on its own; the cost slows it, and adapters rate-limit the online check.
 _SCRYPT = {"n": 2**13, "r": 8, "p": 1}
 
 

@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 
 from bot.engine.session import Session
 
-from .records import NewReport, Revision, StoredReport
+from .records import ChatState, NewReport, Revision, StoredReport
 
 
 class ReferenceTaken(Exception):
@@ -57,3 +57,22 @@ class Store(ABC):
 
     @abstractmethod
     async def count_reports(self) -> int: ...
+
+    @abstractmethod
+    async def reports_since(self, chat_key: str, since_iso: str) -> int:
+        """How many reports this chat submitted at or after ``since_iso`` (for the daily cap)."""
+
+    # Chat state for chat adapters
+    @abstractmethod
+    async def chat_state(self, chat_key: str) -> ChatState | None: ...
+
+    @abstractmethod
+    async def save_chat_state(self, state: ChatState) -> None: ...
+
+    @abstractmethod
+    async def remember_messages(self, chat_key: str, message_ids: list[int], sent_at: float) -> None:
+        """Record message ids of the current conversation, so a quick exit can delete them."""
+
+    @abstractmethod
+    async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
+        """Return and drop the recorded (message id, time) pairs of the chat."""

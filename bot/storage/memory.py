@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.engine.session import Session
 
 from .base import ReferenceTaken, Store
-from .records import NewReport, Revision, StoredReport
+from .records import ChatState, NewReport, Revision, StoredReport
 from .sqlite import now_iso
 
 
@@ -22,6 +22,8 @@ class MemoryStore(Store):
         self.live: dict[str, int] = {}
         self.sessions: dict[str, str] = {}  # kept as JSON, so a test sees what a real store keeps
         self.reports: list[StoredReport] = []
+        self.chats: dict[str, ChatState] = {}
+        self.messages: dict[str, dict[int, float]] = {}
 
     async def open(self) -> None:
         return None
@@ -72,3 +74,20 @@ class MemoryStore(Store):
 
     async def count_reports(self) -> int:
         return len(self.reports)
+
+    async def reports_since(self, chat_key: str, since_iso: str) -> int:
+        return sum(1 for r in self.reports if r.chat_key == chat_key and r.created_at >= since_iso)
+
+    async def chat_state(self, chat_key: str) -> ChatState | None:
+        return self.chats.get(chat_key)
+
+    async def save_chat_state(self, state: ChatState) -> None:
+        self.chats[state.chat_key] = state
+
+    async def remember_messages(self, chat_key: str, message_ids: list[int], sent_at: float) -> None:
+        known = self.messages.setdefault(chat_key, {})
+        for mid in message_ids:
+            known.setdefault(mid, sent_at)
+
+    async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
+        return sorted(self.messages.pop(chat_key, {}).items())

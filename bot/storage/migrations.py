@@ -50,4 +50,23 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX evidence_report ON evidence (report_id);
     """,
+    # 2: per-chat Telegram state (language, activity, last update, question message) and the message
+    # ids of the current conversation, which /exit deletes
+    """
+    CREATE TABLE chats (
+        chat_key            TEXT PRIMARY KEY,
+        lang                TEXT NOT NULL,
+        active              INTEGER NOT NULL DEFAULT 1,
+        last_update_id      INTEGER NOT NULL DEFAULT 0,
+        question_message_id INTEGER,
+        updated_at          TEXT NOT NULL
+    );
+    CREATE TABLE chat_messages (
+        chat_key    TEXT NOT NULL,
+        message_id  INTEGER NOT NULL,
+        sent_at     REAL NOT NULL,
+        PRIMARY KEY (chat_key, message_id)
+    );
+    CREATE INDEX reports_chat_time ON reports (chat_key, created_at);
+    """,
 )

@@ -56,3 +56,14 @@ class StoredReport:
     answers: dict[str, Any]
     created_at: str
     evidence: tuple[EvidenceLink, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class ChatState:
+    """What the Telegram adapter remembers of a chat between updates (not report content)."""
+
+    chat_key: str
+    lang: str
+    active: bool = True  # False once Telegram said the user blocked the bot
+    last_update_id: int = 0  # updates at or below this were handled (Telegram redelivers after a crash)
+    question_message_id: int | None = None  # the message holding the current question's buttons

@@ -19,7 +19,7 @@ from bot.engine.session import Session
 
 from .base import ReferenceTaken, Store
 from .migrations import MIGRATIONS
-from .records import EvidenceLink, NewReport, Revision, StoredReport
+from .records import ChatState, EvidenceLink, NewReport, Revision, StoredReport
 
 _REPORT_COLUMNS = (
     "id, reference, pin_hash, flow_id, revision_id, chat_key, language, category, province, minor, "
@@ -210,3 +210,40 @@ class SqliteStore(Store):
         async with self.db.execute("SELECT count(*) FROM reports") as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+    async def reports_since(self, chat_key: str, since_iso: str) -> int:
+        async with self.db.execute(
+            "SELECT count(*) FROM reports WHERE chat_key = ? AND created_at >= ?", (chat_key, since_iso)
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def chat_state(self, chat_key: str) -> ChatState | None:
+        async with self.db.execute(
+            "SELECT chat_key, lang, active, last_update_id, question_message_id FROM chats WHERE chat_key = ?",
+            (chat_key,),
+        ) as cur:
+            row = await cur.fetchone()
+        return ChatState(row[0], row[1], bool(row[2]), row[3], row[4]) if row else None
+
+    async def save_chat_state(self, state: ChatState) -> None:
+        await self.db.execute(
+            "INSERT INTO chats (chat_key, lang, active, last_update_id, question_message_id, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET lang = excluded.lang, "
+            "active = excluded.active, last_update_id = excluded.last_update_id, "
+            "question_message_id = excluded.question_message_id, updated_at = excluded.updated_at",
+            (state.chat_key, state.lang, int(state.active), state.last_update_id, state.question_message_id, now_iso()),
+        )
+
+    async def remember_messages(self, chat_key: str, message_ids: list[int], sent_at: float) -> None:
+        await self.db.executemany(
+            "INSERT OR IGNORE INTO chat_messages (chat_key, message_id, sent_at) VALUES (?, ?, ?)",
+            [(chat_key, mid, sent_at) for mid in message_ids],
+        )
+
+    async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
+        async with self.db.execute(
+            "DELETE FROM chat_messages WHERE chat_key = ? RETURNING message_id, sent_at", (chat_key,)
+        ) as cur:
+            rows = await cur.fetchall()
+        return sorted((int(r[0]), float(r[1])) for r in rows)
