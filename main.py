@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from pathlib import Path
@@ -50,11 +51,20 @@ def main(argv: list[str] | None = None) -> int:
         return cli_flows.main(args)
     if args.command == "migrate":
         return asyncio.run(_migrate(args.db))
-    if not os.environ.get("BOT_TOKEN"):
-        print("BOT_TOKEN is not set. To try the citizen flow without Telegram: python main.py console")
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc)
         return 1
-    print("The Telegram adapter is not built yet (issue 3). Try: python main.py console")
-    return 1
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and the URL holds the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    from bot.telegram.app import run
+
+    run(settings, webhook=getattr(args, "webhook", False))
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from bot.engine import runner
-from bot.engine.events import Event, Notice, SubmitRequested
-from bot.engine.model import Flow
+from bot.engine.events import Event, Notice, Question, SubmitRequested
+from bot.engine.model import ChoiceStep, Flow
 from bot.engine.outcome import N_, Reason
 from bot.engine.runner import Input
-from bot.engine.session import ACTIVE, Session
+from bot.engine.session import ACTIVE, CANCELLED, Session
 from bot.flows import FlowRegistry
 from bot.references import hash_pin, new_pin, new_reference
 from bot.reports import build_report
@@ -54,15 +55,32 @@ class Conversations:
     # (reference, PIN) for a new report; flow tests pass a fixed pair so their transcripts are stable.
     draw: Callable[[], tuple[str, str]] = field(default=_draw)
 
-    async def begin(self, chat_key: str, lang: str, variables: dict[str, str] | None = None) -> Reply:
-        """/start: continue an unfinished report, or start a new one on the live revision."""
+    async def begin(
+        self,
+        chat_key: str,
+        lang: str,
+        variables: dict[str, str] | None = None,
+        prefill: dict[str, str] | None = None,
+    ) -> Reply:
+        """/start: continue an unfinished report, or start a new one on the live revision.
+
+        ``prefill`` maps report fields to option ids (``{"province": "punjab"}`` from a /start link);
+        values the flow does not offer are ignored.
+        """
         existing = await self.store.load_session(chat_key)
         if existing is not None and existing.status == ACTIVE:
             flow = await self.flows.pinned(existing.revision)
             turn = runner.current(flow, existing)
             return Reply(existing, [Notice(Reason(RESUMING)), *turn.events], lang=existing.lang)
         revision_id, flow = await self.flows.live()
-        turn = runner.start(flow, revision_id, lang, variables=variables)
+        answers: dict[str, str] = {}
+        for report_field, value in (prefill or {}).items():
+            step = flow.steps.get(flow.report.get(report_field, ""))
+            if isinstance(step, ChoiceStep) and not step.multi and step.option(value) is not None:
+                answers[step.id] = value
+        turn = runner.start(
+            flow, revision_id, lang, variables=variables, session_id=secrets.token_hex(3), prefill=answers
+        )
         return await self._finish(chat_key, flow, turn)
 
     async def answer(self, chat_key: str, given: Input, lang: str = "en") -> Reply:
@@ -78,6 +96,29 @@ class Conversations:
 
     async def current(self, chat_key: str) -> Session | None:
         return await self.store.load_session(chat_key)
+
+    async def question(self, session: Session) -> Question | None:
+        """The question ``session`` waits on (to edit a chat message showing it, or check its kind)."""
+        if session.status != ACTIVE or session.step is None:
+            return None
+        flow = await self.flows.pinned(session.revision)
+        return next((e for e in runner.current(flow, session).events if isinstance(e, Question)), None)
+
+    async def set_language(self, chat_key: str, lang: str) -> Reply:
+        """Switch an unfinished report to ``lang`` and show its question again in that language."""
+        session = await self.store.load_session(chat_key)
+        if session is None or session.status != ACTIVE:
+            return Reply(session, [], lang=lang)
+        session = replace(session, lang=lang)
+        await self.store.commit_step(chat_key, session)
+        flow = await self.flows.pinned(session.revision)
+        return Reply(session, runner.current(flow, session).events, lang=lang)
+
+    async def drop(self, chat_key: str) -> None:
+        """End the chat's unfinished report without a trace (quick exit). Submitted reports stay."""
+        session = await self.store.load_session(chat_key)
+        if session is not None:
+            await self.store.commit_step(chat_key, replace(session, status=CANCELLED, answers={}, step=None))
 
     def _today(self) -> date:
         return self.clock().date()

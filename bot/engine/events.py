@@ -50,6 +50,7 @@ class Question:
     columns: int = 1
     summary: tuple[SummaryLine, ...] = ()
     repeat: bool = False
+    hint: str = ""  # "phone": a chat adapter may offer its own share-your-number button
 
 
 @dataclass(frozen=True, slots=True)

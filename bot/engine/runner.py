@@ -85,9 +85,20 @@ class Input:
     command: str | None = None  # back | skip | cancel
 
 
-def start(flow: Flow, revision: int, lang: str, *, variables: dict[str, str] | None = None) -> Turn:
+def start(
+    flow: Flow,
+    revision: int,
+    lang: str,
+    *,
+    variables: dict[str, str] | None = None,
+    session_id: str = "",
+    prefill: dict[str, str] | None = None,
+) -> Turn:
+    """Begin at the flow's start. ``prefill`` answers steps ahead (by step id); they are not asked."""
     lang = lang if lang in LANGUAGES else flow.languages[0]
-    session = Session(flow.id, revision, lang, step=None, vars=variables or {})
+    answers = {k: v for k, v in (prefill or {}).items() if k in flow.steps}
+    variables = {**(variables or {}), **({"prefilled": ",".join(answers)} if answers else {})}
+    session = Session(flow.id, revision, lang, step=None, answers=answers, vars=variables, id=session_id)
     events: list[Event] = []
     return Turn(_enter(flow, session, flow.start, events), events)
 
@@ -174,6 +185,8 @@ def _enter(flow: Flow, session: Session, step_id: str, events: list[Event], came
             return replace(session, step=None, status=COMPLETED, attempts=0, draft=())
         # While returning to the review after an edit, answered questions and notices are not repeated.
         quiet = session.editing and (isinstance(step, MessageStep) or step_id in session.answers)
+        # A step answered before the conversation began (e.g. a province from a /start link) is not asked.
+        quiet = quiet or (step_id in session.vars.get("prefilled", "").split(",") and step_id in session.answers)
         if isinstance(step, ReviewStep) and session.editing:
             events.append(Notice(Reason(BACK_TO_REVIEW)))
             session = replace(session, editing=False)
@@ -226,7 +239,8 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False)
     if session.history:
         controls.append(Button(BACK, BACK_LABEL))
     columns = step.columns if isinstance(step, ChoiceStep) else 1
-    return Question(step.id, step.KIND, text, options, tuple(controls), columns, summary, repeat)
+    hint = "phone" if isinstance(step, TextStep) and any(v.kind == "phone" for v in step.validators) else ""
+    return Question(step.id, step.KIND, text, options, tuple(controls), columns, summary, repeat, hint)
 
 
 def _summary(flow: Flow, session: Session, review: ReviewStep) -> tuple[SummaryLine, ...]:

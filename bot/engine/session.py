@@ -33,6 +33,7 @@ class Session:
     editing: bool = False  # changing one answer from the review: return there afterwards
     draft: tuple[str, ...] = ()  # ticks of a multi-select not yet confirmed with Done
     vars: Mapping[str, str] = field(default_factory=dict)  # reference, pin, campaign tag…
+    id: str = ""  # random per conversation: binds chat buttons to it, so an old button cannot act
 
     @property
     def finished(self) -> bool:

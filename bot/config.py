@@ -1,0 +1,116 @@
+"""Settings from the environment and an optional ``.env`` file, checked before anything starts.
+
+A missing or malformed setting is one clear line naming it (``ConfigError``), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROVINCES = ("punjab", "sindh", "kp", "balochistan", "islamabad", "gb", "ajk", "undisclosed")
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{5,}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bot_token: str
+    database_path: Path = Path("data/bot.sqlite3")
+    bot_api_base_url: str = DEFAULT_BASE_URL
+    admin_ids: frozenset[int] = frozenset()
+    focal_queues: Mapping[str, int] = field(default_factory=dict)
+    log_level: str = "INFO"
+    daily_report_cap: int = 5
+    flood_messages_per_minute: int = 30
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_port: int = 8443
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise ConfigError(f"{name} must be a whole number of at least {minimum}, not {raw!r}")
+    return int(raw)
+
+
+def _ids(raw: str, name: str) -> frozenset[int]:
+    ids = set()
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not re.fullmatch(r"-?\d+", part):
+            raise ConfigError(f"{name} must be comma-separated Telegram user ids, not {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _queues(raw: str) -> dict[str, int]:
+    queues: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        key, sep, chat = part.partition("=")
+        key = key.strip().lower()
+        if not sep or key not in PROVINCES or not re.fullmatch(r"-\d+", chat.strip()):
+            raise ConfigError(
+                f"FOCAL_QUEUES entry {part!r} must be province=-100… with a province among {', '.join(PROVINCES)}"
+            )
+        queues[key] = int(chat)
+    return queues
+
+
+def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> Settings:
+    env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
+    token = env.get("BOT_TOKEN", "").strip()
+    if not token:
+        raise ConfigError("BOT_TOKEN is not set (ask @BotFather). To try the flow without Telegram: main.py console")
+    if not _TOKEN.match(token):
+        raise ConfigError("BOT_TOKEN does not look like a Telegram token (digits, a colon, then letters)")
+    base_url = env.get("BOT_API_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    if not re.match(r"^https?://[^\s/]+", base_url):
+        raise ConfigError(f"BOT_API_BASE_URL must be an http(s) URL, not {base_url!r}")
+    level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    webhook_url = env.get("WEBHOOK_URL", "").strip() or None
+    if webhook_url is not None and not webhook_url.startswith("https://"):
+        raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
+    secret = env.get("WEBHOOK_SECRET", "").strip() or None
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and - (1 to 256 of them)")
+    return Settings(
+        bot_token=token,
+        database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
+        bot_api_base_url=base_url.rstrip("/") if not base_url.endswith("/bot") else base_url,
+        admin_ids=_ids(env.get("ADMIN_IDS", ""), "ADMIN_IDS"),
+        focal_queues=_queues(env.get("FOCAL_QUEUES", "")),
+        log_level=level,
+        daily_report_cap=_int(env, "DAILY_REPORT_CAP", 5, minimum=1),
+        flood_messages_per_minute=_int(env, "FLOOD_MESSAGES_PER_MINUTE", 30, minimum=1),
+        webhook_url=webhook_url,
+        webhook_secret=secret,
+        webhook_port=_int(env, "WEBHOOK_PORT", 8443, minimum=1),
+    )

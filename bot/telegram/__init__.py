@@ -1,0 +1,1 @@
+"""The Telegram adapter: python-telegram-bot handlers that drive the same engine and store as the console."""

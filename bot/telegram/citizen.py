@@ -1,0 +1,440 @@
+"""The citizen side of the Telegram bot: private-chat messages, button presses and commands.
+
+Each update runs under its chat's lock, is skipped if Telegram redelivers it after a crash, and
+goes through ``Conversations`` exactly as the console does; only rendering differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from html import escape
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import ContextTypes
+
+from bot.config import PROVINCES, Settings
+from bot.conversation import Conversations, Reply
+from bot.engine.events import Answered
+from bot.engine.normalise import normalise
+from bot.engine.runner import Input
+from bot.engine.session import ACTIVE, Session
+from bot.i18n import t
+from bot.language import detect_language
+from bot.references import normalise_reference, verify_pin
+from bot.reports import is_child_case
+from bot.storage.base import Store
+from bot.storage.records import ChatState
+
+from . import texts
+from .callbacks import LANGUAGE_PREFIX, decode
+from .guard import ChatLocks, FloodControl
+from .render import Outgoing, answered_text, keyboard, render
+
+log = logging.getLogger(__name__)
+
+DELETE_WINDOW = 48 * 3600 - 60  # Telegram lets a bot delete messages for 48 hours; keep a margin
+_SEND_TRIES = 4
+
+
+def chat_key(chat_id: int) -> str:
+    return f"tg:{chat_id}"
+
+
+class CitizenBot:
+    def __init__(self, settings: Settings, store: Store, conversations: Conversations) -> None:
+        self.settings = settings
+        self.store = store
+        self.conv = conversations
+        self.locks = ChatLocks()
+        self.flood = FloodControl(settings.flood_messages_per_minute)
+
+    # ---- sending -------------------------------------------------------------------------------
+
+    async def send(self, bot: Bot, chat_id: int, out: Outgoing) -> Message | None:
+        """Send with retries for network faults and 429s; a blocked bot marks the chat inactive."""
+        for attempt in range(_SEND_TRIES):
+            try:
+                return await bot.send_message(chat_id, out.text, parse_mode="HTML", reply_markup=out.markup)
+            except Forbidden:
+                await self._mark_inactive(chat_id)
+                return None
+            except RetryAfter as exc:
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except BadRequest:
+                raise
+            except NetworkError:
+                await asyncio.sleep(0.25 * 2**attempt)
+        log.warning("message not delivered after retries", extra={"chat": "private"})
+        return None
+
+    async def _quietly(self, call: object) -> bool:
+        """Run an edit or delete whose failure (message gone, unchanged) changes nothing for the user."""
+        try:
+            await call  # type: ignore[misc]
+            return True
+        except (BadRequest, Forbidden):
+            return False
+        except NetworkError:
+            return False
+
+    async def _mark_inactive(self, chat_id: int) -> None:
+        key = chat_key(chat_id)
+        state = await self.store.chat_state(key) or ChatState(key, "en")
+        await self.store.save_chat_state(replace(state, active=False))
+        log.info("citizen blocked the bot; chat marked inactive")
+
+    # ---- delivering a conversation turn ---------------------------------------------------------
+
+    async def deliver(self, bot: Bot, chat_id: int, state: ChatState, before: Session | None, reply: Reply) -> None:
+        key = chat_key(chat_id)
+        lang = reply.lang
+        session_id = reply.session.id if reply.session is not None else ""
+        old_question = state.question_message_id
+        edited = False
+        answered = next((e for e in reply.events if isinstance(e, Answered)), None)
+        if answered is not None and old_question is not None and before is not None:
+            question = await self.conv.question(before)
+            if question is not None:
+                text = answered_text(question.text, answered.display, lang)
+                edited = await self._quietly(bot.edit_message_text(text, chat_id, old_question, parse_mode="HTML"))
+        rendering = render(reply.events, session_id, lang)
+        if rendering.toggled is not None and old_question is not None:
+            markup = keyboard(rendering.toggled, session_id, lang)
+            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=markup))
+        new_question = any(m.question for m in rendering.messages)
+        if new_question and old_question is not None and not edited:
+            # Back or edit-from-review: the old buttons must not stay pressable.
+            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
+        if (
+            before is not None
+            and before.step is not None
+            and (reply.session is None or reply.session.step != before.step)
+        ):
+            # Leaving a step that offered the share-your-number keyboard: take that keyboard away.
+            plain = next((m for m in rendering.messages if m.markup is None), None)
+            if plain is not None:
+                plain.markup = ReplyKeyboardRemove()
+        sent: list[int] = []
+        question_id = old_question
+        for out in rendering.messages:
+            message = await self.send(bot, chat_id, out)
+            if message is None:
+                break
+            sent.append(message.message_id)
+            if out.question:
+                question_id = message.message_id
+        if reply.session is None or reply.session.status != ACTIVE:
+            question_id = None
+        await self.store.remember_messages(key, sent, time.time())
+        await self.store.save_chat_state(replace(state, lang=lang, question_message_id=question_id))
+
+    # ---- handlers ------------------------------------------------------------------------------
+
+    async def _begin_update(self, update: Update) -> tuple[ChatState, bool]:
+        """Load the chat's state; False when this update was handled before (redelivered after a crash)."""
+        chat = update.effective_chat
+        user = update.effective_user
+        assert chat is not None
+        key = chat_key(chat.id)
+        state = await self.store.chat_state(key)
+        if state is None:
+            prior = detect_language("", user.language_code if user else None).lang
+            state = ChatState(key, prior)
+        if update.update_id <= state.last_update_id:
+            return state, False
+        state = replace(state, last_update_id=update.update_id, active=True)
+        await self.store.save_chat_state(state)
+        if update.effective_message is not None and update.callback_query is None:
+            await self.store.remember_messages(key, [update.effective_message.message_id], time.time())
+        return state, True
+
+    def _allowed(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is None or self.flood.allow(user.id)
+
+    async def _slow_down(self, update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        if user is not None and chat is not None and self.flood.first_warning(user.id):
+            await self.send(context.bot, chat.id, Outgoing(escape(t(lang, texts.SLOW_DOWN), quote=False)))
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or message.text is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            if not self._allowed(update):
+                await self._slow_down(update, context, state.lang)
+                return
+            key = chat_key(chat.id)
+            before = await self.conv.current(key)
+            if before is None or before.status != ACTIVE:
+                detected = detect_language(message.text, user.language_code if user else None)
+                lang = detected.lang if detected.reason not in ("prior", "default") else state.lang
+                await self._start(context.bot, chat.id, state, lang, None)
+                return
+            reply = await self.conv.answer(key, Input(text=message.text), state.lang)
+            await self.deliver(context.bot, chat.id, state, before, reply)
+
+    async def _start(self, bot: Bot, chat_id: int, state: ChatState, lang: str, payload: str | None) -> None:
+        key = chat_key(chat_id)
+        before = await self.conv.current(key)
+        if before is None or before.status != ACTIVE:
+            midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            count = await self.store.reports_since(key, midnight.isoformat(timespec="seconds"))
+            if count >= self.settings.daily_report_cap:
+                await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.DAILY_CAP, count=count), quote=False)))
+                return
+        prefill: dict[str, str] = {}
+        variables: dict[str, str] = {}
+        if payload:
+            tag = normalise(payload).lower()[:32]
+            if tag in PROVINCES:
+                prefill["province"] = tag
+            elif tag.replace("_", "").replace("-", "").isalnum():
+                variables["campaign"] = tag  # a deep-link campaign tag, for statistics
+        reply = await self.conv.begin(key, lang, variables, prefill)
+        await self.deliver(bot, chat_id, state, before, reply)
+
+    async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            if not self._allowed(update):
+                await self._slow_down(update, context, state.lang)
+                return
+            payload = context.args[0] if context.args else None
+            await self._start(context.bot, chat.id, state, state.lang, payload)
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, chat = update.callback_query, update.effective_chat
+        if query is None or chat is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            if not self._allowed(update):
+                await self._quietly(query.answer(t(state.lang, texts.SLOW_DOWN)))
+                return
+            data = query.data or ""
+            key = chat_key(chat.id)
+            if data.startswith(LANGUAGE_PREFIX):
+                await self._quietly(query.answer())
+                await self._switch_language(context.bot, chat.id, state, data.removeprefix(LANGUAGE_PREFIX))
+                return
+            before = await self.conv.current(key)
+            press = decode(data)
+            if before is None or press is None or not press.matches(before.id, before.step):
+                # Stale or forged: answer harmlessly and change nothing.
+                await self._quietly(query.answer(t(state.lang, texts.MOVED_ON)))
+                return
+            await self._quietly(query.answer())
+            reply = await self.conv.answer(key, Input(press=press.button), state.lang)
+            await self.deliver(context.bot, chat.id, state, before, reply)
+
+    async def on_engine_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/back, /skip and /cancel go to the engine like buttons do."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not message.text:
+            return
+        command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            key = chat_key(chat.id)
+            before = await self.conv.current(key)
+            reply = await self.conv.answer(key, Input(command=command), state.lang)
+            await self.deliver(context.bot, chat.id, state, before, reply)
+
+    async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None or message.contact is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            key = chat_key(chat.id)
+            before = await self.conv.current(key)
+            question = await self.conv.question(before) if before is not None else None
+            if before is None or question is None or question.hint != "phone":
+                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, texts.CONTACT_NOT_ASKED))))
+                return
+            if message.contact.user_id != user.id:
+                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, texts.OWN_CONTACT_ONLY))))
+                return
+            reply = await self.conv.answer(key, Input(text=message.contact.phone_number), state.lang)
+            await self.deliver(context.bot, chat.id, state, before, reply)
+
+    async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Pictures and files are never downloaded or forwarded; in a child case they are deleted at once."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            key = chat_key(chat.id)
+            session = await self.conv.current(key)
+            child = False
+            if session is not None and session.status == ACTIVE:
+                flow = await self.conv.flows.pinned(session.revision)
+                child = is_child_case(flow, session.answers)
+            if child:
+                await self._quietly(context.bot.delete_message(chat.id, message.message_id))
+                log.info("media deleted from a child case")
+                text = texts.NO_IMAGES_CHILD
+            else:
+                text = texts.NO_FILES
+            await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, text), quote=False)))
+
+    # ---- commands outside the flow -------------------------------------------------------------
+
+    async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton("اردو", callback_data=LANGUAGE_PREFIX + "ur"),
+                        InlineKeyboardButton("English", callback_data=LANGUAGE_PREFIX + "en"),
+                    ]
+                ]
+            )
+            text = t(state.lang, texts.CHOOSE_LANGUAGE)
+            sent = await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False), markup))
+            if sent is not None:
+                await self.store.remember_messages(chat_key(chat.id), [sent.message_id], time.time())
+
+    async def _switch_language(self, bot: Bot, chat_id: int, state: ChatState, lang: str) -> None:
+        if lang not in ("ur", "en"):
+            return
+        key = chat_key(chat_id)
+        state = replace(state, lang=lang)
+        await self.store.save_chat_state(state)
+        await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.LANGUAGE_SET), quote=False)))
+        before = await self.conv.current(key)
+        reply = await self.conv.set_language(key, lang)
+        if reply.events:
+            await self.deliver(bot, chat_id, state, before, reply)
+
+    async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say(update, context, texts.HELP)
+
+    async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._say(update, context, texts.PRIVACY)
+
+    async def _say(self, update: Update, context: ContextTypes.DEFAULT_TYPE, msgid: str) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if fresh:
+                sent = await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid), quote=False)))
+                if sent is not None:
+                    await self.store.remember_messages(chat_key(chat.id), [sent.message_id], time.time())
+
+    async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                return
+            if not self._allowed(update):  # PIN guesses count against the flood limit
+                await self._slow_down(update, context, state.lang)
+                return
+            lang, args = state.lang, list(context.args or [])
+            lines: list[str] = []
+            if len(args) >= 2:
+                reference = normalise_reference(" ".join(args[:-1]))
+                report = await self.store.report_by_reference(reference) if reference else None
+                pin = normalise(args[-1])
+                ok = report is not None and await asyncio.to_thread(verify_pin, pin, report.pin_hash)
+                if report is None or not ok:
+                    lines.append(t(lang, texts.STATUS_NOT_FOUND))
+                else:
+                    lines.append(self._status_line(lang, report.reference, report.status, report.created_at))
+            elif args:
+                lines.append(t(lang, texts.STATUS_USAGE))
+            else:
+                reports = await self.store.reports_for_chat(chat_key(chat.id))
+                lines = [self._status_line(lang, r.reference, r.status, r.created_at) for r in reports[-10:]]
+                if not lines:
+                    lines.append(t(lang, texts.STATUS_NONE))
+            await self.send(context.bot, chat.id, Outgoing(escape("\n".join(lines), quote=False)))
+
+    @staticmethod
+    def _status_line(lang: str, reference: str, status: str, created_at: str) -> str:
+        words = {"new": texts.STATUS_NEW}
+        return t(
+            lang,
+            texts.STATUS_LINE,
+            reference=reference,
+            status=t(lang, words.get(status, status)),
+            date=created_at[:10],
+        )
+
+    async def on_exit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Quick exit: delete what Telegram still allows of this conversation, end it, leave one neutral line."""
+        chat, message = update.effective_chat, update.effective_message
+        if chat is None:
+            return
+        async with self.locks.hold(chat.id):
+            state, _ = await self._begin_update(update)
+            key = chat_key(chat.id)
+            recorded = await self.store.forget_messages(key)
+            now = time.time()
+            ids = sorted(
+                {mid for mid, at in recorded if now - at < DELETE_WINDOW} | ({message.message_id} if message else set())
+            )
+            for start in range(0, len(ids), 100):
+                batch = ids[start : start + 100]
+                if not await self._quietly(context.bot.delete_messages(chat.id, batch)):
+                    for mid in batch:
+                        await self._quietly(context.bot.delete_message(chat.id, mid))
+            await self.conv.drop(key)
+            await self.store.save_chat_state(replace(state, question_message_id=None))
+            # Deliberately not recorded: it is the one line left behind, and says nothing.
+            await self.send(
+                context.bot,
+                chat.id,
+                Outgoing(escape(t(state.lang, texts.EXIT_DONE), quote=False), ReplyKeyboardRemove()),
+            )
+            log.info("quick exit", extra={"deleted": len(ids)})
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # The type only: an exception message may quote what the citizen wrote.
+        log.error("handler failed: %s", type(context.error).__name__)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            state = await self.store.chat_state(chat_key(update.effective_chat.id))
+            lang = state.lang if state else "en"
+            await self.send(
+                context.bot, update.effective_chat.id, Outgoing(escape(t(lang, texts.APOLOGY), quote=False))
+            )
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

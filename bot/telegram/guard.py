@@ -1,0 +1,67 @@
+"""Per-chat ordering and per-user flood control.
+
+PTB runs updates concurrently; one chat's updates must still run in order, or a fast double tap
+could answer two questions with one press. ``ChatLocks`` hands out one lock per chat and forgets
+it when nobody holds or waits for it, so the map stays as small as the number of busy chats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+
+class ChatLocks:
+    def __init__(self) -> None:
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(chat_id, (asyncio.Lock(), 0))
+        self._locks[chat_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[chat_id]
+            if users <= 1:
+                del self._locks[chat_id]
+            else:
+                self._locks[chat_id] = (lock, users - 1)
+
+
+class FloodControl:
+    """A sliding one-minute window per user; ``allow`` is False past the limit."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self.clock = clock
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    def allow(self, user_id: int) -> bool:
+        now = self.clock()
+        window = self._seen.setdefault(user_id, deque())
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= self.per_minute:
+            return False
+        window.append(now)
+        self._warned.discard(user_id)
+        if len(self._seen) > 10_000:  # forget idle users so the map cannot grow without bound
+            for uid in [u for u, w in self._seen.items() if not w or now - w[-1] > 60]:
+                del self._seen[uid]
+        return True
+
+    def first_warning(self, user_id: int) -> bool:
+        """True once per flood, so the slow-down note is not itself a flood."""
+        if user_id in self._warned:
+            return False
+        self._warned.add(user_id)
+        return True

@@ -1,0 +1,113 @@
+"""Engine events as Telegram messages: HTML-escaped text, bound inline keyboards, split under 4096.
+
+Every string, flow text included, is escaped: flow texts are plain text and answers are the
+citizen's own words, so nothing a user or admin types can become markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+
+from bot.engine.events import Button, Event, Message, Notice, Question
+from bot.engine.outcome import N_
+from bot.i18n import reason, t
+from bot.plaintext import SKIPPED, label_text
+
+from .callbacks import encode
+
+MAX_CHARS = 4096
+SHARE_PHONE = N_("Share my phone number")
+SHARE_PHONE_HINT = N_("You can also tap the button below to share the number of this Telegram account.")
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass
+class Outgoing:
+    text: str  # HTML, already escaped
+    markup: Markup | None = None
+    question: str | None = None  # step id when this message carries that question's buttons
+
+
+@dataclass
+class Rendering:
+    messages: list[Outgoing] = field(default_factory=list)
+    toggled: Question | None = None  # a multi-select tick: edit the question's keyboard in place
+
+
+def split(text: str, limit: int = MAX_CHARS) -> list[str]:
+    """Cut plain text into pieces under ``limit``, preferring paragraph, then line, then word breaks."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        window = text[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        cut = cut if cut > limit // 2 else limit
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    return [p for p in pieces if p]
+
+
+def keyboard(question: Question, session_id: str, lang: str) -> InlineKeyboardMarkup | None:
+    def button(b: Button) -> InlineKeyboardButton:
+        tick = "✅ " if b.selected else ""
+        return InlineKeyboardButton(
+            tick + label_text(lang, b.label), callback_data=encode(session_id, question.step, b.id)
+        )
+
+    columns = max(1, question.columns)
+    rows = [[button(b) for b in question.options[i : i + columns]] for i in range(0, len(question.options), columns)]
+    if question.controls:
+        rows.append([button(b) for b in question.controls])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def question_text(question: Question, lang: str) -> str:
+    lines = [question.text]
+    for line in question.summary:
+        value = line.value if line.value is not None else t(lang, SKIPPED)
+        lines.append(f"• {line.label}: {value}")
+    return "\n".join(lines)
+
+
+def answered_text(question: str, display: str | None, lang: str) -> str:
+    shown = display if display is not None else t(lang, SKIPPED)
+    return escape(question[: MAX_CHARS - 200], quote=False) + "\n\n✅ <b>" + escape(shown[:150], quote=False) + "</b>"
+
+
+def render(events: list[Event], session_id: str, lang: str) -> Rendering:
+    out = Rendering()
+    refused = any(isinstance(e, Notice) for e in events)
+    for event in events:
+        if isinstance(event, Message):
+            out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(event.text)]
+        elif isinstance(event, Notice):
+            out.messages.append(Outgoing(escape(reason(lang, event.reason), quote=False)))
+        elif isinstance(event, Question):
+            if event.repeat and refused and event.kind != "review":
+                continue  # the question and its buttons are still on screen above the notice
+            if event.repeat and event.kind == "choice":
+                out.toggled = event
+                continue
+            pieces = split(question_text(event, lang))
+            out.messages += [Outgoing(escape(piece, quote=False)) for piece in pieces[:-1]]
+            out.messages.append(
+                Outgoing(escape(pieces[-1], quote=False), keyboard(event, session_id, lang), event.step)
+            )
+            if event.hint == "phone":
+                share = ReplyKeyboardMarkup(
+                    [[KeyboardButton(t(lang, SHARE_PHONE), request_contact=True)]],
+                    resize_keyboard=True,
+                    one_time_keyboard=True,
+                )
+                out.messages.append(Outgoing(escape(t(lang, SHARE_PHONE_HINT), quote=False), share))
+    return out

@@ -1,0 +1,59 @@
+"""Wording of the Telegram adapter that is not flow text (translated in ``locales/``)."""
+
+from __future__ import annotations
+
+from bot.engine.outcome import N_
+
+MOVED_ON = N_("This question has moved on. Please use the newest message.")
+APOLOGY = N_("Sorry, something went wrong on our side. Your answers are safe; please try again in a moment.")
+SLOW_DOWN = N_("Please slow down a little. I will answer your messages in a moment.")
+DAILY_CAP = N_(
+    "You have already sent {count} reports today. To protect the service from misuse, please try again "
+    "tomorrow. If you are in danger, call 15."
+)
+EXIT_DONE = N_("OK.")
+NO_IMAGES_CHILD = N_(
+    "I have deleted the picture or file you sent. Please do not send pictures or videos of a child, not even "
+    "as proof: sending them is itself a crime. Send only links (web addresses) and usernames; the officers will "
+    "secure the material."
+)
+NO_FILES = N_(
+    "Pictures and files are not needed. Please send links (web addresses) and usernames instead; they help the "
+    "officers more."
+)
+OWN_CONTACT_ONLY = N_("Please share your own number with the button, or type the number.")
+CONTACT_NOT_ASKED = N_("Thank you, but no phone number is needed here.")
+CHOOSE_LANGUAGE = N_("Choose your language:")
+LANGUAGE_SET = N_("Language changed to English.")
+HELP = N_(
+    "This bot lets you report online harassment, blackmail or abuse to the cyber crime agency (NCCIA), safely "
+    "and in your own words.\n\n"
+    "/start begin or continue a report\n/back previous question\n/skip skip a question\n"
+    "/cancel stop the report\n/status check your reports (or /status REFERENCE PIN)\n/language change language\n"
+    "/privacy what we keep and for how long\n/exit clear this chat quickly\n\nIf you are in danger now, call 15."
+)
+PRIVACY = N_(
+    "What we keep: your answers while you fill in a report; once you send it, the report (what you wrote, "
+    "links, and a phone number only if you chose to give one) is kept for the agency. We do not keep pictures.\n\n"
+    "Who sees it: only the officers of the agency who handle reports from your province.\n\n"
+    "Anonymous reports keep no link to your Telegram account. An unfinished report is deleted when you "
+    "cancel it or use /exit.\n\n"
+    "Your PIN is stored only in a scrambled form; nobody can read it back, so please keep it."
+)
+STATUS_NONE = N_("There are no reports from this chat. To check another report, send /status REFERENCE PIN.")
+STATUS_LINE = N_("{reference}: {status} (sent {date})")
+STATUS_NOT_FOUND = N_("No report matches this reference number and PIN. Please check both and try again.")
+STATUS_USAGE = N_("To check a report, send /status followed by its reference number and PIN.")
+STATUS_NEW = N_("received, waiting for an officer")
+
+COMMANDS = (
+    ("start", N_("Begin or continue a report")),
+    ("help", N_("What this bot does and its commands")),
+    ("back", N_("Go to the previous question")),
+    ("skip", N_("Skip this question")),
+    ("cancel", N_("Stop this report")),
+    ("status", N_("Check your reports")),
+    ("language", N_("Change language")),
+    ("privacy", N_("What is kept and for how long")),
+    ("exit", N_("Clear this chat quickly")),
+)
