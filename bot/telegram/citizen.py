@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from html import escape
@@ -153,6 +155,24 @@ class CitizenBot:
             await self.store.remember_messages(key, [update.effective_message.message_id], time.time())
         return state, True
 
+    @asynccontextmanager
+    async def turn(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, flood: bool = True
+    ) -> AsyncIterator[ChatState | None]:
+        """Hold the chat's lock for one update; yields None when the update must be dropped
+        (handled before, or the user is over the flood limit and was asked to slow down)."""
+        chat = update.effective_chat
+        assert chat is not None
+        async with self.locks.hold(chat.id):
+            state, fresh = await self._begin_update(update)
+            if not fresh:
+                yield None
+            elif flood and not self._allowed(update):
+                await self._slow_down(update, context, state.lang)
+                yield None
+            else:
+                yield state
+
     def _allowed(self, update: Update) -> bool:
         user = update.effective_user
         return user is None or self.flood.allow(user.id)
@@ -166,12 +186,8 @@ class CitizenBot:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None or message.text is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
-                return
-            if not self._allowed(update):
-                await self._slow_down(update, context, state.lang)
+        async with self.turn(update, context) as state:
+            if state is None:
                 return
             key = chat_key(chat.id)
             before = await self.conv.current(key)
@@ -207,12 +223,8 @@ class CitizenBot:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
-                return
-            if not self._allowed(update):
-                await self._slow_down(update, context, state.lang)
+        async with self.turn(update, context) as state:
+            if state is None:
                 return
             payload = context.args[0] if context.args else None
             await self._start(context.bot, chat.id, state, state.lang, payload)
@@ -221,9 +233,8 @@ class CitizenBot:
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
+        async with self.turn(update, context, flood=False) as state:
+            if state is None:
                 return
             if not self._allowed(update):
                 await self._quietly(query.answer(t(state.lang, texts.SLOW_DOWN)))
@@ -250,9 +261,8 @@ class CitizenBot:
         if message is None or chat is None or not message.text:
             return
         command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
+        async with self.turn(update, context, flood=False) as state:
+            if state is None:
                 return
             key = chat_key(chat.id)
             before = await self.conv.current(key)
@@ -263,9 +273,8 @@ class CitizenBot:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None or user is None or message.contact is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
+        async with self.turn(update, context, flood=False) as state:
+            if state is None:
                 return
             key = chat_key(chat.id)
             before = await self.conv.current(key)
@@ -284,9 +293,8 @@ class CitizenBot:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
+        async with self.turn(update, context, flood=False) as state:
+            if state is None:
                 return
             key = chat_key(chat.id)
             session = await self.conv.current(key)
@@ -308,9 +316,8 @@ class CitizenBot:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
+        async with self.turn(update, context, flood=False) as state:
+            if state is None:
                 return
             markup = InlineKeyboardMarkup(
                 [
@@ -347,9 +354,8 @@ class CitizenBot:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if fresh:
+        async with self.turn(update, context, flood=False) as state:
+            if state is not None:
                 sent = await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid), quote=False)))
                 if sent is not None:
                     await self.store.remember_messages(chat_key(chat.id), [sent.message_id], time.time())
@@ -358,12 +364,8 @@ class CitizenBot:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
-            if not fresh:
-                return
-            if not self._allowed(update):  # PIN guesses count against the flood limit
-                await self._slow_down(update, context, state.lang)
+        async with self.turn(update, context) as state:  # PIN guesses count against the flood limit
+            if state is None:
                 return
             lang, args = state.lang, list(context.args or [])
             lines: list[str] = []
