@@ -6,6 +6,7 @@ each committed step survive a power cut, not only a crash of the process.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import sqlite3
@@ -36,6 +37,9 @@ class SqliteStore(Store):
         self.path = Path(path)
         self.synchronous = synchronous
         self._db: aiosqlite.Connection | None = None
+        # One connection serves every chat; its transactions must not interleave (a second BEGIN
+        # inside the first fails, and a stray write would join someone else's transaction).
+        self._writing = asyncio.Lock()
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -78,27 +82,28 @@ class SqliteStore(Store):
                 raise
 
     async def publish(self, flow_id: str, content: str, author: str) -> Revision:
-        digest = hashlib.sha256(content.encode()).hexdigest()
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            await self.db.execute(
-                "INSERT OR IGNORE INTO flow_revisions (flow_id, hash, content, author, created_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (flow_id, digest, content, author, now_iso()),
-            )
-            await self.db.execute(
-                "INSERT INTO live_flows (flow_id, revision_id) "
-                "SELECT flow_id, id FROM flow_revisions WHERE flow_id = ? AND hash = ? "
-                "ON CONFLICT (flow_id) DO UPDATE SET revision_id = excluded.revision_id",
-                (flow_id, digest),
-            )
-            await self.db.execute("COMMIT")
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
-        revision = await self.live_revision(flow_id)
-        assert revision is not None
-        return revision
+        async with self._writing:
+            digest = hashlib.sha256(content.encode()).hexdigest()
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                await self.db.execute(
+                    "INSERT OR IGNORE INTO flow_revisions (flow_id, hash, content, author, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (flow_id, digest, content, author, now_iso()),
+                )
+                await self.db.execute(
+                    "INSERT INTO live_flows (flow_id, revision_id) "
+                    "SELECT flow_id, id FROM flow_revisions WHERE flow_id = ? AND hash = ? "
+                    "ON CONFLICT (flow_id) DO UPDATE SET revision_id = excluded.revision_id",
+                    (flow_id, digest),
+                )
+                await self.db.execute("COMMIT")
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            revision = await self.live_revision(flow_id)
+            assert revision is not None
+            return revision
 
     async def _one_revision(self, where: str, arg: Any) -> Revision | None:
         async with self.db.execute(
@@ -119,30 +124,31 @@ class SqliteStore(Store):
         return Session.from_json(row[0]) if row else None
 
     async def commit_step(self, chat_key: str, session: Session, report: NewReport | None = None) -> int | None:
-        report_id: int | None = None
-        await self.db.execute("BEGIN IMMEDIATE")
-        try:
-            if report is not None:
-                report_id = await self._insert_report(report)
-            if session.finished:
-                await self.db.execute("DELETE FROM sessions WHERE chat_key = ?", (chat_key,))
-            else:
-                await self.db.execute(
-                    "INSERT INTO sessions (chat_key, revision_id, state, updated_at) VALUES (?, ?, ?, ?) "
-                    "ON CONFLICT (chat_key) DO UPDATE SET revision_id = excluded.revision_id, "
-                    "state = excluded.state, updated_at = excluded.updated_at",
-                    (chat_key, session.revision, session.to_json(), now_iso()),
-                )
-            await self.db.execute("COMMIT")
-        except sqlite3.IntegrityError as exc:
-            await self.db.execute("ROLLBACK")
-            if "reports.reference" in str(exc):
-                raise ReferenceTaken(report.reference if report else "") from None
-            raise
-        except BaseException:
-            await self.db.execute("ROLLBACK")
-            raise
-        return report_id
+        async with self._writing:
+            report_id: int | None = None
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                if report is not None:
+                    report_id = await self._insert_report(report)
+                if session.finished:
+                    await self.db.execute("DELETE FROM sessions WHERE chat_key = ?", (chat_key,))
+                else:
+                    await self.db.execute(
+                        "INSERT INTO sessions (chat_key, revision_id, state, updated_at) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (chat_key) DO UPDATE SET revision_id = excluded.revision_id, "
+                        "state = excluded.state, updated_at = excluded.updated_at",
+                        (chat_key, session.revision, session.to_json(), now_iso()),
+                    )
+                await self.db.execute("COMMIT")
+            except sqlite3.IntegrityError as exc:
+                await self.db.execute("ROLLBACK")
+                if "reports.reference" in str(exc):
+                    raise ReferenceTaken(report.reference if report else "") from None
+                raise
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            return report_id
 
     async def _insert_report(self, report: NewReport) -> int:
         cur = await self.db.execute(
@@ -227,23 +233,33 @@ class SqliteStore(Store):
         return ChatState(row[0], row[1], bool(row[2]), row[3], row[4]) if row else None
 
     async def save_chat_state(self, state: ChatState) -> None:
-        await self.db.execute(
-            "INSERT INTO chats (chat_key, lang, active, last_update_id, question_message_id, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET lang = excluded.lang, "
-            "active = excluded.active, last_update_id = excluded.last_update_id, "
-            "question_message_id = excluded.question_message_id, updated_at = excluded.updated_at",
-            (state.chat_key, state.lang, int(state.active), state.last_update_id, state.question_message_id, now_iso()),
-        )
+        async with self._writing:
+            await self.db.execute(
+                "INSERT INTO chats (chat_key, lang, active, last_update_id, question_message_id, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET lang = excluded.lang, "
+                "active = excluded.active, last_update_id = excluded.last_update_id, "
+                "question_message_id = excluded.question_message_id, updated_at = excluded.updated_at",
+                (
+                    state.chat_key,
+                    state.lang,
+                    int(state.active),
+                    state.last_update_id,
+                    state.question_message_id,
+                    now_iso(),
+                ),
+            )
 
     async def remember_messages(self, chat_key: str, message_ids: list[int], sent_at: float) -> None:
-        await self.db.executemany(
-            "INSERT OR IGNORE INTO chat_messages (chat_key, message_id, sent_at) VALUES (?, ?, ?)",
-            [(chat_key, mid, sent_at) for mid in message_ids],
-        )
+        async with self._writing:
+            await self.db.executemany(
+                "INSERT OR IGNORE INTO chat_messages (chat_key, message_id, sent_at) VALUES (?, ?, ?)",
+                [(chat_key, mid, sent_at) for mid in message_ids],
+            )
 
     async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
-        async with self.db.execute(
-            "DELETE FROM chat_messages WHERE chat_key = ? RETURNING message_id, sent_at", (chat_key,)
-        ) as cur:
-            rows = await cur.fetchall()
-        return sorted((int(r[0]), float(r[1])) for r in rows)
+        async with self._writing:
+            async with self.db.execute(
+                "DELETE FROM chat_messages WHERE chat_key = ? RETURNING message_id, sent_at", (chat_key,)
+            ) as cur:
+                rows = await cur.fetchall()
+            return sorted((int(r[0]), float(r[1])) for r in rows)

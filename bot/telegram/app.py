@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import (
@@ -25,6 +26,10 @@ from .citizen import CitizenBot
 from .texts import COMMANDS
 
 log = logging.getLogger(__name__)
+
+# Opt in to PTB's coming behaviour (durations as timedelta, e.g. RetryAfter.retry_after) instead of
+# the deprecated integers, whose every use raises a deprecation warning.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 def build_application(settings: Settings, base_file_url: str | None = None) -> Application:  # type: ignore[type-arg]

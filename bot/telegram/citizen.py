@@ -101,7 +101,10 @@ class CitizenBot:
         answered = next((e for e in reply.events if isinstance(e, Answered)), None)
         if answered is not None and old_question is not None and before is not None:
             question = await self.conv.question(before)
-            if question is not None:
+            if question is not None and question.kind == "review":
+                # The summary stays readable as sent; only its buttons go.
+                edited = await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
+            elif question is not None:
                 text = answered_text(question.text, answered.display, lang)
                 edited = await self._quietly(bot.edit_message_text(text, chat_id, old_question, parse_mode="HTML"))
         rendering = render(reply.events, session_id, lang)

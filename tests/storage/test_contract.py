@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import closing
@@ -16,7 +17,7 @@ from bot.storage import sqlite as sqlite_module
 from bot.storage.base import ReferenceTaken, Store
 from bot.storage.memory import MemoryStore
 from bot.storage.migrations import MIGRATIONS
-from bot.storage.records import EvidenceLink, NewReport, Revision
+from bot.storage.records import ChatState, EvidenceLink, NewReport, Revision
 from bot.storage.sqlite import SqliteStore
 
 FLOW = "report"
@@ -436,3 +437,22 @@ async def test_sqlite_reopening_a_file_keeps_data_and_runs_only_new_migrations(
         assert stored is not None and stored.chat_key == CHAT
     finally:
         await upgraded.close()
+
+
+async def test_many_chats_committing_at_once_all_land(store: Store) -> None:
+    """One connection serves every chat: concurrent steps must not interleave their transactions."""
+    revision = await store.publish(FLOW, FLOW_V1, "admin")
+
+    async def chat(n: int) -> None:
+        key = f"tg:{n}"
+        await store.save_chat_state(ChatState(key, "en"))
+        await store.commit_step(key, make_session(revision))
+        await store.remember_messages(key, [1, 2], 0.0)
+        done = make_session(revision, status="completed", step=None)
+        await store.commit_step(
+            key, done, make_report(revision, f"AAAA-{n:04d}".replace("0", "A").replace("1", "B"), chat_key=key)
+        )
+
+    await asyncio.gather(*(chat(n) for n in range(20)))
+    assert await store.count_reports() == 20
+    assert [await store.load_session(f"tg:{n}") for n in range(20)] == [None] * 20

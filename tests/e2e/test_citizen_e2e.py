@@ -1,0 +1,245 @@
+"""End to end over HTTP: the real PTB Application, the offline Bot API, a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from bot.storage.sqlite import SqliteStore
+from bot.telegram.callbacks import encode
+from tests.e2e.harness import Running, running_bot
+from tests.fakeapi.server import FakeBotApi, FakeMessage
+
+
+@pytest_asyncio.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+@pytest_asyncio.fixture
+async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
+    async with running_bot(api, tmp_path / "bot.sqlite3") as running:
+        yield running
+
+
+def last_question(api: FakeBotApi, chat_id: int) -> FakeMessage:
+    with_buttons = [m for m in api.bot_messages(chat_id) if m.reply_markup and "inline_keyboard" in m.reply_markup]
+    assert with_buttons, "no question with buttons"
+    return with_buttons[-1]
+
+
+def button_data(message: FakeMessage, label_part: str) -> str:
+    assert message.reply_markup is not None
+    for row in message.reply_markup["inline_keyboard"]:
+        for button in row:
+            if label_part in button["text"]:
+                return str(button["callback_data"])
+    raise AssertionError(f"no button {label_part!r} in {message.reply_markup}")
+
+
+class Citizen:
+    """Drives one private chat: waits for the bot's answer after each action."""
+
+    def __init__(self, api: FakeBotApi, user_id: int, language_code: str | None) -> None:
+        self.api = api
+        self.id = user_id
+        self.user = api.user(user_id, first_name="Citizen", language_code=language_code)
+
+    def count(self) -> int:
+        return len(self.api.bot_messages(self.id))
+
+    async def settle(self, before_calls: int) -> None:
+        """Wait until the bot made a call after ``before_calls`` and then stayed quiet for 0.15 s."""
+        await self.api.wait_for(lambda: len(self.api.calls) > before_calls + 1, within=10)
+        seen = -1
+        while seen != len(self.api.calls):
+            seen = len(self.api.calls)
+            await asyncio.sleep(0.15)
+
+    async def says(self, text: str) -> None:
+        before = len(self.api.calls)
+        self.user.send(text)
+        await self.settle(before)
+
+    async def taps(self, label_part: str) -> None:
+        question = last_question(self.api, self.id)
+        before = len(self.api.calls)
+        self.user.press(question.message_id, button_data(question, label_part))
+        await self.settle(before)
+
+    def texts(self) -> list[str]:
+        return [m.text or "" for m in self.api.bot_messages(self.id)]
+
+
+async def stored_reports(db: Path) -> list[tuple[str | None, str | None, str]]:
+    store = SqliteStore(db)
+    await store.open()
+    try:
+        count = await store.count_reports()
+        rows = []
+        for i in range(1, count + 1):
+            async with store.db.execute("SELECT category, province, language FROM reports WHERE id = ?", (i,)) as cur:
+                row = await cur.fetchone()
+            assert row is not None
+            rows.append((row[0], row[1], row[2]))
+        return rows
+    finally:
+        await store.close()
+
+
+async def walk_english(c: Citizen) -> None:
+    await c.says("/start")
+    await c.taps("English")
+    await c.taps("For myself")
+    await c.taps("No")
+    await c.says("He posts <b>lies</b> about me & my family </a> every day.")
+    await c.taps("Threatening")
+    await c.taps("Facebook")
+    await c.taps("Done")
+    await c.taps("Punjab")
+    await c.says("March 2025")
+    await c.taps("Yes")
+    await c.says("see https://www.facebook.com/liar.page?fbclid=x")
+    await c.taps("Done")
+    await c.says("@liar_page")
+    await c.taps("Only through this chat")
+    await c.taps("Yes, send it")
+    await c.taps("Send report")
+
+
+async def test_citizen_completes_the_flow_in_english(bot: Running) -> None:
+    c = Citizen(bot.api, 1001, "en")
+    await walk_english(c)
+    final = c.texts()[-1]
+    assert "Your report has been sent to the NCCIA." in final and "PIN: " in final
+    assert await stored_reports(bot.db) == [("harassment", "punjab", "en")]
+    review = [t for t in c.texts() if t.startswith("Here is your report")][-1]
+    assert "He posts <b>lies</b> about me & my family </a> every day." in review  # arrived escaped, shown as typed
+    answered = [m for m in bot.api.bot_messages(1001) if m.edits and "✅" in (m.text or "")]
+    assert answered, "answered questions are edited to show the choice"
+
+
+async def test_citizen_completes_the_flow_in_urdu(bot: Running) -> None:
+    c = Citizen(bot.api, 1002, "ur")
+    await c.says("السلام علیکم، مجھے مدد چاہیے")
+    assert "زبان منتخب کریں" in c.texts()[0]
+    await c.taps("اردو")
+    await c.taps("کسی بچے کے لیے")
+    await c.says("کوئی میرے بیٹے کو ڈرا دھمکا رہا ہے۔")
+    await c.taps("دھمکی آمیز")
+    await c.taps("مکمل")
+    await c.taps("سندھ")
+    await c.says("پچھلے مہینے")
+    await c.taps("جی ہاں")
+    await c.taps("مکمل")
+    await c.says("/skip")
+    await c.taps("رابطہ نہ کریں")
+    await c.taps("جی ہاں، بھیج دیں")
+    await c.taps("رپورٹ بھیجیں")
+    assert "آپ کی رپورٹ NCCIA کو بھیج دی گئی ہے۔" in c.texts()[-1]
+    assert await stored_reports(bot.db) == [("harassment", "sindh", "ur")]
+
+
+async def test_roman_urdu_first_message_gets_an_urdu_reply(bot: Running) -> None:
+    c = Citizen(bot.api, 1003, "en")
+    await c.says("mujhe madad chahiye, koi mujhe tang kar raha hai")
+    assert c.texts()[0].startswith("خوش آمدید")
+
+
+async def test_stale_and_forged_presses_change_nothing(bot: Running) -> None:
+    c = Citizen(bot.api, 1004, "en")
+    await c.says("/start")
+    first = last_question(bot.api, 1004)
+    stale = button_data(first, "English")
+    await c.taps("English")
+    await c.taps("For myself")
+    store_before = [m.text for m in bot.api.bot_messages(1004)]
+    for data in (stale, encode("ffffff", "minor", "yes"), "junk", "x" * 64):
+        calls = len(bot.api.calls)
+        c.user.press(first.message_id, data)
+        await bot.api.wait_for(lambda c0=calls: any(n == "answerCallbackQuery" for n, _ in bot.api.calls[c0:]))
+        answer = next(p for n, p in bot.api.calls[calls:] if n == "answerCallbackQuery")
+        assert answer.get("text") == "This question has moved on. Please use the newest message."
+    assert [m.text for m in bot.api.bot_messages(1004)] == store_before
+    await c.taps("No")  # the real question still works
+    assert c.texts()[-1].startswith("In your own words")
+
+
+async def test_blocked_user_429_and_5xx_are_survived(bot: Running) -> None:
+    c = Citizen(bot.api, 1005, "en")
+    await c.says("/start")
+    bot.api.fail_next("sendMessage", "429", retry_after=1)
+    bot.api.fail_next("sendMessage", "500")
+    calls = len(bot.api.calls)
+    await c.taps("English")
+    await bot.api.wait_for(lambda: "Who is this report for?" in c.texts()[-1], within=15)
+    sends = [n for n, _ in bot.api.calls[calls:] if n == "sendMessage"]
+    assert len(sends) >= 4  # safety text refused twice (429, then 500), then both messages delivered
+    c.user.block()
+    c.user.press(last_question(bot.api, 1005).message_id, button_data(last_question(bot.api, 1005), "For myself"))
+    await bot.api.wait_for(
+        lambda: any(n == "sendMessage" and p.get("chat_id") in (1005, "1005") for n, p in bot.api.calls[-3:])
+    )
+    c.user.unblock()
+    other = Citizen(bot.api, 1006, "en")
+    await other.says("/start")  # the bot is still serving everyone
+    assert other.texts()[0].startswith("Welcome")
+
+
+async def test_exit_deletes_the_conversation_and_leaves_one_neutral_line(bot: Running) -> None:
+    c = Citizen(bot.api, 1007, "en")
+    await c.says("/start")
+    await c.taps("English")
+    await c.taps("For myself")
+    c.user.send("/exit")
+    await bot.api.wait_for(lambda: [m.text for m in bot.api.bot_messages(1007)] == ["OK."], within=10)
+    visible = [m for m in bot.api.chat(1007) if not m.deleted]
+    assert [m.text for m in visible] == ["OK."]
+
+
+async def test_photo_in_a_child_abuse_report_is_deleted_and_never_forwarded(bot: Running) -> None:
+    c = Citizen(bot.api, 1008, "en")
+    await c.says("/start")
+    await c.taps("English")
+    await c.taps("For a child")
+    await c.says("/skip")
+    await c.taps("Sexual abuse")
+    photo_id = c.user.send_photo()
+    await bot.api.wait_for(lambda: "I have deleted the picture" in c.texts()[-1])
+    assert [m.deleted for m in bot.api.chat(1008) if m.message_id == photo_id] == [True]
+    forbidden = {"forwardMessage", "copyMessage", "sendPhoto", "getFile", "forwardMessages", "copyMessages"}
+    assert [n for n, _ in bot.api.calls if n in forbidden] == []
+
+
+async def test_restart_mid_conversation_continues_where_the_citizen_was(api: FakeBotApi, tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    async with running_bot(api, db):
+        c = Citizen(api, 1009, "en")
+        await c.says("/start")
+        await c.taps("English")
+        await c.taps("someone else")
+    async with running_bot(api, db):
+        await c.taps("Not sure")
+        assert c.texts()[-1].startswith("In your own words")
+
+
+@pytest.mark.parametrize("payload", ["punjab"])
+async def test_start_link_with_a_province_skips_that_question(bot: Running, payload: str) -> None:
+    c = Citizen(bot.api, 1010, "en")
+    await c.says(f"/start {payload}")
+    await c.taps("English")
+    await c.taps("For myself")
+    await c.taps("No")
+    await c.says("/skip")
+    await c.taps("Something else")
+    await c.taps("Done")
+    assert c.texts()[-1].startswith("When did it start?")

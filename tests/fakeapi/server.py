@@ -1,0 +1,456 @@
+"""An offline Telegram Bot API on 127.0.0.1, for end-to-end tests of the real PTB Application.
+
+It keeps chats and messages, queues updates for ``getUpdates`` (long poll, offsets), validates what
+Telegram validates (4096 characters after entity parsing, HTML entities, 64-byte callback data,
+the 48-hour delete window) and can inject 429, 5xx, timeouts and blocked users. Test code acts as
+users through ``FakeUser``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from .html_check import EntityError, visible_text
+
+Json = dict[str, Any]
+JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "message_ids", "reply_parameters", "entities"}
+
+
+class ApiError(Exception):
+    def __init__(self, code: int, description: str, parameters: Json | None = None) -> None:
+        super().__init__(description)
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+@dataclass
+class FakeMessage:
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    date: float
+    text: str | None = None
+    parse_mode: str | None = None
+    reply_markup: Json | None = None
+    kind: str = "text"
+    extra: Json = field(default_factory=dict)
+    deleted: bool = False
+    edits: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Failure:
+    method: str
+    kind: str
+    times: int
+    retry_after: int
+    chat_id: int | None
+
+
+class FakeUser:
+    def __init__(self, api: FakeBotApi, user_id: int, first_name: str, language_code: str | None) -> None:
+        self.api, self.id, self.first_name, self.language_code = api, user_id, first_name, language_code
+        self.blocked = False
+
+    def as_json(self) -> Json:
+        data: Json = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.language_code:
+            data["language_code"] = self.language_code
+        return data
+
+    def _message(self, kind: str, text: str | None = None, **extra: Any) -> int:
+        message = self.api.add_message(self.id, from_bot=False, text=text, kind=kind, extra=extra)
+        payload = self.api.message_json(message, sender=self.as_json())
+        if text and text.startswith("/"):
+            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self.api.push_update({"message": payload})
+        return message.message_id
+
+    def send(self, text: str) -> int:
+        return self._message("text", text)
+
+    def send_photo(self, file_size: int = 50_000) -> int:
+        unique = next(self.api.file_ids)
+        photo = [
+            {
+                "file_id": f"photo{unique}",
+                "file_unique_id": f"u{unique}",
+                "width": 800,
+                "height": 600,
+                "file_size": file_size,
+            }
+        ]
+        return self._message("photo", None, photo=photo)
+
+    def send_contact(self, phone_number: str, contact_user_id: int | None = None) -> int:
+        contact = {
+            "phone_number": phone_number,
+            "first_name": self.first_name,
+            "user_id": self.id if contact_user_id is None else contact_user_id,
+        }
+        return self._message("contact", None, contact=contact)
+
+    def press(self, message_id: int, data: str) -> str:
+        message = self.api.find(self.id, message_id)
+        query_id = f"cq{next(self.api.query_ids)}"
+        self.api.open_queries.add(query_id)
+        self.api.push_update(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self.as_json(),
+                    "chat_instance": f"ci{self.id}",
+                    "data": data,
+                    "message": self.api.message_json(message, sender=self.api.bot_json()),
+                }
+            }
+        )
+        return query_id
+
+    def block(self) -> None:
+        self.blocked = True
+
+    def unblock(self) -> None:
+        self.blocked = False
+
+
+class FakeBotApi:
+    def __init__(self, token: str = "123456:TEST-TOKEN", bot_id: int = 123456, username: str = "report_test_bot"):
+        self.token, self.bot_id, self.username = token, bot_id, username
+        self.now: Callable[[], float] = time.time
+        self.users: dict[int, FakeUser] = {}
+        self.messages: dict[int, list[FakeMessage]] = {}
+        self.updates: list[Json] = []
+        self.calls: list[tuple[str, Json]] = []
+        self.commands: dict[tuple[str, str | None], list[Json]] = {}
+        self.answered_callbacks: dict[str, Json] = {}
+        self.open_queries: set[str] = set()
+        self.failures: list[Failure] = []
+        self.timeout_delay = 3.0
+        self.update_ids = itertools.count(1)
+        self.query_ids = itertools.count(1)
+        self.file_ids = itertools.count(1)
+        self._arrived = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/file/bot{token}/{path:.*}", self._no_files)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # ---- users and state --------------------------------------------------------------------------
+    def user(self, user_id: int, first_name: str = "Test", language_code: str | None = "en") -> FakeUser:
+        self.users.setdefault(user_id, FakeUser(self, user_id, first_name, language_code))
+        return self.users[user_id]
+
+    def bot_json(self) -> Json:
+        return {"id": self.bot_id, "is_bot": True, "first_name": "Report bot", "username": self.username}
+
+    def add_message(
+        self,
+        chat_id: int,
+        *,
+        from_bot: bool,
+        text: str | None,
+        kind: str = "text",
+        extra: Json | None = None,
+        parse_mode: str | None = None,
+        reply_markup: Json | None = None,
+    ) -> FakeMessage:
+        chat = self.messages.setdefault(chat_id, [])
+        message = FakeMessage(
+            len(chat) + 1, chat_id, from_bot, self.now(), text, parse_mode, reply_markup, kind, extra or {}
+        )
+        chat.append(message)
+        return message
+
+    def message_json(self, message: FakeMessage, sender: Json) -> Json:
+        user = self.users.get(message.chat_id)
+        chat: Json = {"id": message.chat_id, "type": "private", "first_name": user.first_name if user else "User"}
+        data: Json = {"message_id": message.message_id, "date": int(message.date), "chat": chat, "from": sender}
+        if message.text is not None:
+            data["text"] = message.text
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
+            data["reply_markup"] = message.reply_markup
+        data.update(message.extra)
+        return data
+
+    def push_update(self, body: Json) -> None:
+        self.updates.append({"update_id": next(self.update_ids), **body})
+        self._arrived.set()
+
+    def find(self, chat_id: int, message_id: int) -> FakeMessage:
+        for message in self.messages.get(chat_id, []):
+            if message.message_id == message_id:
+                return message
+        raise ApiError(400, "Bad Request: message not found")
+
+    def chat(self, chat_id: int) -> list[FakeMessage]:
+        return list(self.messages.get(chat_id, []))
+
+    def bot_messages(self, chat_id: int, include_deleted: bool = False) -> list[FakeMessage]:
+        return [m for m in self.chat(chat_id) if m.from_bot and (include_deleted or not m.deleted)]
+
+    def fail_next(
+        self, method: str, kind: str, times: int = 1, retry_after: int = 1, chat_id: int | None = None
+    ) -> None:
+        self.failures.append(Failure(method, kind, times, retry_after, chat_id))
+
+    async def wait_for(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
+        deadline = time.monotonic() + within
+        while not predicate():
+            if time.monotonic() > deadline:
+                recent = "\n".join(f"  {name} {json.dumps(p, ensure_ascii=False)[:300]}" for name, p in self.calls[-8:])
+                raise AssertionError(f"condition not met within {within}s; recent calls:\n{recent}")
+            await asyncio.sleep(0.01)
+
+    # ---- HTTP -------------------------------------------------------------------------------------
+    async def _no_files(self, request: web.Request) -> web.Response:
+        self.calls.append(("getFileContent", {"path": request.match_info["path"]}))
+        return web.Response(status=404)
+
+    async def _params(self, request: web.Request) -> Json:
+        params: Json = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                params.update(await request.json())
+            else:
+                form = await request.post()
+                params.update({k: v for k, v in form.items() if isinstance(v, str)})
+        for key in list(params):
+            if key in JSON_FIELDS and isinstance(params[key], str):
+                params[key] = json.loads(params[key])
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        try:
+            await self._inject(method, params)
+            handler = getattr(self, f"m_{method}", None)
+            if handler is None:
+                raise ApiError(404, "Not Found: method not found")
+            result = await handler(params)
+        except ApiError as exc:
+            body: Json = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            return web.json_response(body, status=exc.code)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _inject(self, method: str, params: Json) -> None:
+        chat_id = _int(params.get("chat_id"))
+        for failure in self.failures:
+            if failure.method == method and failure.times > 0 and failure.chat_id in (None, chat_id):
+                failure.times -= 1
+                if failure.kind == "429":
+                    raise ApiError(
+                        429,
+                        f"Too Many Requests: retry after {failure.retry_after}",
+                        {"retry_after": failure.retry_after},
+                    )
+                if failure.kind == "timeout":
+                    await asyncio.sleep(self.timeout_delay)
+                    return
+                if failure.kind == "403":
+                    raise ApiError(403, "Forbidden: bot was blocked by the user")
+                raise ApiError(int(failure.kind), "Internal Server Error")
+        user = self.users.get(chat_id) if chat_id is not None else None
+        if user is not None and user.blocked and method != "answerCallbackQuery":
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+
+    # ---- methods ----------------------------------------------------------------------------------
+    async def m_getMe(self, params: Json) -> Json:
+        return {
+            **self.bot_json(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    async def m_deleteWebhook(self, params: Json) -> bool:
+        return True
+
+    async def m_getUpdates(self, params: Json) -> list[Json]:
+        offset = _int(params.get("offset")) or 0
+        if offset:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+        timeout = float(params.get("timeout") or 0)
+        if not self.updates and timeout > 0:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), timeout)
+        limit = _int(params.get("limit")) or 100
+        return self.updates[:limit]
+
+    def _chat_exists(self, chat_id: int | None) -> int:
+        if chat_id is None or chat_id not in self.messages:
+            raise ApiError(400, "Bad Request: chat not found")
+        return chat_id
+
+    def _check_text(self, text: str, parse_mode: str | None) -> str:
+        """The text as shown to the reader; 400 when Telegram would refuse it."""
+        visible = text
+        if parse_mode == "HTML":
+            try:
+                visible = visible_text(text)
+            except EntityError as exc:
+                raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
+        if not visible.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(visible) > 4096:
+            raise ApiError(400, "Bad Request: message is too long")
+        return visible
+
+    def _check_markup(self, markup: Json | None) -> None:
+        for row in (markup or {}).get("inline_keyboard", []):
+            for button in row:
+                if not button.get("text"):
+                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= 64:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    async def m_sendMessage(self, params: Json) -> Json:
+        chat_id = self._chat_exists(_int(params.get("chat_id")))
+        text, mode = str(params.get("text", "")), params.get("parse_mode")
+        visible = self._check_text(text, mode)
+        self._check_markup(params.get("reply_markup"))
+        message = self.add_message(
+            chat_id, from_bot=True, text=visible, parse_mode=mode, reply_markup=params.get("reply_markup")
+        )
+        return self.message_json(message, sender=self.bot_json())
+
+    def _bot_message(self, params: Json) -> FakeMessage:
+        chat_id = self._chat_exists(_int(params.get("chat_id")))
+        try:
+            message = self.find(chat_id, _int(params.get("message_id")) or 0)
+        except ApiError:
+            raise ApiError(400, "Bad Request: message to edit not found") from None
+        if message.deleted or not message.from_bot:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    async def m_editMessageText(self, params: Json) -> Json:
+        message = self._bot_message(params)
+        text, mode, markup = str(params.get("text", "")), params.get("parse_mode"), params.get("reply_markup")
+        text = self._check_text(text, mode)
+        self._check_markup(markup)
+        if text == message.text and markup == message.reply_markup:
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.edits.append(message.text or "")
+        message.text, message.parse_mode, message.reply_markup = text, mode, markup
+        return self.message_json(message, sender=self.bot_json())
+
+    async def m_editMessageReplyMarkup(self, params: Json) -> Json:
+        message = self._bot_message(params)
+        markup = params.get("reply_markup")
+        self._check_markup(markup)
+        if markup == message.reply_markup or (not markup and not message.reply_markup):
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message",
+            )
+        message.reply_markup = markup
+        return self.message_json(message, sender=self.bot_json())
+
+    def _delete(self, chat_id: int, message_id: int) -> None:
+        try:
+            message = self.find(chat_id, message_id)
+        except ApiError:
+            raise ApiError(400, "Bad Request: message to delete not found") from None
+        if message.deleted:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        if self.now() - message.date > 48 * 3600:
+            raise ApiError(400, "Bad Request: message can't be deleted")
+        message.deleted = True
+
+    async def m_deleteMessage(self, params: Json) -> bool:
+        self._delete(self._chat_exists(_int(params.get("chat_id"))), _int(params.get("message_id")) or 0)
+        return True
+
+    async def m_deleteMessages(self, params: Json) -> bool:
+        chat_id = self._chat_exists(_int(params.get("chat_id")))
+        ids = [int(i) for i in params.get("message_ids", [])]
+        if not 1 <= len(ids) <= 100:
+            raise ApiError(400, "Bad Request: message_ids must contain 1-100 items")
+        for message_id in ids:  # like Telegram: messages that cannot be deleted are skipped
+            with contextlib.suppress(ApiError):
+                self._delete(chat_id, message_id)
+        return True
+
+    async def m_answerCallbackQuery(self, params: Json) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self.open_queries:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
+        if len(str(params.get("text") or "")) > 200:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+        self.open_queries.discard(query_id)
+        self.answered_callbacks[query_id] = params
+        return True
+
+    async def m_setMyCommands(self, params: Json) -> bool:
+        for command in params.get("commands", []):
+            name, description = str(command.get("command", "")), str(command.get("description", ""))
+            if not (1 <= len(name) <= 32 and name.replace("_", "").isalnum() and name.islower()):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(description) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        scope = (params.get("scope") or {}).get("type", "default")
+        self.commands[(scope, params.get("language_code") or None)] = list(params.get("commands", []))
+        return True
+
+    async def m_sendChatAction(self, params: Json) -> bool:
+        return True
+
+    async def _record_only(self, params: Json) -> Json:
+        chat_id = self._chat_exists(_int(params.get("chat_id")))
+        message = self.add_message(chat_id, from_bot=True, text=None, kind="forwarded")
+        return self.message_json(message, sender=self.bot_json())
+
+    m_forwardMessage = _record_only
+    m_copyMessage = _record_only
+    m_sendPhoto = _record_only
+    m_sendDocument = _record_only
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None and value != "" else None
+    except (TypeError, ValueError):
+        return None
