@@ -243,3 +243,56 @@ async def test_start_link_with_a_province_skips_that_question(bot: Running, payl
     await c.taps("Something else")
     await c.taps("Done")
     assert c.texts()[-1].startswith("When did it start?")
+
+
+async def test_status_with_reference_and_pin_from_another_account(bot: Running) -> None:
+    c = Citizen(bot.api, 1011, "en")
+    await walk_english(c)
+    final = c.texts()[-1]
+    reference = final.split("Reference number: ")[1].split()[0]
+    pin = final.split("PIN: ")[1].split()[0]
+    await c.says("/status")
+    assert c.texts()[-1].startswith(f"{reference}: received, waiting for an officer (sent 20")
+    other = Citizen(bot.api, 1012, "ur")
+    await other.says(f"/status {reference.lower().replace('-', ' ')} {pin}")
+    assert other.texts()[-1].startswith(f"{reference}: موصول ہو گئی")
+    await other.says(f"/status {reference} 000000")
+    assert other.texts()[-1].startswith("اس حوالہ نمبر اور پن سے کوئی رپورٹ نہیں ملی")
+
+
+async def test_phone_is_taken_only_from_the_citizens_own_contact(bot: Running) -> None:
+    c = Citizen(bot.api, 1013, "en")
+    for action in ("/start", "English", "For myself", "No"):
+        await (c.says(action) if action.startswith("/") else c.taps(action))
+    for _ in range(8):  # skip to the contact question
+        await c.says("/skip")
+    await c.taps("By phone")
+    assert any("Share my phone number" in str(m.reply_markup) for m in bot.api.bot_messages(1013)[-2:])
+    before = len(bot.api.calls)
+    c.user.send_contact("+923001234567", contact_user_id=999)
+    await c.settle(before)
+    assert c.texts()[-1] == "Please share your own number with the button, or type the number."
+    before = len(bot.api.calls)
+    c.user.send_contact("+923001234567")
+    await c.settle(before)
+    assert c.texts()[-1].startswith("May we send this report")
+
+
+async def test_commands_are_registered_in_both_languages(bot: Running) -> None:
+    english = bot.api.commands[("all_private_chats", None)]
+    urdu = bot.api.commands[("all_private_chats", "ur")]
+    assert [c["command"] for c in english] == [c["command"] for c in urdu]
+    assert {"start", "help", "back", "skip", "cancel", "status", "language", "privacy", "exit"} == {
+        c["command"] for c in english
+    }
+    assert dict((c["command"], c["description"]) for c in urdu)["exit"] == "یہ چیٹ جلدی صاف کریں"
+
+
+async def test_language_command_switches_and_reasks_in_urdu(bot: Running) -> None:
+    c = Citizen(bot.api, 1014, "en")
+    await c.says("/start")
+    await c.taps("English")
+    await c.says("/language")
+    await c.taps("اردو")
+    assert c.texts()[-2] == "زبان اردو کر دی گئی ہے۔"
+    assert c.texts()[-1] == "یہ رپورٹ کس کے لیے ہے؟"
