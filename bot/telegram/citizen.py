@@ -99,8 +99,8 @@ class CitizenBot:
         old_question = state.question_message_id
         edited = False
         answered = next((e for e in reply.events if isinstance(e, Answered)), None)
-        if answered is not None and old_question is not None and before is not None:
-            question = await self.conv.question(before)
+        question = await self.conv.question(before) if before is not None else None
+        if answered is not None and old_question is not None:
             if question is not None and question.kind == "review":
                 # The summary stays readable as sent; only its buttons go.
                 edited = await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
@@ -115,11 +115,8 @@ class CitizenBot:
         if new_question and old_question is not None and not edited:
             # Back or edit-from-review: the old buttons must not stay pressable.
             await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
-        if (
-            before is not None
-            and before.step is not None
-            and (reply.session is None or reply.session.step != before.step)
-        ):
+        moved = reply.session is None or before is None or reply.session.step != before.step
+        if question is not None and question.hint == "phone" and moved:
             # Leaving a step that offered the share-your-number keyboard: take that keyboard away.
             plain = next((m for m in rendering.messages if m.markup is None), None)
             if plain is not None:
