@@ -7,6 +7,7 @@ A session stays pinned to the flow revision it started on until it ends.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import secrets
 from collections.abc import Callable
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 NO_SESSION = N_("There is no report in progress. Send /start to begin a new one.")
 RESUMING = N_("Welcome back. Your report is where you left it. Send /cancel to start over.")
 _REFERENCE_TRIES = 5
+MAX_ATTACHMENTS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,22 @@ class Conversations:
         await self.store.commit_step(chat_key, session)
         flow = await self.flows.pinned(session.revision)
         return Reply(session, runner.current(flow, session).events, lang=lang)
+
+    async def attach(self, chat_key: str, attachment: dict[str, str | int]) -> bool:
+        """Keep a file's Telegram id and metadata (never its content) with the unfinished report.
+
+        Returns False when no report is in progress or it already holds ``MAX_ATTACHMENTS``.
+        """
+        session = await self.store.load_session(chat_key)
+        if session is None or session.status != ACTIVE:
+            return False
+        kept = json.loads(session.vars.get("attachments", "[]"))
+        if len(kept) >= MAX_ATTACHMENTS:
+            return False
+        kept.append(attachment)
+        variables = {**session.vars, "attachments": json.dumps(kept, separators=(",", ":"))}
+        await self.store.commit_step(chat_key, replace(session, vars=variables))
+        return True
 
     async def drop(self, chat_key: str) -> None:
         """End the chat's unfinished report without a trace (quick exit). Submitted reports stay."""

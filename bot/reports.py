@@ -6,6 +6,7 @@ steps without touching this code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
 from bot.engine.model import Flow
@@ -55,7 +56,8 @@ def build_report(
         category=str(category) if isinstance(category, str) else None,
         province=str(province) if isinstance(province, str) else "undisclosed",
         minor=is_child_case(flow, answers),
-        answers=dict(answers),
+        # Screenshots are kept as Telegram file ids with size, type and time; never downloaded.
+        answers={**answers, "attachments": json.loads(session.vars.get("attachments", "[]"))},
         evidence=evidence,
         created_at=created_at,
     )

@@ -306,6 +306,8 @@ class CitizenBot:
                 await self._quietly(context.bot.delete_message(chat.id, message.message_id))
                 log.info("media deleted from a child case")
                 text = texts.NO_IMAGES_CHILD
+            elif await self.conv.attach(chat_key(chat.id), _attachment(message)):
+                text = texts.FILE_KEPT
             else:
                 text = texts.NO_FILES
             await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, text), quote=False)))
@@ -435,6 +437,28 @@ class CitizenBot:
             await self.send(
                 context.bot, update.effective_chat.id, Outgoing(escape(t(lang, texts.APOLOGY), quote=False))
             )
+
+
+def _attachment(message: Message) -> dict[str, str | int]:
+    """What identifies a file on Telegram's servers, with its size, type and time; not its content."""
+    if message.photo:
+        largest = message.photo[-1]
+        file_id, unique, size, kind, mime = largest.file_id, largest.file_unique_id, largest.file_size, "photo", ""
+    else:
+        media = message.document or message.video or message.animation or message.video_note
+        if media is None:
+            return {"kind": "unknown", "received_at": message.date.isoformat()}
+        file_id, unique, size = media.file_id, media.file_unique_id, media.file_size
+        kind = "document" if message.document else "video" if message.video else "animation"
+        mime = getattr(media, "mime_type", None) or ""
+    return {
+        "kind": kind,
+        "file_id": file_id,
+        "file_unique_id": unique,
+        "size": size or 0,
+        "mime_type": mime,
+        "received_at": message.date.isoformat(),
+    }
 
 
 def _seconds(value: object) -> float:

@@ -8,8 +8,8 @@ MOVED_ON = N_("This question has moved on. Please use the newest message.")
 APOLOGY = N_("Sorry, something went wrong on our side. Your answers are safe; please try again in a moment.")
 SLOW_DOWN = N_("Please slow down a little. I will answer your messages in a moment.")
 DAILY_CAP = N_(
-    "You have already sent {count} reports today. To protect the service from misuse, please try again "
-    "tomorrow. If you are in danger, call 15."
+    "Today's report limit for this chat ({count}) has been reached. To protect the service from misuse, please "
+    "try again tomorrow. If you are in danger, call 15."
 )
 EXIT_DONE = N_("OK.")
 NO_IMAGES_CHILD = N_(
@@ -17,9 +17,13 @@ NO_IMAGES_CHILD = N_(
     "as proof: sending them is itself a crime. Send only links (web addresses) and usernames; the officers will "
     "secure the material."
 )
+FILE_KEPT = N_(
+    "Thank you, the screenshot is kept with your report. Links and usernames help the officers most, so please "
+    "send those too if you can."
+)
 NO_FILES = N_(
-    "Pictures and files are not needed. Please send links (web addresses) and usernames instead; they help the "
-    "officers more."
+    "Pictures and files are not needed here. Please send links (web addresses) and usernames instead; they help "
+    "the officers more."
 )
 OWN_CONTACT_ONLY = N_("Please share your own number with the button, or type the number.")
 CONTACT_NOT_ASKED = N_("Thank you, but no phone number is needed here.")

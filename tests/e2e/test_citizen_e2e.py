@@ -296,3 +296,59 @@ async def test_language_command_switches_and_reasks_in_urdu(bot: Running) -> Non
     await c.taps("اردو")
     assert c.texts()[-2] == "زبان اردو کر دی گئی ہے۔"
     assert c.texts()[-1] == "یہ رپورٹ کس کے لیے ہے؟"
+
+
+async def test_screenshot_outside_child_cases_is_kept_by_file_id_only(bot: Running) -> None:
+    c = Citizen(bot.api, 1015, "en")
+    for action in ("/start", "English", "For myself", "No", "/skip", "Threatening"):
+        await (c.says(action) if action.startswith("/") else c.taps(action))
+    before = len(bot.api.calls)
+    c.user.send_photo(file_size=123_456)
+    await c.settle(before)
+    assert c.texts()[-1].startswith("Thank you, the screenshot is kept with your report.")
+    for _ in range(9):
+        await c.says("/skip")
+    await c.taps("Yes, send it")
+    await c.taps("Send report")
+    store = SqliteStore(bot.db)
+    await store.open()
+    try:
+        report = (await store.reports_for_chat("tg:1015"))[0]
+    finally:
+        await store.close()
+    [kept] = report.answers["attachments"]
+    assert (kept["kind"], kept["size"], kept["file_id"].startswith("photo")) == ("photo", 123_456, True)
+    assert not [n for n, _ in bot.api.calls if n in {"getFile", "getFileContent", "forwardMessage", "copyMessage"}]
+
+
+async def test_the_bot_stays_silent_in_groups(bot: Running) -> None:
+    member = bot.api.user(1016, language_code="en")
+    for text in ("/start", "hello", "/help", "/status"):
+        member.send_in_group(-1001234, text)
+    other = Citizen(bot.api, 1017, "en")
+    await other.says("/start")  # updates after the group's have been handled
+    assert bot.api.bot_messages(-1001234) == []
+
+
+async def test_daily_report_cap_is_polite(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path / "bot.sqlite3", DAILY_REPORT_CAP="1"):
+        c = Citizen(api, 1018, "en")
+        await walk_english(c)
+        await c.says("/start")
+        assert c.texts()[-1].startswith("Today's report limit for this chat (1) has been reached.")
+
+
+async def test_a_failing_handler_apologises_and_the_session_survives(bot: Running) -> None:
+    c = Citizen(bot.api, 1019, "en")
+    await c.says("/start")
+    await c.taps("English")
+    bot.api.fail_next("sendMessage", "400")
+    before = len(bot.api.calls)
+    c.user.press(last_question(bot.api, 1019).message_id, button_data(last_question(bot.api, 1019), "For myself"))
+    await c.settle(before)
+    assert (
+        c.texts()[-1] == "Sorry, something went wrong on our side. Your answers are safe; please try again in a moment."
+    )
+    await c.says("/start")
+    assert c.texts()[-2] == "Welcome back. Your report is where you left it. Send /cancel to start over."
+    assert c.texts()[-1].startswith("Is the person this happened to under 18")

@@ -98,6 +98,16 @@ class FakeUser:
         }
         return self._message("contact", None, contact=contact)
 
+    def send_in_group(self, group_id: int, text: str) -> int:
+        """A message in a group the bot is in (negative chat id), as Telegram sends it."""
+        message = self.api.add_message(group_id, from_bot=False, text=text)
+        payload = self.api.message_json(message, sender=self.as_json())
+        payload["chat"] = {"id": group_id, "type": "supergroup", "title": "Group"}
+        if text.startswith("/"):
+            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self.api.push_update({"message": payload})
+        return message.message_id
+
     def press(self, message_id: int, data: str) -> str:
         message = self.api.find(self.id, message_id)
         query_id = f"cq{next(self.api.query_ids)}"
