@@ -145,6 +145,7 @@ class FakeBotApi:
         self.open_queries: set[str] = set()
         self.failures: list[Failure] = []
         self.timeout_delay = 3.0
+        self.webhook: Json | None = None
         self.update_ids = itertools.count(1)
         self.query_ids = itertools.count(1)
         self.file_ids = itertools.count(1)
@@ -309,6 +310,13 @@ class FakeBotApi:
         }
 
     async def m_deleteWebhook(self, params: Json) -> bool:
+        self.webhook = None
+        return True
+
+    async def m_setWebhook(self, params: Json) -> bool:
+        if not str(params.get("url", "")).startswith("https://"):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = params
         return True
 
     async def m_getUpdates(self, params: Json) -> list[Json]:
