@@ -16,16 +16,6 @@ from tests.fakeapi.server import FakeBotApi, FakeMessage
 
 
 @pytest_asyncio.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest_asyncio.fixture
 async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
     async with running_bot(api, tmp_path / "bot.sqlite3") as running:
         yield running

@@ -6,26 +6,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest_asyncio
 
 from tests.conftest import ROOT
 from tests.e2e.test_citizen_e2e import Citizen
 from tests.fakeapi.server import FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN"
-
-
-@pytest_asyncio.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
 
 
 async def start_bot(api: FakeBotApi, db: Path) -> asyncio.subprocess.Process:
