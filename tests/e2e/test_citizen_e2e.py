@@ -342,3 +342,41 @@ async def test_a_failing_handler_apologises_and_the_session_survives(bot: Runnin
     await c.says("/start")
     assert c.texts()[-2] == "Welcome back. Your report is where you left it. Send /cancel to start over."
     assert c.texts()[-1].startswith("Is the person this happened to under 18")
+
+
+async def test_a_redelivered_update_is_not_applied_twice(bot: Running) -> None:
+    c = Citizen(bot.api, 1020, "en")
+    for action in ("/start", "English", "For myself", "No"):
+        await (c.says(action) if action.startswith("/") else c.taps(action))
+    await c.says("He keeps calling me at night.")
+    assert c.texts()[-1].startswith("Which of these is closest")
+    answer_update = bot.api.delivered[-1]["update_id"]
+    before = len(bot.api.calls)
+    bot.api.redeliver(answer_update)
+    await asyncio.sleep(0.5)
+    assert [n for n, _ in bot.api.calls[before:] if n != "getUpdates"] == []
+    await c.taps("Stalking")
+    assert c.texts()[-1].startswith("Where did it happen?")
+
+
+async def test_flooding_gets_one_polite_note_and_is_not_processed(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path / "bot.sqlite3", FLOOD_MESSAGES_PER_MINUTE="3"):
+        c = Citizen(api, 1021, "en")
+        await c.says("/start")
+        before = len(api.calls)
+        for n in range(6):
+            c.user.send(f"message {n}")
+        await c.settle(before)
+        notes = [t for t in c.texts() if t.startswith("Please slow down a little.")]
+        assert len(notes) == 1
+        # /start plus two more were allowed in the minute; the other four were dropped.
+        assert sum(1 for t in c.texts() if t.startswith("Welcome.")) == 1
+
+
+async def test_a_send_that_times_out_is_retried(bot: Running) -> None:
+    c = Citizen(bot.api, 1022, "en")
+    await c.says("/start")
+    bot.api.timeout_delay = 7.0  # longer than PTB's 5 s read timeout
+    bot.api.fail_next("sendMessage", "timeout")
+    c.user.press(last_question(bot.api, 1022).message_id, button_data(last_question(bot.api, 1022), "English"))
+    await bot.api.wait_for(lambda: any("Who is this report for?" in t for t in c.texts()), within=20)

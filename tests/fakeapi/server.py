@@ -139,6 +139,7 @@ class FakeBotApi:
         self.users: dict[int, FakeUser] = {}
         self.messages: dict[int, list[FakeMessage]] = {}
         self.updates: list[Json] = []
+        self.delivered: list[Json] = []
         self.calls: list[tuple[str, Json]] = []
         self.commands: dict[tuple[str, str | None], list[Json]] = {}
         self.answered_callbacks: dict[str, Json] = {}
@@ -215,6 +216,12 @@ class FakeBotApi:
 
     def push_update(self, body: Json) -> None:
         self.updates.append({"update_id": next(self.update_ids), **body})
+        self._arrived.set()
+
+    def redeliver(self, update_id: int) -> None:
+        """Queue an already-delivered update again, as Telegram does when its receipt was never confirmed."""
+        original = next(u for u in self.delivered if u["update_id"] == update_id)
+        self.updates.append(original)
         self._arrived.set()
 
     def find(self, chat_id: int, message_id: int) -> FakeMessage:
@@ -329,7 +336,9 @@ class FakeBotApi:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), timeout)
         limit = _int(params.get("limit")) or 100
-        return self.updates[:limit]
+        batch = self.updates[:limit]
+        self.delivered.extend(u for u in batch if u not in self.delivered)
+        return batch
 
     def _chat_exists(self, chat_id: int | None) -> int:
         if chat_id is None or chat_id not in self.messages:
