@@ -12,19 +12,41 @@ from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import STEP_KINDS
 from bot.flowtest import run_suite
+from bot.routing import load_routing
 from bot.storage.sqlite import SqliteStore
 
 FLOWS_DIR = Path("flows")
+ROUTING_FILE = "routing.yaml"
 
 
 def default_flow_paths() -> list[Path]:
-    return sorted(FLOWS_DIR.glob("*.yaml"))
+    return sorted(p for p in FLOWS_DIR.glob("*.yaml") if p.name != ROUTING_FILE)
+
+
+def check_routing(path: Path) -> bool:
+    """Print the routing table's problems; True when it loads."""
+    try:
+        table = load_routing(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print(f"{path}: no such file")
+        return False
+    except FlowLoadError as exc:
+        for problem in exc.problems:
+            print(f"{path}: error: {problem}")
+        return False
+    print(f"{path}: {len(table.provinces)} provinces, {len(table.queues)} queues, fallback {table.fallback!r}")
+    return True
 
 
 def check(paths: list[Path]) -> int:
     """Print load errors and inspection issues; exit status 1 on any error."""
     failed = False
+    if not paths and (FLOWS_DIR / ROUTING_FILE).exists():
+        failed |= not check_routing(FLOWS_DIR / ROUTING_FILE)
     for path in paths or default_flow_paths():
+        if path.name == ROUTING_FILE:
+            failed |= not check_routing(path)
+            continue
         try:
             flow = load_flow(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -108,7 +130,9 @@ async def _publish(path: Path, content: str, db: Path, author: str) -> int:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], db_default: str) -> None:
     flows = sub.add_parser("flows", help="check, test, publish and document flow files")
     fsub = flows.add_subparsers(dest="flows_command", required=True)
-    p = fsub.add_parser("check", help="print load errors and inspection issues; exit 1 on errors")
+    p = fsub.add_parser(
+        "check", help="print load errors and inspection issues of flows and the routing table; exit 1 on errors"
+    )
     p.add_argument("paths", nargs="*", type=Path, help="flow files (default: flows/*.yaml)")
     p = fsub.add_parser("test", help="replay the flow's golden conversation scripts and print coverage")
     p.add_argument("paths", nargs="*", type=Path, help="flow files (default: flows/*.yaml)")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -74,14 +74,14 @@ class CitizenBot:
         log.warning("message not delivered after retries", extra={"chat": "private"})
         return None
 
-    async def _quietly(self, call: object) -> bool:
-        """Run an edit or delete whose failure (message gone, unchanged) changes nothing for the user."""
+    async def _quietly(self, call: Awaitable[object]) -> bool:
+        """Run an edit or delete whose failure (message gone, unchanged, network) changes nothing for the user."""
         try:
-            await call  # type: ignore[misc]
+            await call
             return True
-        except (BadRequest, Forbidden):
+        except NetworkError:  # BadRequest is a NetworkError in PTB
             return False
-        except NetworkError:
+        except Forbidden:
             return False
 
     async def _mark_inactive(self, chat_id: int) -> None:
