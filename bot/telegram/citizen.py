@@ -261,7 +261,7 @@ class CitizenBot:
         if message is None or chat is None or not message.text:
             return
         command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        async with self.turn(update, context, flood=False) as state:
+        async with self.turn(update, context) as state:
             if state is None:
                 return
             key = chat_key(chat.id)
@@ -273,7 +273,7 @@ class CitizenBot:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None or user is None or message.contact is None:
             return
-        async with self.turn(update, context, flood=False) as state:
+        async with self.turn(update, context) as state:
             if state is None:
                 return
             key = chat_key(chat.id)
@@ -293,6 +293,7 @@ class CitizenBot:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None:
             return
+        # Never dropped for flooding: a picture in a child case must be deleted whatever the rate.
         async with self.turn(update, context, flood=False) as state:
             if state is None:
                 return
@@ -318,7 +319,7 @@ class CitizenBot:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context, flood=False) as state:
+        async with self.turn(update, context) as state:
             if state is None:
                 return
             markup = InlineKeyboardMarkup(
@@ -356,7 +357,7 @@ class CitizenBot:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context, flood=False) as state:
+        async with self.turn(update, context) as state:
             if state is not None:
                 sent = await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid), quote=False)))
                 if sent is not None:
