@@ -57,11 +57,18 @@ class CitizenBot:
 
     # ---- sending -------------------------------------------------------------------------------
 
-    async def send(self, bot: Bot, chat_id: int, out: Outgoing) -> Message | None:
-        """Send with retries for network faults and 429s; a blocked bot marks the chat inactive."""
+    async def send(self, bot: Bot, chat_id: int, out: Outgoing, *, remember: bool = True) -> Message | None:
+        """Send with retries for network faults and 429s; a blocked bot marks the chat inactive.
+
+        Every message is recorded for /exit to delete (``remember=False`` only for the exit line itself),
+        so no reply, however incidental, can stay behind on a watched phone.
+        """
         for attempt in range(_SEND_TRIES):
             try:
-                return await bot.send_message(chat_id, out.text, parse_mode="HTML", reply_markup=out.markup)
+                message = await bot.send_message(chat_id, out.text, parse_mode="HTML", reply_markup=out.markup)
+                if remember:
+                    await self.store.remember_messages(chat_key(chat_id), [message.message_id], time.time())
+                return message
             except Forbidden:
                 await self._mark_inactive(chat_id)
                 return None
@@ -93,7 +100,6 @@ class CitizenBot:
     # ---- delivering a conversation turn ---------------------------------------------------------
 
     async def deliver(self, bot: Bot, chat_id: int, state: ChatState, before: Session | None, reply: Reply) -> None:
-        key = chat_key(chat_id)
         lang = reply.lang
         session_id = reply.session.id if reply.session is not None else ""
         old_question = state.question_message_id
@@ -121,18 +127,15 @@ class CitizenBot:
             plain = next((m for m in rendering.messages if m.markup is None), None)
             if plain is not None:
                 plain.markup = ReplyKeyboardRemove()
-        sent: list[int] = []
         question_id = old_question
         for out in rendering.messages:
             message = await self.send(bot, chat_id, out)
             if message is None:
                 break
-            sent.append(message.message_id)
             if out.question:
                 question_id = message.message_id
         if reply.session is None or reply.session.status != ACTIVE:
             question_id = None
-        await self.store.remember_messages(key, sent, time.time())
         await self.store.save_chat_state(replace(state, lang=lang, question_message_id=question_id))
 
     # ---- handlers ------------------------------------------------------------------------------
@@ -331,9 +334,7 @@ class CitizenBot:
                 ]
             )
             text = t(state.lang, texts.CHOOSE_LANGUAGE)
-            sent = await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False), markup))
-            if sent is not None:
-                await self.store.remember_messages(chat_key(chat.id), [sent.message_id], time.time())
+            await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False), markup))
 
     async def _switch_language(self, bot: Bot, chat_id: int, state: ChatState, lang: str) -> None:
         if lang not in ("ur", "en"):
@@ -359,9 +360,7 @@ class CitizenBot:
             return
         async with self.turn(update, context) as state:
             if state is not None:
-                sent = await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid), quote=False)))
-                if sent is not None:
-                    await self.store.remember_messages(chat_key(chat.id), [sent.message_id], time.time())
+                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid), quote=False)))
 
     async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
@@ -426,6 +425,7 @@ class CitizenBot:
                 context.bot,
                 chat.id,
                 Outgoing(escape(t(state.lang, texts.EXIT_DONE), quote=False), ReplyKeyboardRemove()),
+                remember=False,
             )
             log.info("quick exit", extra={"deleted": len(ids)})
 

@@ -195,6 +195,7 @@ async def test_exit_deletes_the_conversation_and_leaves_one_neutral_line(bot: Ru
     await c.says("/start")
     await c.taps("English")
     await c.taps("For myself")
+    await c.says("/status")  # replies outside the flow must go too
     c.user.send("/exit")
     await bot.api.wait_for(lambda: [m.text for m in bot.api.bot_messages(1007)] == ["OK."], within=10)
     visible = [m for m in bot.api.chat(1007) if not m.deleted]
