@@ -63,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from bot.telegram.app import run
 
-    run(settings, webhook=getattr(args, "webhook", False))
+    try:
+        run(settings, webhook=getattr(args, "webhook", False))
+    except ConfigError as exc:  # e.g. a broken flows/routing.yaml
+        print(exc)
+        return 1
     return 0
 
 

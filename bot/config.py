@@ -27,6 +27,12 @@ class Settings:
     bot_api_base_url: str = DEFAULT_BASE_URL
     admin_ids: frozenset[int] = frozenset()
     focal_queues: Mapping[str, int] = field(default_factory=dict)
+    queue_languages: Mapping[str, str] = field(default_factory=dict)  # card language per queue: ur | en
+    sla_minutes: int = 120  # an unclaimed case is raised again in its queue after this long
+    sla_child_minutes: int = 30  # ... or this long for a child case or ongoing harm
+    escalate_minutes: int = 480  # ... and raised to the admins after this long
+    escalate_child_minutes: int = 120
+    sla_check_seconds: int = 60
     log_level: str = "INFO"
     daily_report_cap: int = 5
     flood_messages_per_minute: int = 30
@@ -69,17 +75,24 @@ def _ids(raw: str, name: str) -> frozenset[int]:
     return frozenset(ids)
 
 
-def _queues(raw: str) -> dict[str, int]:
+def _queues(raw: str) -> tuple[dict[str, int], dict[str, str]]:
+    """``punjab=-1001234,sindh=-1005678:ur``: queue key = group chat id, optionally :ur or :en for its cards."""
     queues: dict[str, int] = {}
+    languages: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in raw.split(","))):
         key, sep, chat = part.partition("=")
         key = key.strip().lower()
-        if not sep or key not in PROVINCES or not re.fullmatch(r"-\d+", chat.strip()):
+        chat, _, lang = chat.strip().partition(":")
+        if not sep or not re.fullmatch(r"[a-z][a-z0-9_]*", key) or not re.fullmatch(r"-\d+", chat.strip()):
             raise ConfigError(
-                f"FOCAL_QUEUES entry {part!r} must be province=-100… with a province among {', '.join(PROVINCES)}"
+                f"FOCAL_QUEUES entry {part!r} must be queue=-100… (a queue key from flows/routing.yaml, "
+                "such as punjab, then the group's chat id, optionally :ur or :en)"
             )
+        if lang and lang not in ("ur", "en"):
+            raise ConfigError(f"FOCAL_QUEUES entry {part!r}: the card language must be ur or en, not {lang!r}")
         queues[key] = int(chat)
-    return queues
+        languages[key] = lang or "en"
+    return queues, languages
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> Settings:
@@ -101,12 +114,19 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
     secret = env.get("WEBHOOK_SECRET", "").strip() or None
     if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
         raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and - (1 to 256 of them)")
+    queues, queue_languages = _queues(env.get("FOCAL_QUEUES", ""))
     return Settings(
         bot_token=token,
         database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
         bot_api_base_url=base_url.rstrip("/") if not base_url.endswith("/bot") else base_url,
         admin_ids=_ids(env.get("ADMIN_IDS", ""), "ADMIN_IDS"),
-        focal_queues=_queues(env.get("FOCAL_QUEUES", "")),
+        focal_queues=queues,
+        queue_languages=queue_languages,
+        sla_minutes=_int(env, "SLA_MINUTES", 120, minimum=1),
+        sla_child_minutes=_int(env, "SLA_CHILD_MINUTES", 30, minimum=1),
+        escalate_minutes=_int(env, "ESCALATE_MINUTES", 480, minimum=1),
+        escalate_child_minutes=_int(env, "ESCALATE_CHILD_MINUTES", 120, minimum=1),
+        sla_check_seconds=_int(env, "SLA_CHECK_SECONDS", 60, minimum=1),
         log_level=level,
         daily_report_cap=_int(env, "DAILY_REPORT_CAP", 5, minimum=1),
         flood_messages_per_minute=_int(env, "FLOOD_MESSAGES_PER_MINUTE", 30, minimum=1),

@@ -56,6 +56,8 @@ class Conversations:
     clock: Callable[[], datetime] = field(default=_utcnow)
     # (reference, PIN) for a new report; flow tests pass a fixed pair so their transcripts are stable.
     draw: Callable[[], tuple[str, str]] = field(default=_draw)
+    # province -> focal queue key, from the routing table and the queues bound to a group
+    route: Callable[[str], str | None] | None = None
 
     async def begin(
         self,
@@ -160,6 +162,7 @@ class Conversations:
                 pin_hash=pin_hash,
                 chat_key=chat_key,
                 created_at=self.clock().isoformat(timespec="seconds"),
+                route=self.route,
             )
             try:
                 await self.store.commit_step(chat_key, after.session, report)

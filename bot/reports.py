@@ -7,7 +7,7 @@ steps without touching this code.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from bot.engine.model import Flow
 from bot.engine.session import Answer, Session
@@ -28,6 +28,11 @@ def is_child_case(flow: Flow, answers: Mapping[str, Answer]) -> bool:
     )
 
 
+def is_priority(flow: Flow, answers: Mapping[str, Answer]) -> bool:
+    """First in its queue with a shorter reminder time: a child case, or harm still going on."""
+    return is_child_case(flow, answers) or field(flow, answers, "ongoing") == "yes"
+
+
 def build_report(
     flow: Flow,
     session: Session,
@@ -37,13 +42,16 @@ def build_report(
     pin_hash: str,
     chat_key: str,
     created_at: str,
+    route: Callable[[str], str | None] | None = None,
 ) -> NewReport:
+    """The report record; ``route`` maps its province to a focal queue (None: the report goes to no queue)."""
     evidence_raw = field(flow, answers, "evidence") or []
     evidence = tuple(
         EvidenceLink(str(item["url"]), str(item["platform"])) for item in evidence_raw if isinstance(item, dict)
     )
     category = field(flow, answers, "category")
     province = field(flow, answers, "province")
+    province_key = str(province) if isinstance(province, str) else "undisclosed"
     anonymous = field(flow, answers, "contact") == "anonymous"
     return NewReport(
         reference=reference,
@@ -54,10 +62,12 @@ def build_report(
         chat_key=None if anonymous else chat_key,
         language=session.lang,
         category=str(category) if isinstance(category, str) else None,
-        province=str(province) if isinstance(province, str) else "undisclosed",
+        province=province_key,
         minor=is_child_case(flow, answers),
         # Screenshots are kept as Telegram file ids with size, type and time; never downloaded.
         answers={**answers, "attachments": json.loads(session.vars.get("attachments", "[]"))},
         evidence=evidence,
         created_at=created_at,
+        queue=route(province_key) if route is not None else None,
+        priority=is_priority(flow, answers),
     )

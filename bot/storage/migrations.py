@@ -69,4 +69,89 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX reports_chat_time ON reports (chat_key, created_at);
     """,
+    # 3: focal queues. A report's place in a queue and its workflow; queue groups and registered officers;
+    # the durable outbox (written in the report's own transaction); which chat message shows which case;
+    # the audit trail; questions relayed to citizens and officers' open "ask" prompts
+    """
+    ALTER TABLE reports ADD COLUMN queue TEXT;
+    ALTER TABLE reports ADD COLUMN priority INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE reports ADD COLUMN claimed_by INTEGER;
+    ALTER TABLE reports ADD COLUMN claimed_name TEXT;
+    ALTER TABLE reports ADD COLUMN claimed_at TEXT;
+    ALTER TABLE reports ADD COLUMN outcome TEXT;
+    ALTER TABLE reports ADD COLUMN closed_at TEXT;
+    ALTER TABLE reports ADD COLUMN reminded INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE reports ADD COLUMN queued_at TEXT;
+    CREATE INDEX reports_open ON reports (queue, status, priority, id);
+    CREATE INDEX reports_unclaimed ON reports (status, queued_at);
+    CREATE TABLE queues (
+        key         TEXT PRIMARY KEY,
+        chat_id     INTEGER NOT NULL,
+        lang        TEXT NOT NULL DEFAULT 'en',
+        bound_by    INTEGER,
+        bound_at    TEXT NOT NULL
+    );
+    CREATE TABLE focal_members (
+        queue       TEXT NOT NULL,
+        user_id     INTEGER NOT NULL,
+        added_by    INTEGER,
+        added_at    TEXT NOT NULL,
+        PRIMARY KEY (queue, user_id)
+    );
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        target      TEXT NOT NULL,
+        dedupe_key  TEXT NOT NULL UNIQUE,
+        report_id   INTEGER REFERENCES reports(id) ON DELETE CASCADE,
+        priority    INTEGER NOT NULL DEFAULT 0,
+        payload     TEXT NOT NULL DEFAULT '{}',
+        state       TEXT NOT NULL DEFAULT 'pending',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        not_before  REAL NOT NULL DEFAULT 0,
+        created_at  REAL NOT NULL,
+        sent_at     REAL,
+        last_error  TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (state, not_before);
+    CREATE TABLE case_messages (
+        chat_id     INTEGER NOT NULL,
+        message_id  INTEGER NOT NULL,
+        report_id   INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        kind        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        PRIMARY KEY (chat_id, message_id)
+    );
+    CREATE INDEX case_messages_report ON case_messages (report_id, kind);
+    CREATE TABLE audit (
+        id          INTEGER PRIMARY KEY,
+        at          TEXT NOT NULL,
+        actor       INTEGER,
+        actor_name  TEXT NOT NULL DEFAULT '',
+        action      TEXT NOT NULL,
+        report_id   INTEGER,
+        queue       TEXT,
+        allowed     INTEGER NOT NULL,
+        detail      TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_report ON audit (report_id);
+    CREATE TABLE questions (
+        id          INTEGER PRIMARY KEY,
+        report_id   INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        asked_by    INTEGER NOT NULL,
+        text        TEXT NOT NULL,
+        asked_at    TEXT NOT NULL,
+        citizen_message_id INTEGER,
+        answered_at TEXT
+    );
+    CREATE INDEX questions_report ON questions (report_id);
+    CREATE TABLE asks (
+        report_id   INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        officer_id  INTEGER NOT NULL,
+        chat_id     INTEGER NOT NULL,
+        prompt_message_id INTEGER,
+        opened_at   REAL NOT NULL,
+        PRIMARY KEY (report_id, officer_id)
+    );
+    """,
 )

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# A case's workflow: new -> claimed -> (waiting: a question is with the citizen) -> resolved | spam.
+NEW, CLAIMED, WAITING, RESOLVED, SPAM = "new", "claimed", "waiting", "resolved", "spam"
+OPEN_STATUSES = (NEW, CLAIMED, WAITING)
+
 
 @dataclass(frozen=True, slots=True)
 class Revision:
@@ -38,6 +42,8 @@ class NewReport:
     answers: dict[str, Any]
     evidence: tuple[EvidenceLink, ...] = ()
     created_at: str = ""
+    queue: str | None = None  # the focal queue it is routed to; None: no queue (console, flow tests)
+    priority: bool = False  # a child case or an ongoing threat: first in its queue, shorter SLA
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,18 @@ class StoredReport:
     answers: dict[str, Any]
     created_at: str
     evidence: tuple[EvidenceLink, ...] = field(default=())
+    queue: str | None = None
+    priority: bool = False
+    claimed_by: int | None = None
+    claimed_name: str | None = None
+    claimed_at: str | None = None
+    outcome: str | None = None
+    closed_at: str | None = None
+    reminded: int = 0  # SLA reminders sent: 1 raised again in its queue, 2 raised to admins
+
+    @property
+    def open(self) -> bool:
+        return self.status in OPEN_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +85,54 @@ class ChatState:
     active: bool = True  # False once Telegram said the user blocked the bot
     last_update_id: int = 0  # updates at or below this were handled (Telegram redelivers after a crash)
     question_message_id: int | None = None  # the message holding the current question's buttons
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """Something to deliver, written to the outbox in the same transaction as the change it reports.
+
+    ``target`` is ``queue:<key>`` (resolved to the queue's group when sent, so a re-bound queue still
+    gets it) or ``chat:<id>``. ``dedupe_key`` is unique: enqueueing the same thing twice stores it once.
+    """
+
+    kind: str
+    target: str
+    dedupe_key: str
+    report_id: int | None = None
+    priority: bool = False
+    payload: dict[str, Any] = field(default_factory=dict)
+    not_before: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """An outbox entry as the worker sees it."""
+
+    id: int
+    kind: str
+    target: str
+    dedupe_key: str
+    report_id: int | None
+    priority: bool
+    payload: dict[str, Any]
+    attempts: int
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueBinding:
+    key: str
+    chat_id: int
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    at: str
+    actor: int | None
+    actor_name: str
+    action: str
+    report_id: int | None
+    queue: str | None
+    allowed: bool
+    detail: str = ""

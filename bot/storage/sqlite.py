@@ -10,6 +10,9 @@ import asyncio
 import hashlib
 import json
 import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,11 +23,11 @@ from bot.engine.session import Session
 
 from .base import ReferenceTaken, Store
 from .migrations import MIGRATIONS
-from .records import ChatState, EvidenceLink, NewReport, Revision, StoredReport
+from .records import ChatState, EvidenceLink, NewReport, Outgoing, Revision, StoredReport
 
-_REPORT_COLUMNS = (
+REPORT_COLUMNS = (
     "id, reference, pin_hash, flow_id, revision_id, chat_key, language, category, province, minor, "
-    "status, answers, created_at"
+    "status, answers, created_at, queue, priority, claimed_by, claimed_name, claimed_at, outcome, closed_at, reminded"
 )
 
 
@@ -57,6 +60,18 @@ class SqliteStore(Store):
         await self.db.execute("PRAGMA foreign_keys=ON")
         await self.db.execute("PRAGMA busy_timeout=5000")
         await self._migrate()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction, serialised with every other write of this store."""
+        async with self._writing:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
 
     async def close(self) -> None:
         if self._db is not None:
@@ -130,6 +145,11 @@ class SqliteStore(Store):
             try:
                 if report is not None:
                     report_id = await self._insert_report(report)
+                    if report.queue is not None:
+                        # The case's delivery is written with the case: a crash cannot lose one without the other.
+                        await enqueue(
+                            self.db, [new_case_delivery(report_id, report.reference, report.queue, report.priority)]
+                        )
                 if session.finished:
                     await self.db.execute("DELETE FROM sessions WHERE chat_key = ?", (chat_key,))
                 else:
@@ -151,9 +171,11 @@ class SqliteStore(Store):
             return report_id
 
     async def _insert_report(self, report: NewReport) -> int:
+        created = report.created_at or now_iso()
         cur = await self.db.execute(
             "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, chat_key, language, category, "
-            "province, minor, answers, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "province, minor, answers, created_at, queue, priority, queued_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 report.reference,
                 report.pin_hash,
@@ -165,7 +187,10 @@ class SqliteStore(Store):
                 report.province,
                 int(report.minor),
                 json.dumps(report.answers, ensure_ascii=False),
-                report.created_at or now_iso(),
+                created,
+                report.queue,
+                int(report.priority),
+                created,
             ),
         )
         report_id = cur.lastrowid
@@ -176,38 +201,35 @@ class SqliteStore(Store):
         )
         return report_id
 
-    async def _reports(self, where: str, arg: Any) -> list[StoredReport]:
-        async with self.db.execute(f"SELECT {_REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY id", (arg,)) as cur:
+    async def _reports(self, where: str, *args: Any, limit: int | None = None) -> list[StoredReport]:
+        sql = f"SELECT {REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        async with self.db.execute(sql, args) as cur:
             rows = list(await cur.fetchall())
-        result = []
-        for row in rows:
+        evidence: dict[int, list[EvidenceLink]] = {int(row[0]): [] for row in rows}
+        if rows:
+            marks = ",".join("?" * len(rows))
             async with self.db.execute(
-                "SELECT url, platform FROM evidence WHERE report_id = ? ORDER BY position", (row[0],)
+                f"SELECT report_id, url, platform FROM evidence WHERE report_id IN ({marks}) "
+                "ORDER BY report_id, position",
+                [row[0] for row in rows],
             ) as cur:
-                evidence = tuple(EvidenceLink(url, platform) for url, platform in await cur.fetchall())
-            result.append(
-                StoredReport(
-                    id=row[0],
-                    reference=row[1],
-                    pin_hash=row[2],
-                    flow_id=row[3],
-                    revision_id=row[4],
-                    chat_key=row[5],
-                    language=row[6],
-                    category=row[7],
-                    province=row[8],
-                    minor=bool(row[9]),
-                    status=row[10],
-                    answers=json.loads(row[11]),
-                    created_at=row[12],
-                    evidence=evidence,
-                )
-            )
-        return result
+                for report_id, url, platform in await cur.fetchall():
+                    evidence[int(report_id)].append(EvidenceLink(url, platform))
+        return [report_from_row(row, tuple(evidence[int(row[0])])) for row in rows]
 
     async def report_by_reference(self, reference: str) -> StoredReport | None:
         found = await self._reports("reference = ?", reference)
         return found[0] if found else None
+
+    async def report_by_id(self, report_id: int) -> StoredReport | None:
+        found = await self._reports("id = ?", report_id)
+        return found[0] if found else None
+
+    async def reports_where(self, where: str, *args: Any, limit: int | None = None) -> list[StoredReport]:
+        """Reports matching an SQL condition over the report columns (for the case book)."""
+        return await self._reports(where, *args, limit=limit)
 
     async def reports_for_chat(self, chat_key: str) -> list[StoredReport]:
         return await self._reports("chat_key = ?", chat_key)
@@ -263,3 +285,64 @@ class SqliteStore(Store):
             ) as cur:
                 rows = await cur.fetchall()
             return sorted((int(r[0]), float(r[1])) for r in rows)
+
+
+def report_from_row(row: Iterable[Any], evidence: tuple[EvidenceLink, ...]) -> StoredReport:
+    r = list(row)
+    return StoredReport(
+        id=r[0],
+        reference=r[1],
+        pin_hash=r[2],
+        flow_id=r[3],
+        revision_id=r[4],
+        chat_key=r[5],
+        language=r[6],
+        category=r[7],
+        province=r[8],
+        minor=bool(r[9]),
+        status=r[10],
+        answers=json.loads(r[11]),
+        created_at=r[12],
+        evidence=evidence,
+        queue=r[13],
+        priority=bool(r[14]),
+        claimed_by=r[15],
+        claimed_name=r[16],
+        claimed_at=r[17],
+        outcome=r[18],
+        closed_at=r[19],
+        reminded=int(r[20]),
+    )
+
+
+def new_case_delivery(report_id: int, reference: str, queue: str, priority: bool, transfer: int = 0) -> Outgoing:
+    """The delivery of a case card to its queue; the key makes it appear once per queue it is sent to."""
+    return Outgoing(
+        kind="case",
+        target=f"queue:{queue}",
+        dedupe_key=f"case:{reference}:{queue}:{transfer}",
+        report_id=report_id,
+        priority=priority,
+    )
+
+
+async def enqueue(db: aiosqlite.Connection, items: Iterable[Outgoing]) -> None:
+    """Add deliveries inside the caller's transaction; an existing dedupe key is left as it is."""
+    now = time.time()
+    await db.executemany(
+        "INSERT OR IGNORE INTO outbox (kind, target, dedupe_key, report_id, priority, payload, not_before, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                item.kind,
+                item.target,
+                item.dedupe_key,
+                item.report_id,
+                int(item.priority),
+                json.dumps(item.payload, ensure_ascii=False),
+                item.not_before,
+                now,
+            )
+            for item in items
+        ],
+    )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+from datetime import UTC, datetime
+from pathlib import Path
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import (
@@ -12,20 +16,28 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
+    ContextTypes,
     MessageHandler,
     filters,
 )
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.conversation import Conversations
+from bot.engine.errors import FlowLoadError
 from bot.flows import FlowRegistry, ensure_published
 from bot.i18n import t
+from bot.routing import load_routing
 from bot.storage.sqlite import SqliteStore
 
 from .citizen import CitizenBot
+from .courier import Courier
+from .focal import FocalBot
+from .limits import SendLimits
+from .sla import check_sla
 from .texts import COMMANDS
 
 log = logging.getLogger(__name__)
+ROUTING_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "routing.yaml"
 
 # Opt in to PTB's coming behaviour (durations as timedelta, e.g. RetryAfter.retry_after) instead of
 # the deprecated integers, whose every use raises a deprecation warning.
@@ -36,19 +48,45 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     """The real application, as ``main.py run`` starts it; tests point ``bot_api_base_url`` at a local server."""
     store = SqliteStore(settings.database_path)
     flows = FlowRegistry(store)
-    citizen = CitizenBot(settings, store, Conversations(store, flows))
+    limits = SendLimits()
+    courier = Courier(store, flows, limits, settings.admin_ids)
+    try:
+        routing = load_routing(ROUTING_PATH.read_text(encoding="utf-8"))
+    except FlowLoadError as exc:
+        raise ConfigError(f"{ROUTING_PATH.name}: {exc}") from None
+    unknown = sorted(set(settings.focal_queues) - routing.queues)
+    if unknown:
+        known = ", ".join(sorted(routing.queues))
+        raise ConfigError(f"FOCAL_QUEUES names {', '.join(unknown)}, not a queue of {ROUTING_PATH.name} ({known})")
+    focal = FocalBot(settings, store, flows, routing, courier, limits)
+    conversations = Conversations(store, flows, route=focal.route)
+    citizen = CitizenBot(settings, store, conversations, casework=focal.work, wake=courier.wake)
+    running: list[asyncio.Task[None]] = []
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await store.open()
         live, differs = await ensure_published(store)
         if differs:
             log.warning("flows/report.yaml differs from live revision %s; publish it to use it", live.id)
+        await focal.bind_configured()
+        # A plain task, not app.create_task: PTB would wait for it at stop, and it never ends by itself.
+        running.append(asyncio.create_task(courier.run(app.bot), name="courier"))
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(sla_job, interval=settings.sla_check_seconds, first=settings.sla_check_seconds)
         scope = BotCommandScopeAllPrivateChats()
         for lang in ("en", "ur"):
             commands = [BotCommand(name, t(lang, description)) for name, description in COMMANDS]
             await app.bot.set_my_commands(commands, scope=scope, language_code=None if lang == "en" else lang)
 
+    async def sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        if await check_sla(focal.book, settings, datetime.now(UTC)):
+            courier.wake()
+
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        for task in running:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await store.close()
 
     builder = (
@@ -64,7 +102,17 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         builder = builder.base_file_url(base_file_url)
     app = builder.build()
     app.bot_data["citizen"] = citizen
-    private = filters.ChatType.PRIVATE
+    app.bot_data["focal"] = focal
+    app.bot_data["courier"] = courier
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    # Officers first: their buttons and commands must not fall through to the citizen handlers.
+    app.add_handler(CallbackQueryHandler(focal.on_press, pattern=r"^f\."))
+    app.add_handler(CommandHandler("bindqueue", focal.on_bindqueue))
+    app.add_handler(CommandHandler("queue", focal.on_queue))
+    app.add_handler(CommandHandler("case", focal.on_case))
+    app.add_handler(CommandHandler("focal", focal.on_focal, filters=private))
+    app.add_handler(CommandHandler(["help", "start"], focal.on_group_help, filters=groups))
+    app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, focal.on_reply))
     app.add_handler(CommandHandler("start", citizen.on_start, filters=private))
     app.add_handler(CommandHandler(["back", "skip", "cancel"], citizen.on_engine_command, filters=private))
     app.add_handler(CommandHandler("help", citizen.on_help, filters=private))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,6 +19,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, R
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
+from bot.casework import Casework
 from bot.config import PROVINCES, Settings
 from bot.conversation import Conversations, Reply
 from bot.engine.events import Answered
@@ -30,10 +31,12 @@ from bot.language import detect_language
 from bot.references import normalise_reference, verify_pin
 from bot.reports import is_child_case
 from bot.storage.base import Store
-from bot.storage.records import ChatState
+from bot.storage.records import CLAIMED, NEW, RESOLVED, WAITING, ChatState, StoredReport
 
+from . import focal_texts as ft
 from . import texts
 from .callbacks import LANGUAGE_PREFIX, decode
+from .card import outcome_text
 from .guard import ChatLocks, FloodControl
 from .render import Outgoing, answered_text, keyboard, render
 
@@ -48,10 +51,19 @@ def chat_key(chat_id: int) -> str:
 
 
 class CitizenBot:
-    def __init__(self, settings: Settings, store: Store, conversations: Conversations) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        conversations: Conversations,
+        casework: Casework | None = None,
+        wake: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.conv = conversations
+        self.casework = casework  # relays answers to officers' questions; None without focal queues
+        self.wake = wake  # tells the courier a report or an answer is waiting to go out
         self.locks = ChatLocks()
         self.flood = FloodControl(settings.flood_messages_per_minute)
 
@@ -194,13 +206,35 @@ class CitizenBot:
                 return
             key = chat_key(chat.id)
             before = await self.conv.current(key)
-            if before is None or before.status != ACTIVE:
+            idle = before is None or before.status != ACTIVE
+            if await self._relay_answer(context.bot, chat.id, state, message, exact=not idle):
+                return
+            if idle:
                 detected = detect_language(message.text, user.language_code if user else None)
                 lang = detected.lang if detected.reason not in ("prior", "default") else state.lang
                 await self._start(context.bot, chat.id, state, lang, None)
                 return
             reply = await self.conv.answer(key, Input(text=message.text), state.lang)
             await self.deliver(context.bot, chat.id, state, before, reply)
+            if reply.reference is not None and self.wake is not None:
+                self.wake()
+
+    async def _relay_answer(self, bot: Bot, chat_id: int, state: ChatState, message: Message, exact: bool) -> bool:
+        """A reply to an officer's question (or, outside a report, any message while one is open) is relayed."""
+        if self.casework is None or message.text is None:
+            return False
+        reply_to = message.reply_to_message.message_id if message.reply_to_message else None
+        if exact and reply_to is None:
+            return False
+        relayed = await self.casework.answer(
+            chat_key(chat_id), reply_to, message.text[:3000], message.message_id, exact
+        )
+        if relayed is None:
+            return False
+        await self.send(bot, chat_id, Outgoing(escape(t(state.lang, ft.CITIZEN_ANSWER_SENT), quote=False)))
+        if self.wake is not None:
+            self.wake()
+        return True
 
     async def _start(self, bot: Bot, chat_id: int, state: ChatState, lang: str, payload: str | None) -> None:
         key = chat_key(chat_id)
@@ -257,6 +291,8 @@ class CitizenBot:
             await self._quietly(query.answer())
             reply = await self.conv.answer(key, Input(press=press.button), state.lang)
             await self.deliver(context.bot, chat.id, state, before, reply)
+            if reply.reference is not None and self.wake is not None:
+                self.wake()
 
     async def on_engine_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/back, /skip and /cancel go to the engine like buttons do."""
@@ -379,26 +415,24 @@ class CitizenBot:
                 if report is None or not ok:
                     lines.append(t(lang, texts.STATUS_NOT_FOUND))
                 else:
-                    lines.append(self._status_line(lang, report.reference, report.status, report.created_at))
+                    lines.append(self._status_line(lang, report))
             elif args:
                 lines.append(t(lang, texts.STATUS_USAGE))
             else:
                 reports = await self.store.reports_for_chat(chat_key(chat.id))
-                lines = [self._status_line(lang, r.reference, r.status, r.created_at) for r in reports[-10:]]
+                lines = [self._status_line(lang, r) for r in reports[-10:]]
                 if not lines:
                     lines.append(t(lang, texts.STATUS_NONE))
             await self.send(context.bot, chat.id, Outgoing(escape("\n".join(lines), quote=False)))
 
     @staticmethod
-    def _status_line(lang: str, reference: str, status: str, created_at: str) -> str:
-        words = {"new": texts.STATUS_NEW}
-        return t(
-            lang,
-            texts.STATUS_LINE,
-            reference=reference,
-            status=t(lang, words.get(status, status)),
-            date=created_at[:10],
-        )
+    def _status_line(lang: str, report: StoredReport) -> str:
+        if report.status == RESOLVED:
+            status = t(lang, ft.STATUS_RESOLVED, outcome=outcome_text(report.outcome, lang))
+        else:
+            words = {NEW: texts.STATUS_NEW, CLAIMED: ft.STATUS_CLAIMED, WAITING: ft.STATUS_WAITING}
+            status = t(lang, words.get(report.status, ft.STATUS_CLOSED))
+        return t(lang, texts.STATUS_LINE, reference=report.reference, status=status, date=report.created_at[:10])
 
     async def on_exit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Quick exit: delete what Telegram still allows of this conversation, end it, leave one neutral line."""

@@ -80,14 +80,17 @@ def test_settings_name_the_bad_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="BOT_TOKEN does not look like"):
         load_settings({"BOT_TOKEN": "nope"}, none)
     good = {"BOT_TOKEN": "123:ABCDEFG"}
-    with pytest.raises(ConfigError, match="FOCAL_QUEUES entry 'lahore=-1001'"):
-        load_settings({**good, "FOCAL_QUEUES": "lahore=-1001"}, none)
+    with pytest.raises(ConfigError, match="FOCAL_QUEUES entry 'punjab=1001'"):
+        load_settings({**good, "FOCAL_QUEUES": "punjab=1001"}, none)
+    with pytest.raises(ConfigError, match="card language must be ur or en, not 'fr'"):
+        load_settings({**good, "FOCAL_QUEUES": "punjab=-1001:fr"}, none)
     with pytest.raises(ConfigError, match="ADMIN_IDS"):
         load_settings({**good, "ADMIN_IDS": "12,abc"}, none)
     with pytest.raises(ConfigError, match="LOG_LEVEL"):
         load_settings({**good, "LOG_LEVEL": "LOUD"}, none)
-    settings = load_settings({**good, "FOCAL_QUEUES": "punjab=-1001, undisclosed=-1002", "ADMIN_IDS": "5,6"}, none)
+    settings = load_settings({**good, "FOCAL_QUEUES": "punjab=-1001:ur, undisclosed=-1002", "ADMIN_IDS": "5,6"}, none)
     assert settings.focal_queues == {"punjab": -1001, "undisclosed": -1002}
+    assert settings.queue_languages == {"punjab": "ur", "undisclosed": "en"}
     assert settings.admin_ids == frozenset({5, 6})
 
 

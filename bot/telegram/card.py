@@ -1,0 +1,199 @@
+"""A case as officers see it in their queue: the card, the digest line, and their buttons.
+
+Everything the citizen wrote is escaped for HTML; labels follow the queue's language while the
+citizen's own words stay in the script they were written in. The phone number never appears on
+a card: the officer who claims the case gets it privately (``Phone number`` button).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.engine.answers import display
+from bot.engine.model import Flow
+from bot.i18n import t
+from bot.storage.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
+
+from . import focal_texts as ft
+from .render import split
+
+PKT = timezone(timedelta(hours=5), "PKT")  # Pakistan has no daylight saving time
+ACCOUNT_LIMIT = 1000
+LINKS_SHOWN = 8  # with the account cut at 1000 characters, a card stays well under 4096 visible characters
+LINK_CHARS = 120
+DIGEST_SIZE = 30  # cases per digest message: 30 lines and 30 buttons stay far below Telegram's limits
+PREFIX = "f"
+
+
+def data(action: str, report_id: int, arg: str = "") -> str:
+    """Callback data of an officer's button: ``f.<action>.<report id>[.<arg>]`` (well under 64 bytes)."""
+    return f"{PREFIX}.{action}.{report_id}" + (f".{arg}" if arg else "")
+
+
+def local_time(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.astimezone(PKT).strftime("%Y-%m-%d %H:%M PKT")
+
+
+def _answer(flow: Flow, report: StoredReport, name: str, lang: str) -> str | None:
+    step_id = flow.report.get(name)
+    if not step_id or step_id not in flow.steps:
+        return None
+    return display(flow.steps[step_id], report.answers.get(step_id), lang)
+
+
+def province_name(flow: Flow, key: str | None, lang: str) -> str:
+    step_id = flow.report.get("province")
+    step = flow.steps.get(step_id or "")
+    return (display(step, key, lang) if step is not None and key else None) or (key or "—")
+
+
+def officer_status(report: StoredReport, lang: str) -> str:
+    name = report.claimed_name or "—"
+    if report.status == NEW:
+        return t(lang, ft.OFFICER_NEW)
+    if report.status == CLAIMED:
+        return t(lang, ft.OFFICER_CLAIMED, name=name)
+    if report.status == WAITING:
+        if report.claimed_by is None:
+            return t(lang, ft.OFFICER_WAITING_UNCLAIMED)
+        return t(lang, ft.OFFICER_WAITING, name=name)
+    if report.status == RESOLVED:
+        return t(lang, ft.OFFICER_RESOLVED, name=name, outcome=outcome_text(report.outcome, lang))
+    if report.status == SPAM:
+        return t(lang, ft.OFFICER_SPAM, name=name)
+    return report.status
+
+
+def outcome_text(outcome: str | None, lang: str) -> str:
+    msgid = ft.OUTCOMES.get(outcome or "")
+    return t(lang, msgid) if msgid else (outcome or "—")
+
+
+def _contact(report: StoredReport, lang: str) -> str:
+    contact = report.answers.get("contact")
+    if report.chat_key is None or contact == "anonymous":
+        return t(lang, ft.CONTACT_ANONYMOUS)
+    if contact == "phone":
+        return t(lang, ft.CONTACT_PHONE)
+    return t(lang, ft.CONTACT_BOT)
+
+
+def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
+    """The card as HTML, and whether the account was cut short (the card then offers the rest)."""
+    e = _escape
+    lines: list[str] = []
+    flags = []
+    if report.minor:
+        flags.append(t(lang, ft.PRIORITY_CHILD))
+    if report.answers.get(flow.report.get("ongoing", "")) == "yes":
+        flags.append(t(lang, ft.PRIORITY_THREAT))
+    if flags:
+        lines.append("🔴 <b>" + e(" · ".join(flags)) + "</b>")
+    lines.append("<b>" + e(t(lang, ft.CASE, reference=report.reference)) + "</b>")
+    not_given = t(lang, ft.NOT_GIVEN)
+
+    def row(label: str, value: str | None) -> None:
+        lines.append(f"<b>{e(t(lang, label))}:</b> {e(value or not_given)}")
+
+    row(ft.STATUS, officer_status(report, lang))
+    row(ft.CATEGORY, _answer(flow, report, "category", lang))
+    row(ft.PLATFORMS, _answer(flow, report, "platforms", lang))
+    row(ft.PROVINCE, province_name(flow, report.province, lang))
+    row(ft.STARTED, _answer(flow, report, "started", lang))
+    row(ft.RECEIVED, local_time(report.created_at))
+    row(ft.REPORTED_BY, _answer(flow, report, "reporter", lang))
+    row(ft.CONTACT, _contact(report, lang))
+    row(ft.LANGUAGE, t(lang, ft.LANGUAGE_NAMES.get(report.language, ft.LANG_EN)))
+    account = _answer(flow, report, "account", "en") or ""
+    truncated = len(account) > ACCOUNT_LIMIT
+    if account:
+        shown = account[:ACCOUNT_LIMIT].rstrip()
+        more = t(lang, ft.TRUNCATED, count=len(account) - len(shown)) if truncated else ""
+        lines += ["", f"<b>{e(t(lang, ft.ACCOUNT))}</b>", f"<blockquote>{e(shown)}</blockquote>" + e(more)]
+    if report.evidence:
+        lines += ["", f"<b>{e(t(lang, ft.EVIDENCE))}</b>"]
+        lines += evidence_lines(report, LINKS_SHOWN)
+        hidden = len(report.evidence) - LINKS_SHOWN
+        if hidden > 0:
+            truncated = True
+            lines.append(e(t(lang, ft.MORE_LINKS, count=hidden)))
+    suspects = _answer(flow, report, "suspects", "en")
+    if suspects:
+        lines += ["", f"<b>{e(t(lang, ft.SUSPECTS))}</b>", e(suspects)]
+    attachments = report.answers.get("attachments") or []
+    if isinstance(attachments, list) and attachments:
+        lines += ["", e(t(lang, ft.SCREENSHOTS, count=len(attachments)))]
+    return "\n".join(lines), truncated
+
+
+def evidence_lines(report: StoredReport, limit: int | None = None) -> list[str]:
+    """Numbered clickable links labelled by platform; long addresses are shortened on screen only."""
+    lines = []
+    for number, link in enumerate(report.evidence[:limit], start=1):
+        href = escape(link.url, quote=True)
+        shown = link.url if len(link.url) <= LINK_CHARS else link.url[: LINK_CHARS - 1] + "…"
+        lines.append(f'{number}. {_escape(link.platform)}: <a href="{href}">{_escape(shown)}</a>')
+    return lines
+
+
+def full_text(report: StoredReport, flow: Flow, lang: str) -> list[str]:
+    """Everything the card shortened, as HTML messages under Telegram's limit: the account, every link."""
+    e = _escape
+    header = t(lang, ft.FULL_ACCOUNT_OF, reference=report.reference)
+    account = _answer(flow, report, "account", "en") or t(lang, ft.NOT_GIVEN)
+    pieces = [e(piece) for piece in split(header + "\n\n" + account, 3900)]
+    if report.evidence:
+        chunk = [f"<b>{e(t(lang, ft.EVIDENCE))}</b>"]
+        for line in evidence_lines(report):
+            if sum(len(x) for x in chunk) + len(line) > 3500:
+                pieces.append("\n".join(chunk))
+                chunk = []
+            chunk.append(line)
+        pieces.append("\n".join(chunk))
+    return pieces
+
+
+def card_keyboard(report: StoredReport, lang: str, truncated: bool) -> InlineKeyboardMarkup | None:
+    def button(label: str, action: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(t(lang, label), callback_data=data(action, report.id))
+
+    rows: list[list[InlineKeyboardButton]] = []
+    if report.status == NEW:
+        rows.append([button(ft.B_CLAIM, "claim"), button(ft.B_ASK, "ask")])
+    elif report.status in OPEN_STATUSES:
+        rows.append([button(ft.B_ASK, "ask")])
+        if report.answers.get("contact") == "phone" and report.answers.get("phone"):
+            rows[-1].append(button(ft.B_NUMBER, "number"))
+    if report.status in OPEN_STATUSES:
+        rows.append([button(ft.B_RESOLVE, "resolve"), button(ft.B_TRANSFER, "transfer"), button(ft.B_SPAM, "spam")])
+    if truncated:
+        rows.append([button(ft.B_FULL, "full")])
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def digest_line(report: StoredReport, flow: Flow, lang: str) -> str:
+    mark = "🔴 " if report.priority else "▫️ "
+    category = _answer(flow, report, "category", lang) or t(lang, ft.NOT_GIVEN)
+    province = province_name(flow, report.province, lang)
+    when = local_time(report.created_at)[11:16]
+    return f"{mark}<b>{_escape(report.reference)}</b> · {_escape(category)} · {_escape(province)} · {when}"
+
+
+def digest(reports: Sequence[tuple[StoredReport, Flow]], lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    lines = [_escape(t(lang, ft.DIGEST_HEADER, count=len(reports))), ""]
+    lines += [digest_line(report, flow, lang) for report, flow in reports]
+    buttons = [InlineKeyboardButton(r.reference, callback_data=data("open", r.id)) for r, _ in reports]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _escape(text: str) -> str:
+    return escape(text, quote=False)

@@ -1,0 +1,341 @@
+"""The courier: delivers the outbox to queue groups and citizens within Telegram's limits.
+
+One loop looks at what is due, chat by chat. A chat whose window has room gets its messages; a
+queue with more new cases than its window can show one by one gets them as digests (one message
+listing up to 30 cases, each with a button opening its card), so every case is visible within a
+minute or two of a burst instead of hours later. Chats are served concurrently, messages within a
+chat in order. Failures: 429 pauses that chat for ``retry_after``; network faults back off; a
+citizen who blocked the bot is recorded and not retried; a queue group the bot cannot reach is
+retried every few minutes, so nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from html import escape
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from bot.engine.model import Flow
+from bot.flows import FlowRegistry
+from bot.i18n import t
+from bot.storage.casebook import CaseBook
+from bot.storage.outbox import Outbox
+from bot.storage.records import OPEN_STATUSES, ChatState, Delivery, QueueBinding, StoredReport
+from bot.storage.sqlite import SqliteStore
+
+from . import card
+from . import focal_texts as ft
+from .limits import SendLimits
+
+log = logging.getLogger(__name__)
+
+RESERVE = 3  # slots per group window kept for officers' own commands during a burst
+MAX_ATTEMPTS = 12
+UNREACHABLE_RETRY = 300.0
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+@dataclass
+class Unit:
+    """One message to send and the outbox entries it delivers."""
+
+    deliveries: list[Delivery]
+    send: Callable[[Bot], Awaitable[Message | None]]
+    after: Callable[[Message], Awaitable[None]] | None = None
+
+
+class Courier:
+    def __init__(
+        self,
+        store: SqliteStore,
+        flows: FlowRegistry,
+        limits: SendLimits,
+        admin_ids: frozenset[int],
+        *,
+        poll: float = 0.5,
+    ) -> None:
+        self.store, self.flows, self.limits, self.admin_ids = store, flows, limits, admin_ids
+        self.outbox = Outbox(store)
+        self.book = CaseBook(store)
+        self.poll = poll
+        self._wake = asyncio.Event()
+        self._busy: dict[int, asyncio.Task[None]] = {}
+        self._unbound_warned: set[str] = set()
+        self.sent_messages = 0
+        self._pending_chats: list[int] = []
+
+    def wake(self) -> None:
+        """Something was enqueued: look now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, bot: Bot) -> None:
+        recovered = await self.outbox.recover_in_flight()
+        if recovered:
+            log.warning("resending %d deliveries that were in flight when the bot stopped", recovered)
+        try:
+            while True:
+                self._wake.clear()
+                await self.dispatch(bot)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._next_wait())
+        finally:
+            for task in list(self._busy.values()):
+                task.cancel()
+            await asyncio.gather(*self._busy.values(), return_exceptions=True)
+
+    def _next_wait(self) -> float:
+        waits = [self.limits.wait(chat_id) for chat_id in self._pending_chats] or [self.poll]
+        return max(0.02, min(self.poll, *waits))
+
+    async def dispatch(self, bot: Bot) -> int:
+        """Start sending to every chat that has due deliveries and room; returns how many chats started."""
+        due = await self.outbox.due()
+        bindings = await self.book.bindings()
+        by_chat: dict[int, list[Delivery]] = {}
+        for delivery in due:
+            chat_id = self._resolve(delivery.target, bindings)
+            if chat_id is not None:
+                by_chat.setdefault(chat_id, []).append(delivery)
+        self._pending_chats = [c for c in by_chat if c not in self._busy]
+        started = 0
+        for chat_id, deliveries in by_chat.items():
+            if chat_id in self._busy or self.limits.free(chat_id) <= 0:
+                continue
+            binding = next((b for b in bindings.values() if b.chat_id == chat_id), None)
+            task = asyncio.create_task(self._serve(bot, chat_id, deliveries, binding))
+            self._busy[chat_id] = task
+            task.add_done_callback(functools.partial(self._done, chat_id))
+            started += 1
+        return started
+
+    def _done(self, chat_id: int, _task: object = None) -> None:
+        self._busy.pop(chat_id, None)
+        self._wake.set()
+
+    async def idle(self) -> bool:
+        return not self._busy and not await self.outbox.due(limit=1)
+
+    def _resolve(self, target: str, bindings: dict[str, QueueBinding]) -> int | None:
+        kind, _, value = target.partition(":")
+        if kind == "chat":
+            return int(value)
+        binding = bindings.get(value)
+        if binding is None and value not in self._unbound_warned:
+            self._unbound_warned.add(value)
+            log.warning("queue %r has no group yet; its cases wait until an admin binds one", value)
+        return binding.chat_id if binding else None
+
+    # ---- one chat --------------------------------------------------------------------------------
+
+    async def _serve(self, bot: Bot, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None) -> None:
+        try:
+            units = await self._plan(chat_id, deliveries, binding)
+            for unit in units:
+                if self.limits.free(chat_id) <= 0:
+                    break  # the rest waits for the window; still pending, nothing to undo
+                if not await self._send(bot, chat_id, unit):
+                    break
+        except Exception as exc:  # a fault in one chat must not stop the courier
+            log.error("delivery to a chat failed: %s", type(exc).__name__)
+
+    async def _send(self, bot: Bot, chat_id: int, unit: Unit) -> bool:
+        ids = [d.id for d in unit.deliveries]
+        await self.outbox.mark_sending(ids)
+        self.limits.take(chat_id)
+        try:
+            message = await unit.send(bot)
+        except RetryAfter as exc:
+            seconds = _seconds(exc.retry_after)
+            self.limits.pause(chat_id, seconds)
+            await self.outbox.retry(ids, time.time() + seconds, "429")
+            return False
+        except Forbidden:
+            if chat_id > 0:
+                await self._citizen_gone(chat_id)
+                await self.outbox.mark_dead(ids, "blocked")
+                return True
+            log.warning("the bot cannot post in a queue group; retrying in %d s", UNREACHABLE_RETRY)
+            await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, "forbidden")
+            return False
+        except BadRequest as exc:
+            if chat_id < 0 and "chat not found" in exc.message.lower():
+                await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, "chat not found")
+                return False
+            log.error("delivery refused by Telegram: %s", exc.message[:80])
+            await self.outbox.mark_dead(ids, exc.message[:200])
+            return True
+        except NetworkError as exc:
+            attempts = max(d.attempts for d in unit.deliveries) + 1
+            if attempts >= MAX_ATTEMPTS:
+                await self.outbox.mark_dead(ids, type(exc).__name__)
+            else:
+                await self.outbox.retry(ids, time.time() + min(300.0, 2.0**attempts), type(exc).__name__)
+            return False
+        except Exception as exc:
+            # A fault of ours (rendering, a missing flow revision): keep the entries, try again later.
+            log.error("delivery failed: %s", type(exc).__name__)
+            await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, type(exc).__name__)
+            return False
+        if message is not None:
+            self.sent_messages += 1
+            if unit.after is not None:
+                await unit.after(message)
+        await self.outbox.mark_sent(ids)
+        return True
+
+    async def _citizen_gone(self, chat_id: int) -> None:
+        key = f"tg:{chat_id}"
+        state = await self.store.chat_state(key) or ChatState(key, "en")
+        await self.store.save_chat_state(replace(state, active=False))
+        log.info("citizen blocked the bot; update not delivered and not retried")
+
+    # ---- what to send ----------------------------------------------------------------------------
+
+    async def _plan(self, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None) -> list[Unit]:
+        lang = binding.lang if binding else "en"
+        units: list[Unit] = []
+        cases = [d for d in deliveries if d.kind == "case"]
+        reminders = [d for d in deliveries if d.kind == "reminder"]
+        others = [d for d in deliveries if d.kind not in ("case", "reminder")]
+        for delivery in others:
+            unit = await self._other(chat_id, delivery, lang)
+            if unit is not None:
+                units.append(unit)
+        if reminders:
+            units.append(await self._reminders(chat_id, reminders, lang))
+        if cases:
+            units += await self._cases(chat_id, cases, binding, lang, room=self.limits.chat_free(chat_id) - len(units))
+        return units
+
+    async def _cases(
+        self, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None, lang: str, room: int
+    ) -> list[Unit]:
+        loaded: list[tuple[Delivery, StoredReport, Flow]] = []
+        stale: list[int] = []
+        for delivery in deliveries:
+            report = await self.book.case(delivery.report_id or 0)
+            queue = delivery.target.partition(":")[2]
+            if report is None or report.queue != queue or report.status not in OPEN_STATUSES:
+                stale.append(delivery.id)  # moved on or closed before its card went out: nothing to show
+                continue
+            loaded.append((delivery, report, await self.flows.pinned(report.revision_id)))
+        if stale:
+            await self.outbox.mark_sent(stale)
+        if len(loaded) == 1 or len(loaded) <= room - RESERVE:
+            return [self._card_unit(chat_id, [d], report, flow, lang) for d, report, flow in loaded]
+        units = []
+        # Digests leave RESERVE slots of the window for officers' own commands; the rest waits its turn.
+        loaded = loaded[: max(1, room - RESERVE) * card.DIGEST_SIZE]
+        for start in range(0, len(loaded), card.DIGEST_SIZE):
+            chunk = loaded[start : start + card.DIGEST_SIZE]
+            text, markup = card.digest([(r, f) for _, r, f in chunk], lang)
+            units.append(Unit([d for d, _, _ in chunk], _sender(chat_id, text, markup)))
+        return units
+
+    def _card_unit(self, chat_id: int, deliveries: list[Delivery], report: StoredReport, flow: Flow, lang: str) -> Unit:
+        text, truncated = card.card_text(report, flow, lang)
+        markup = card.card_keyboard(report, lang, truncated)
+
+        async def after(message: Message) -> None:
+            await self.book.remember_message(chat_id, message.message_id, report.id, "card")
+
+        return Unit(deliveries, _sender(chat_id, text, markup), after)
+
+    async def _other(self, chat_id: int, delivery: Delivery, lang: str) -> Unit | None:
+        report = await self.book.case(delivery.report_id or 0) if delivery.report_id else None
+        if report is None:
+            await self.outbox.mark_dead([delivery.id], "case gone")
+            return None
+        if delivery.kind == "card":
+            flow = await self.flows.pinned(report.revision_id)
+            return self._card_unit(chat_id, [delivery], report, flow, lang)
+        if delivery.kind == "answer":
+            return await self._answer_unit(chat_id, delivery, report, lang)
+        # notify / question: to the citizen, in the citizen's language
+        state = await self.store.chat_state(f"tg:{chat_id}")
+        if state is not None and not state.active:
+            await self.outbox.mark_dead([delivery.id], "citizen blocked the bot")
+            return None
+        citizen_lang = state.lang if state else report.language
+        text = await self._citizen_text(delivery, report, citizen_lang)
+        if text is None:
+            await self.outbox.mark_dead([delivery.id], "nothing to say")
+            return None
+
+        async def after(message: Message) -> None:
+            await self.store.remember_messages(f"tg:{chat_id}", [message.message_id], time.time())
+            if delivery.kind == "question":
+                await self.book.question_shown(int(delivery.payload["question_id"]), message.message_id)
+
+        return Unit([delivery], _sender(chat_id, escape(text, quote=False), None), after)
+
+    async def _citizen_text(self, delivery: Delivery, report: StoredReport, lang: str) -> str | None:
+        if delivery.kind == "question":
+            found = await self.book.question(int(delivery.payload.get("question_id", 0)))
+            if found is None:
+                return None
+            return t(lang, ft.CITIZEN_QUESTION, reference=report.reference, question=found[1])
+        event = delivery.payload.get("event")
+        if event == "claimed":
+            return t(lang, ft.CITIZEN_CLAIMED, reference=report.reference)
+        if event == "resolved":
+            outcome = card.outcome_text(str(delivery.payload.get("outcome")), lang)
+            return t(lang, ft.CITIZEN_RESOLVED, reference=report.reference, outcome=outcome)
+        return None
+
+    async def _answer_unit(self, chat_id: int, delivery: Delivery, report: StoredReport, lang: str) -> Unit:
+        cards = [m for c, m in await self.book.case_messages(report.id) if c == chat_id]
+        header = t(lang, ft.ANSWER_FROM_CITIZEN, reference=report.reference)
+        text = "<b>" + escape(header, quote=False) + "</b>\n" + escape(str(delivery.payload.get("text", ""))[:3800])
+        reply = ReplyParameters(cards[-1], allow_sending_without_reply=True) if cards else None
+
+        async def after(message: Message) -> None:
+            await self.book.remember_message(chat_id, message.message_id, report.id, "answer")
+
+        return Unit([delivery], _sender(chat_id, text, None, reply), after)
+
+    async def _reminders(self, chat_id: int, deliveries: list[Delivery], lang: str) -> Unit:
+        header = ft.REMINDER_ADMINS if chat_id > 0 else ft.REMINDER_QUEUE
+        lines = ["<b>" + escape(t(lang, header), quote=False) + "</b>"]
+        buttons = []
+        for delivery in deliveries[:30]:
+            report = await self.book.case(delivery.report_id or 0)
+            if report is None:
+                continue
+            since = card.local_time(str(delivery.payload.get("since", report.created_at)))
+            mark = "🔴 " if report.priority else ""
+            line = t(lang, ft.WAITING_SINCE, reference=report.reference, queue=report.queue or "—", since=since)
+            lines.append(mark + escape(line, quote=False))
+            if chat_id < 0:
+                buttons.append(InlineKeyboardButton(report.reference, callback_data=card.data("open", report.id)))
+        markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)]) if buttons else None
+        return Unit(deliveries[:30], _sender(chat_id, "\n".join(lines), markup))
+
+
+def _sender(
+    chat_id: int, text: str, markup: InlineKeyboardMarkup | None, reply: ReplyParameters | None = None
+) -> Callable[[Bot], Awaitable[Message | None]]:
+    async def send(bot: Bot) -> Message | None:
+        return await bot.send_message(
+            chat_id,
+            text,
+            parse_mode="HTML",
+            reply_markup=markup,
+            reply_parameters=reply,
+            link_preview_options=NO_PREVIEW,
+        )
+
+    return send
+
+
+def _seconds(value: object) -> float:
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -1,0 +1,134 @@
+"""Wording of the focal-queue side (cards, actions, officer commands) and of the updates citizens get.
+
+Cards use the queue's configured language; citizen updates use the citizen's.
+"""
+
+from __future__ import annotations
+
+from bot.engine.outcome import N_
+
+# ---- the case card -------------------------------------------------------------------------------
+CASE = N_("Case {reference}")
+PRIORITY_CHILD = N_("CHILD")
+PRIORITY_THREAT = N_("STILL HAPPENING")
+STATUS = N_("Status")
+CATEGORY = N_("Category")
+PLATFORMS = N_("Platforms")
+PROVINCE = N_("Province")
+RECEIVED = N_("Received")
+STARTED = N_("Started")
+REPORTED_BY = N_("Reported by")
+CONTACT = N_("Contact")
+LANGUAGE = N_("Language")
+ACCOUNT = N_("Account")
+EVIDENCE = N_("Evidence")
+SUSPECTS = N_("Suspects")
+SCREENSHOTS = N_("Screenshots kept with the report: {count}")
+NOT_GIVEN = N_("not given")
+TRUNCATED = N_("… ({count} more characters: press “Full account”)")
+MORE_LINKS = N_("… and {count} more links (press “Full account”)")
+FULL_ACCOUNT_OF = N_("Full account of {reference}:")
+LANG_UR = N_("Urdu")
+LANG_EN = N_("English")
+LANGUAGE_NAMES = {"ur": LANG_UR, "en": LANG_EN}
+CONTACT_BOT = N_("through this bot only (press Ask)")
+CONTACT_PHONE = N_("by phone; the number is shown only to the officer who claims the case")
+CONTACT_ANONYMOUS = N_("anonymous: cannot be contacted")
+
+OFFICER_NEW = N_("new, not claimed")
+OFFICER_CLAIMED = N_("claimed by {name}")
+OFFICER_WAITING = N_("claimed by {name}; waiting for the citizen's answer")
+OFFICER_WAITING_UNCLAIMED = N_("waiting for the citizen's answer")
+OFFICER_RESOLVED = N_("resolved by {name}: {outcome}")
+OFFICER_SPAM = N_("marked as spam by {name}")
+OFFICER_TRANSFERRED = N_("transferred to {queue} by {name}")
+
+# ---- buttons -------------------------------------------------------------------------------------
+B_CLAIM = N_("Claim")
+B_ASK = N_("Ask the citizen")
+B_RESOLVE = N_("Resolve")
+B_TRANSFER = N_("Transfer")
+B_SPAM = N_("Spam")
+B_FULL = N_("Full account")
+B_NUMBER = N_("Phone number")
+B_CANCEL = N_("Cancel")
+B_SPAM_YES = N_("Yes, it is spam")
+
+OUTCOMES = {
+    "fir": N_("case registered (FIR)"),
+    "removed": N_("content or account taken down"),
+    "advice": N_("advice given"),
+    "referred": N_("referred to another authority"),
+    "no_action": N_("closed without further action"),
+}
+
+# ---- answers to officers' presses and messages ---------------------------------------------------
+NOT_MEMBER = N_("Only officers of this case's queue can do this.")
+CLAIMED_OK = N_("You have claimed this case.")
+ALREADY_CLAIMED = N_("This case was already claimed by {name}.")
+CASE_CLOSED = N_("This case is closed.")
+MOVED_ON = N_("This case has changed; the card shows its current state.")
+ANONYMOUS = N_("This report is anonymous: the citizen cannot be asked anything.")
+ASK_PROMPT = N_(
+    "{reference}: reply to this message (or to the card) with your question for the citizen. It is sent in "
+    "the bot's name, with the reference; neither side sees the other's name or account."
+)
+ASK_FIRST = N_("To send a question to the citizen, press “Ask the citizen” on the card first, then reply.")
+QUESTION_SENT = N_("Question sent to the citizen of {reference}.")
+CHOOSE_OUTCOME = N_("{reference}: choose the outcome.")
+CHOOSE_QUEUE = N_("{reference}: transfer to which queue?")
+NO_OTHER_QUEUE = N_("There is no other queue with a group to transfer to.")
+CONFIRM_SPAM = N_("{reference}: mark as spam? The citizen is not told; the case closes.")
+RESOLVED_OK = N_("Resolved.")
+TRANSFERRED_OK = N_("Transferred to {queue}.")
+SPAM_OK = N_("Marked as spam.")
+CANCELLED = N_("Nothing changed.")
+NUMBER_ALERT = N_("Phone number for {reference}: {phone}. It is shown only to you.")
+NUMBER_CLAIM_FIRST = N_("The number is shown only to the officer who claimed the case.")
+NO_NUMBER = N_("The citizen did not give a phone number.")
+ANSWER_FROM_CITIZEN = N_("Answer from the citizen ({reference}):")
+DIGEST_HEADER = N_("{count} new cases. Press one to open its card, or send /case REFERENCE.")
+REMINDER_QUEUE = N_("Still not claimed:")
+REMINDER_ADMINS = N_("Cases still not claimed after the escalation time:")
+WAITING_SINCE = N_("{reference} ({queue}), waiting since {since}")
+
+# ---- officer and admin commands ------------------------------------------------------------------
+QUEUE_EMPTY = N_("No open cases in {queues}.")
+QUEUE_HEADER = N_("Open cases in {queues}: {count}")
+QUEUE_NONE_HERE = N_("This chat is not a queue. An admin can bind it with /bindqueue QUEUE.")
+CASE_USAGE = N_("Send /case followed by the reference, e.g. /case ABCD-EFGH.")
+CASE_NOT_FOUND = N_("No case has that reference, or it belongs to a queue you are not in.")
+BIND_USAGE = N_("In the queue's group, send /bindqueue QUEUE [ur|en]. Queues: {queues}")
+BIND_ADMINS_ONLY = N_("Only an admin can bind a queue.")
+BIND_IN_GROUP = N_("Send /bindqueue in the group that should receive the queue.")
+BIND_DONE = N_("This group now receives the {queue} queue. Cards are written in {language}.")
+FOCAL_USAGE = N_(
+    "/focal lists registered officers.\n/focal add QUEUE USER_ID registers an officer outside the group.\n"
+    "/focal remove QUEUE USER_ID removes one."
+)
+FOCAL_DONE = N_("Done.")
+FOCAL_LIST = N_("Registered officers (besides the members of each queue's group):")
+FOCAL_NONE = N_("No officers are registered individually; the members of each queue's group act on its cases.")
+OFFICER_HELP = N_(
+    "Officers' commands:\n/queue open cases of this queue\n/case REFERENCE show one case\n"
+    "Buttons on each card: Claim, Ask the citizen (then reply with the question), Resolve, Transfer, Spam.\n"
+    "Admins: /bindqueue QUEUE [ur|en] in a group, /focal in a private chat."
+)
+
+# ---- citizen updates -----------------------------------------------------------------------------
+CITIZEN_CLAIMED = N_(
+    "An officer is now looking into your report {reference}. You will hear from us in this chat when there is news."
+)
+CITIZEN_QUESTION = N_(
+    "The officer handling your report {reference} asks:\n\n{question}\n\n"
+    "Please reply to this message with your answer. The officer does not see your name or account."
+)
+CITIZEN_ANSWER_SENT = N_("Thank you. Your answer has been sent to the officer.")
+CITIZEN_RESOLVED = N_(
+    "Your report {reference} has been closed: {outcome}.\n\nThank you for reporting. If it happens again, send "
+    "/start. If you are in danger now, call 15."
+)
+STATUS_CLAIMED = N_("an officer is looking into it")
+STATUS_WAITING = N_("an officer has asked you a question; please reply to it")
+STATUS_RESOLVED = N_("closed: {outcome}")
+STATUS_CLOSED = N_("closed")

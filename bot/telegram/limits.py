@@ -1,0 +1,115 @@
+"""Telegram's sending limits as sliding windows, shared by the outbox worker and interactive replies.
+
+Telegram allows a bot about 20 messages a minute into one group, about one a second into one
+private chat and about 30 a second overall; past them it answers 429 and may slow the bot down
+further. Every message into a chat goes through ``SendLimits``, so a burst of cases and an
+officer's /queue never add up to more than the group allows. The windows are a little wider than
+Telegram's (``margin``) because our clock starts before the request reaches Telegram's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Limit:
+    count: int
+    seconds: float
+
+
+GROUP = Limit(20, 60.0)
+PRIVATE = Limit(1, 1.0)
+GLOBAL = Limit(30, 1.0)
+
+
+class Window:
+    def __init__(self, limit: Limit, margin: float) -> None:
+        self.limit = limit
+        self.span = limit.seconds + margin
+        self.times: deque[float] = deque()
+        self.paused_until = 0.0
+
+    def _trim(self, now: float) -> None:
+        while self.times and now - self.times[0] >= self.span:
+            self.times.popleft()
+
+    def free(self, now: float) -> int:
+        if now < self.paused_until:
+            return 0
+        self._trim(now)
+        return self.limit.count - len(self.times)
+
+    def wait(self, now: float) -> float:
+        """Seconds until one more message may go."""
+        if now < self.paused_until:
+            return self.paused_until - now
+        self._trim(now)
+        if len(self.times) < self.limit.count:
+            return 0.0
+        return self.times[len(self.times) - self.limit.count] + self.span - now
+
+
+class SendLimits:
+    def __init__(
+        self,
+        group: Limit = GROUP,
+        private: Limit = PRIVATE,
+        overall: Limit = GLOBAL,
+        margin: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.group, self.private, self.margin, self.clock = group, private, margin, clock
+        self.overall = Window(overall, min(margin, 0.2))
+        self._chats: dict[int, Window] = {}
+
+    def _window(self, chat_id: int) -> Window:
+        window = self._chats.get(chat_id)
+        if window is None:
+            window = Window(self.group if chat_id < 0 else self.private, self.margin)
+            self._chats[chat_id] = window
+            if len(self._chats) > 20_000:
+                self._forget_idle()
+        return window
+
+    def _forget_idle(self) -> None:
+        now = self.clock()
+        for chat_id in [c for c, w in self._chats.items() if w.free(now) == w.limit.count]:
+            del self._chats[chat_id]
+
+    def free(self, chat_id: int) -> int:
+        """How many messages may go into ``chat_id`` now (the overall limit included)."""
+        now = self.clock()
+        return max(0, min(self._window(chat_id).free(now), self.overall.free(now)))
+
+    def chat_free(self, chat_id: int) -> int:
+        """The chat's own window only: what the next minute can hold, whatever the overall rate."""
+        return max(0, self._window(chat_id).free(self.clock()))
+
+    def wait(self, chat_id: int) -> float:
+        now = self.clock()
+        return max(self._window(chat_id).wait(now), self.overall.wait(now))
+
+    def take(self, chat_id: int) -> None:
+        """Count one message into ``chat_id`` as sent now. Call only when ``free`` said so."""
+        now = self.clock()
+        self._window(chat_id).times.append(now)
+        self.overall.times.append(now)
+
+    async def acquire(self, chat_id: int) -> None:
+        """Wait for a slot in ``chat_id`` and take it (interactive replies)."""
+        # Polling, not an Event: slots free up by the clock, not by anything another task does.
+        delay = self.wait(chat_id)
+        while delay > 0:
+            await asyncio.sleep(delay)
+            delay = self.wait(chat_id)
+        self.take(chat_id)
+
+    def pause(self, chat_id: int, seconds: float) -> None:
+        """Telegram said 429 with ``retry_after``: send nothing more into that chat until then."""
+        window = self._window(chat_id)
+        window.paused_until = max(window.paused_until, self.clock() + seconds)
