@@ -160,7 +160,8 @@ class FocalBot:
                 if old_queue not in queues:
                     continue  # a card from an earlier transfer, already marked
                 text = card.card_text(report, flow, lang)[0].split("\n", 1)[0]
-                line = t(lang, ft.OFFICER_TRANSFERRED, queue=report.queue or "—", name=actor.name)
+                where = card.province_name(flow, report.queue, lang)
+                line = t(lang, ft.OFFICER_TRANSFERRED, queue=where, name=actor.name)
                 await _quietly(
                     bot.edit_message_text(
                         f"{text}\n{escape(line, quote=False)}", chat_id, message_id, parse_mode="HTML"

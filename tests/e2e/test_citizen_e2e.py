@@ -11,67 +11,15 @@ import pytest_asyncio
 
 from bot.storage.sqlite import SqliteStore
 from bot.telegram.callbacks import encode
+from tests.e2e.citizens import Citizen, button_data, last_question, walk_english
 from tests.e2e.harness import Running, running_bot
-from tests.fakeapi.server import FakeBotApi, FakeMessage
+from tests.fakeapi.server import FakeBotApi
 
 
 @pytest_asyncio.fixture
 async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
     async with running_bot(api, tmp_path / "bot.sqlite3") as running:
         yield running
-
-
-def last_question(api: FakeBotApi, chat_id: int) -> FakeMessage:
-    with_buttons = [m for m in api.bot_messages(chat_id) if m.reply_markup and "inline_keyboard" in m.reply_markup]
-    assert with_buttons, "no question with buttons"
-    return with_buttons[-1]
-
-
-def button_data(message: FakeMessage, label_part: str) -> str:
-    assert message.reply_markup is not None
-    for row in message.reply_markup["inline_keyboard"]:
-        for button in row:
-            if label_part in button["text"]:
-                return str(button["callback_data"])
-    raise AssertionError(f"no button {label_part!r} in {message.reply_markup}")
-
-
-class Citizen:
-    """Drives one private chat: waits for the bot's answer after each action."""
-
-    def __init__(self, api: FakeBotApi, user_id: int, language_code: str | None) -> None:
-        self.api = api
-        self.id = user_id
-        self.user = api.user(user_id, first_name="Citizen", language_code=language_code)
-
-    def count(self) -> int:
-        return len(self.api.bot_messages(self.id))
-
-    async def settle(self, before_calls: int) -> None:
-        """Wait until the bot made a call after ``before_calls`` and then stayed quiet for 0.3 s.
-
-        Generous on purpose: on a loaded CI machine a step (SQLite fsync, scrypt on submit) can pause
-        between two calls; tests that need a particular reply also wait for it explicitly.
-        """
-        await self.api.wait_for(lambda: len(self.api.calls) > before_calls + 1, within=10)
-        seen = -1
-        while seen != len(self.api.calls):
-            seen = len(self.api.calls)
-            await asyncio.sleep(0.3)
-
-    async def says(self, text: str) -> None:
-        before = len(self.api.calls)
-        self.user.send(text)
-        await self.settle(before)
-
-    async def taps(self, label_part: str) -> None:
-        question = last_question(self.api, self.id)
-        before = len(self.api.calls)
-        self.user.press(question.message_id, button_data(question, label_part))
-        await self.settle(before)
-
-    def texts(self) -> list[str]:
-        return [m.text or "" for m in self.api.bot_messages(self.id)]
 
 
 async def stored_reports(db: Path) -> list[tuple[str | None, str | None, str]]:
@@ -88,27 +36,6 @@ async def stored_reports(db: Path) -> list[tuple[str | None, str | None, str]]:
         return rows
     finally:
         await store.close()
-
-
-async def walk_english(c: Citizen) -> None:
-    await c.says("/start")
-    await c.taps("English")
-    await c.taps("For myself")
-    await c.taps("No")
-    await c.says("He posts <b>lies</b> about me & my family </a> every day.")
-    await c.taps("Threatening")
-    await c.taps("Facebook")
-    await c.taps("Done")
-    await c.taps("Punjab")
-    await c.says("March 2025")
-    await c.taps("Yes")
-    await c.says("see https://www.facebook.com/liar.page?fbclid=x")
-    await c.taps("Done")
-    await c.says("@liar_page")
-    await c.taps("Only through this chat")
-    await c.taps("Yes, send it")
-    await c.taps("Send report")
-    await c.api.wait_for(lambda: "Your report has been sent" in c.texts()[-1], within=10)
 
 
 async def test_citizen_completes_the_flow_in_english(bot: Running) -> None:
