@@ -83,7 +83,11 @@ class Courier:
         try:
             while True:
                 self._wake.clear()
-                await self.dispatch(bot)
+                try:
+                    await self.dispatch(bot)
+                except Exception as exc:  # the store or network failing must not end deliveries for good
+                    log.error("courier round failed: %s", type(exc).__name__)
+                    await asyncio.sleep(1.0)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._next_wait())
         finally:
@@ -218,6 +222,10 @@ class Courier:
     async def _cases(
         self, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None, lang: str, room: int
     ) -> list[Unit]:
+        one_by_one = len(deliveries) == 1 or len(deliveries) <= room - RESERVE
+        if not one_by_one:
+            # Digests leave RESERVE slots of the window for officers' own commands; the rest waits its turn.
+            deliveries = deliveries[: max(1, room - RESERVE) * card.DIGEST_SIZE]
         loaded: list[tuple[Delivery, StoredReport, Flow]] = []
         stale: list[int] = []
         for delivery in deliveries:
@@ -229,11 +237,9 @@ class Courier:
             loaded.append((delivery, report, await self.flows.pinned(report.revision_id)))
         if stale:
             await self.outbox.mark_sent(stale)
-        if len(loaded) == 1 or len(loaded) <= room - RESERVE:
+        if one_by_one:
             return [self._card_unit(chat_id, [d], report, flow, lang) for d, report, flow in loaded]
         units = []
-        # Digests leave RESERVE slots of the window for officers' own commands; the rest waits its turn.
-        loaded = loaded[: max(1, room - RESERVE) * card.DIGEST_SIZE]
         for start in range(0, len(loaded), card.DIGEST_SIZE):
             chunk = loaded[start : start + card.DIGEST_SIZE]
             text, markup = card.digest([(r, f) for _, r, f in chunk], lang)

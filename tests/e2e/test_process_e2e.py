@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ROOT
-from tests.e2e.test_citizen_e2e import Citizen
+from tests.e2e.citizens import Citizen
 from tests.fakeapi.server import FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN"

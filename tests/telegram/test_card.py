@@ -1,0 +1,83 @@
+"""Case cards: escaped, labelled in the queue's language, within Telegram's limits, no phone number."""
+
+from __future__ import annotations
+
+from html import unescape
+
+from bot.engine.model import Flow
+from bot.storage.records import EvidenceLink, StoredReport
+from bot.telegram.card import card_keyboard, card_text, digest, full_text
+from tests.fakeapi.html_check import visible_text
+
+
+def case(**changes: object) -> StoredReport:
+    fields: dict[str, object] = dict(
+        id=7,
+        reference="ABCD-EFGH",
+        pin_hash="-",
+        flow_id="report",
+        revision_id=1,
+        chat_key="tg:5",
+        language="ur",
+        category="blackmail",
+        province="punjab",
+        minor=False,
+        status="new",
+        answers={
+            "category": "blackmail",
+            "platforms": ["facebook", "whatsapp"],
+            "account": "اس نے کہا <b>تصویریں</b> & </a> پھیلا دے گا",
+            "suspects": "@bad_guy <i>",
+            "contact": "phone",
+            "phone": "+923001234567",
+            "ongoing": "yes",
+            "reporter": "self",
+        },
+        created_at="2026-11-28T14:02:00+00:00",
+        evidence=(EvidenceLink('https://example.com/a?x=1&y="2"', "web"),),
+        queue="punjab",
+        priority=True,
+    )
+    fields.update(changes)
+    return StoredReport(**fields)  # type: ignore[arg-type]
+
+
+def test_the_card_escapes_what_the_citizen_wrote_and_links_are_clickable(report_flow: Flow) -> None:
+    text, truncated = card_text(case(), report_flow, "en")
+    shown = visible_text(text)  # raises if Telegram would refuse the HTML
+    assert "اس نے کہا <b>تصویریں</b> & </a> پھیلا دے گا" in shown and "@bad_guy <i>" in shown
+    assert 'href="https://example.com/a?x=1&amp;y=&quot;2&quot;"' in text
+    assert "STILL HAPPENING" in shown and "Received: 2026-11-28 19:02 PKT" in shown
+    assert "+923001234567" not in shown  # the number goes only to the officer who claims the case
+    assert not truncated
+
+
+def test_labels_follow_the_queue_language(report_flow: Flow) -> None:
+    shown = visible_text(card_text(case(), report_flow, "ur")[0])
+    assert "قسم: بلیک میلنگ، تصویریں پھیلانے کی دھمکی" in shown
+    assert "پلیٹ فارم: فیس بک، واٹس ایپ" in shown and "صوبہ: پنجاب" in shown
+
+
+def test_a_long_account_and_many_links_are_cut_with_a_button_for_the_rest(report_flow: Flow) -> None:
+    links = tuple(EvidenceLink("https://example.com/" + "x" * 2000 + str(i), "web") for i in range(25))
+    report = case(answers={**case().answers, "account": "word " * 2000, "suspects": "s" * 1000}, evidence=links)
+    text, truncated = card_text(report, report_flow, "en")
+    assert truncated and len(visible_text(text)) < 4096
+    keyboard = card_keyboard(report, "en", truncated)
+    assert keyboard is not None and "Full account" in str(keyboard.to_dict())
+    pieces = full_text(report, report_flow, "en")
+    assert all(len(visible_text(p)) <= 4096 for p in pieces)
+    assert "".join(unescape(visible_text(p)) for p in pieces).count("https://example.com/") == 25
+
+
+def test_a_closed_case_has_no_buttons_and_a_claimed_one_offers_the_number(report_flow: Flow) -> None:
+    assert card_keyboard(case(status="resolved", outcome="advice"), "en", False) is None
+    claimed = card_keyboard(case(status="claimed", claimed_by=1, claimed_name="A"), "en", False)
+    assert claimed is not None and "f.number.7" in str(claimed.to_dict())
+
+
+def test_a_digest_of_thirty_cases_fits_one_message(report_flow: Flow) -> None:
+    reports = [(case(id=i, reference=f"ABCD-{i:04d}"), report_flow) for i in range(30)]
+    text, markup = digest(reports, "ur")
+    assert len(visible_text(text)) < 4096
+    assert sum(len(row) for row in markup.inline_keyboard) == 30
