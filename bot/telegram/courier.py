@@ -70,7 +70,7 @@ class Courier:
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._unbound_warned: set[str] = set()
         self.sent_messages = 0
-        self._pending_chats: list[int] = []
+        self._pending: dict[int, int] = {}  # chat -> free slots it waits for
 
     def wake(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
@@ -96,8 +96,15 @@ class Courier:
             await asyncio.gather(*self._busy.values(), return_exceptions=True)
 
     def _next_wait(self) -> float:
-        waits = [self.limits.wait(chat_id) for chat_id in self._pending_chats] or [self.poll]
+        waits = [self.limits.wait(chat_id, slots) for chat_id, slots in self._pending.items()] or [self.poll]
         return max(0.02, min(self.poll, *waits))
+
+    def _slots_needed(self, chat_id: int, deliveries: list[Delivery]) -> int:
+        """Free slots a chat needs before its next round: digests keep RESERVE slots for officers."""
+        cases = sum(1 for d in deliveries if d.kind == "case")
+        if cases > 1 and cases > self.limits.chat_free(chat_id) - RESERVE and cases == len(deliveries):
+            return RESERVE + 1
+        return 1
 
     async def dispatch(self, bot: Bot) -> int:
         """Start sending to every chat that has due deliveries and room; returns how many chats started."""
@@ -108,11 +115,13 @@ class Courier:
             chat_id = self._resolve(delivery.target, bindings)
             if chat_id is not None:
                 by_chat.setdefault(chat_id, []).append(delivery)
-        self._pending_chats = [c for c in by_chat if c not in self._busy]
+        self._pending = {c: self._slots_needed(c, d) for c, d in by_chat.items() if c not in self._busy}
         started = 0
         for chat_id, deliveries in by_chat.items():
             if chat_id in self._busy or self.limits.free(chat_id) <= 0:
                 continue
+            if self.limits.chat_free(chat_id) < self._pending.get(chat_id, 1):
+                continue  # digests wait until the window has room beyond the officers' reserve
             binding = next((b for b in bindings.values() if b.chat_id == chat_id), None)
             task = asyncio.create_task(self._serve(bot, chat_id, deliveries, binding))
             self._busy[chat_id] = task
@@ -318,7 +327,9 @@ class Courier:
                 continue
             since = card.local_time(str(delivery.payload.get("since", report.created_at)))
             mark = "🔴 " if report.priority else ""
-            line = t(lang, ft.WAITING_SINCE, reference=report.reference, queue=report.queue or "—", since=since)
+            flow = await self.flows.pinned(report.revision_id)
+            queue = card.province_name(flow, report.queue, lang)
+            line = t(lang, ft.WAITING_SINCE, reference=report.reference, queue=queue, since=since)
             lines.append(mark + escape(line, quote=False))
             if chat_id < 0:
                 buttons.append(InlineKeyboardButton(report.reference, callback_data=card.data("open", report.id)))

@@ -457,7 +457,12 @@ class FocalBot:
             return
         cases = await self.book.open_cases(queues, limit=30)
         total = await self.book.count_open(queues)
-        names = ", ".join(queues)
+        _, live = await self.flows.live()
+        names = (
+            "، ".join(card.province_name(live, q, lang) for q in queues)
+            if lang == "ur"
+            else ", ".join(card.province_name(live, q, lang) for q in queues)
+        )
         if not cases:
             await self.say(context.bot, chat.id, escape(t(lang, ft.QUEUE_EMPTY, queues=names), quote=False))
             return

@@ -44,14 +44,15 @@ class Window:
         self._trim(now)
         return self.limit.count - len(self.times)
 
-    def wait(self, now: float) -> float:
-        """Seconds until one more message may go."""
+    def wait(self, now: float, slots: int = 1) -> float:
+        """Seconds until ``slots`` more messages may go."""
         if now < self.paused_until:
             return self.paused_until - now
         self._trim(now)
-        if len(self.times) < self.limit.count:
+        busy = len(self.times) - (self.limit.count - slots)
+        if busy <= 0:
             return 0.0
-        return self.times[len(self.times) - self.limit.count] + self.span - now
+        return self.times[busy - 1] + self.span - now
 
 
 class SendLimits:
@@ -90,9 +91,10 @@ class SendLimits:
         """The chat's own window only: what the next minute can hold, whatever the overall rate."""
         return max(0, self._window(chat_id).free(self.clock()))
 
-    def wait(self, chat_id: int) -> float:
+    def wait(self, chat_id: int, slots: int = 1) -> float:
+        """Seconds until ``slots`` messages may go into ``chat_id`` (the overall limit: one)."""
         now = self.clock()
-        return max(self._window(chat_id).wait(now), self.overall.wait(now))
+        return max(self._window(chat_id).wait(now, slots), self.overall.wait(now))
 
     def take(self, chat_id: int) -> None:
         """Count one message into ``chat_id`` as sent now. Call only when ``free`` said so."""

@@ -2,8 +2,18 @@
 
 It keeps chats and messages, queues updates for ``getUpdates`` (long poll, offsets), validates what
 Telegram validates (4096 characters after entity parsing, HTML entities, 64-byte callback data,
-the 48-hour delete window) and can inject 429, 5xx, timeouts and blocked users. Test code acts as
-users through ``FakeUser``.
+the 48-hour delete window, replies to missing messages) and can inject 429, 5xx, timeouts, late
+answers and blocked users. Test code acts as users through ``FakeUser``.
+
+Groups: ``api.group(-100...)`` creates a supergroup (``FakeGroup``, in ``limits.py``) whose members
+have statuses for ``getChatMember``; users write in it with ``send_in_group`` (optionally as a reply)
+and press buttons on its messages with ``press(..., chat_id=group_id)``.
+
+Sending limits as Telegram enforces them, in sliding windows on ``time.monotonic`` (the settable
+``now`` is for message dates and the delete window): ``group_limit`` (20 a minute per group),
+``global_limit`` (30 a second overall) and ``private_limit`` (off unless set); ``None`` switches one
+off. A send past a limit gets 429 with ``retry_after`` and is not stored; ``limit_violations`` counts
+these, ``sent_times`` keeps every accepted send per chat and ``max_in_window`` measures them.
 """
 
 from __future__ import annotations
@@ -20,9 +30,19 @@ from typing import Any
 from aiohttp import web
 
 from .html_check import EntityError, visible_text
+from .limits import FakeGroup, Limit, chat_member_json, max_in_window, retry_after_seconds, wait_for_slot
 
 Json = dict[str, Any]
-JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "message_ids", "reply_parameters", "entities"}
+JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "message_ids",
+    "reply_parameters",
+    "link_preview_options",
+    "entities",
+}
 
 
 class ApiError(Exception):
@@ -44,6 +64,8 @@ class FakeMessage:
     extra: Json = field(default_factory=dict)
     deleted: bool = False
     edits: list[str] = field(default_factory=list)
+    reply_to: int | None = None  # the message this one replies to, in the same chat
+    sender_id: int | None = None  # the user who wrote it (a group has many); None for the bot's
 
 
 @dataclass
@@ -66,16 +88,29 @@ class FakeUser:
             data["language_code"] = self.language_code
         return data
 
-    def _message(self, kind: str, text: str | None = None, **extra: Any) -> int:
-        message = self.api.add_message(self.id, from_bot=False, text=text, kind=kind, extra=extra)
-        payload = self.api.message_json(message, sender=self.as_json())
+    def _message(
+        self,
+        kind: str,
+        text: str | None = None,
+        *,
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+        **extra: Any,
+    ) -> int:
+        chat_id = self.id if chat_id is None else chat_id
+        if reply_to is not None:
+            self.api.find(chat_id, reply_to)  # a client can only reply to a message that is there
+        message = self.api.add_message(
+            chat_id, from_bot=False, text=text, kind=kind, extra=extra, reply_to=reply_to, sender_id=self.id
+        )
+        payload = self.api.message_json(message)
         if text and text.startswith("/"):
             payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         self.api.push_update({"message": payload})
         return message.message_id
 
-    def send(self, text: str) -> int:
-        return self._message("text", text)
+    def send(self, text: str, reply_to: int | None = None) -> int:
+        return self._message("text", text, reply_to=reply_to)
 
     def send_photo(self, file_size: int = 50_000) -> int:
         unique = next(self.api.file_ids)
@@ -98,18 +133,19 @@ class FakeUser:
         }
         return self._message("contact", None, contact=contact)
 
-    def send_in_group(self, group_id: int, text: str) -> int:
-        """A message in a group the bot is in (negative chat id), as Telegram sends it."""
-        message = self.api.add_message(group_id, from_bot=False, text=text)
-        payload = self.api.message_json(message, sender=self.as_json())
-        payload["chat"] = {"id": group_id, "type": "supergroup", "title": "Group"}
-        if text.startswith("/"):
-            payload["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        self.api.push_update({"message": payload})
-        return message.message_id
+    def send_in_group(self, group_id: int, text: str, reply_to: int | None = None) -> int:
+        """A message in a group the bot is in (negative id), as Telegram sends it; ``reply_to`` makes it a reply.
 
-    def press(self, message_id: int, data: str) -> str:
-        message = self.api.find(self.id, message_id)
+        The group is created (titled "Group") if the test has not created it; membership is neither
+        checked nor changed.
+        """
+        self.api.group(group_id, "Group")
+        return self._message("text", text, chat_id=group_id, reply_to=reply_to)
+
+    def press(self, message_id: int, data: str, chat_id: int | None = None) -> str:
+        """Press a button on a message in the private chat with this user, or in ``chat_id`` (a group)."""
+        chat_id = self.id if chat_id is None else chat_id
+        message = self.api.find(chat_id, message_id)
         query_id = f"cq{next(self.api.query_ids)}"
         self.api.open_queries.add(query_id)
         self.api.push_update(
@@ -117,9 +153,9 @@ class FakeUser:
                 "callback_query": {
                     "id": query_id,
                     "from": self.as_json(),
-                    "chat_instance": f"ci{self.id}",
+                    "chat_instance": f"ci{chat_id}",
                     "data": data,
-                    "message": self.api.message_json(message, sender=self.api.bot_json()),
+                    "message": self.api.message_json(message),
                 }
             }
         )
@@ -137,6 +173,7 @@ class FakeBotApi:
         self.token, self.bot_id, self.username = token, bot_id, username
         self.now: Callable[[], float] = time.time
         self.users: dict[int, FakeUser] = {}
+        self.groups: dict[int, FakeGroup] = {}
         self.messages: dict[int, list[FakeMessage]] = {}
         self.updates: list[Json] = []
         self.delivered: list[Json] = []
@@ -147,12 +184,22 @@ class FakeBotApi:
         self.failures: list[Failure] = []
         self.timeout_delay = 3.0
         self.webhook: Json | None = None
+        self.delays: dict[str, float] = {}  # method -> seconds to hold the answer after applying it
         self.update_ids = itertools.count(1)
         self.query_ids = itertools.count(1)
         self.file_ids = itertools.count(1)
         self._arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # Sending limits: (messages, seconds) in any sliding window; None switches one off.
+        self.group_limit: Limit | None = (20, 60.0)
+        self.global_limit: Limit | None = (30, 1.0)
+        self.private_limit: Limit | None = None
+        self.monotonic: Callable[[], float] = time.monotonic
+        self.sent_times: dict[int, list[float]] = {}  # chat id -> monotonic times of accepted sends
+        self.all_sent_times: list[float] = []
+        self.limit_violations = 0
+        self.rate_limited: list[tuple[str, int]] = []  # (method, chat id) of each 429 the limits gave
 
     # ---- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -182,6 +229,15 @@ class FakeBotApi:
         self.users.setdefault(user_id, FakeUser(self, user_id, first_name, language_code))
         return self.users[user_id]
 
+    def group(self, chat_id: int, title: str = "Queue") -> FakeGroup:
+        """The supergroup ``chat_id`` (negative) the bot is in, created on first use."""
+        if chat_id not in self.groups:
+            self.groups[chat_id] = FakeGroup(self, chat_id, title)
+        return self.groups[chat_id]
+
+    def is_group(self, chat_id: int) -> bool:
+        return chat_id in self.groups or chat_id < 0
+
     def bot_json(self) -> Json:
         return {"id": self.bot_id, "is_bot": True, "first_name": "Report bot", "username": self.username}
 
@@ -195,23 +251,50 @@ class FakeBotApi:
         extra: Json | None = None,
         parse_mode: str | None = None,
         reply_markup: Json | None = None,
+        reply_to: int | None = None,
+        sender_id: int | None = None,
     ) -> FakeMessage:
         chat = self.messages.setdefault(chat_id, [])
         message = FakeMessage(
             len(chat) + 1, chat_id, from_bot, self.now(), text, parse_mode, reply_markup, kind, extra or {}
         )
+        message.reply_to, message.sender_id = reply_to, sender_id
         chat.append(message)
         return message
 
-    def message_json(self, message: FakeMessage, sender: Json) -> Json:
-        user = self.users.get(message.chat_id)
-        chat: Json = {"id": message.chat_id, "type": "private", "first_name": user.first_name if user else "User"}
-        data: Json = {"message_id": message.message_id, "date": int(message.date), "chat": chat, "from": sender}
+    def chat_json(self, chat_id: int) -> Json:
+        if chat_id in self.groups:
+            return self.groups[chat_id].chat_json()
+        if chat_id < 0:
+            return {"id": chat_id, "type": "supergroup", "title": "Group"}
+        user = self.users.get(chat_id)
+        return {"id": chat_id, "type": "private", "first_name": user.first_name if user else "User"}
+
+    def user_json(self, user_id: int) -> Json:
+        if user_id == self.bot_id:
+            return self.bot_json()
+        user = self.users.get(user_id)
+        return user.as_json() if user else {"id": user_id, "is_bot": False, "first_name": "User"}
+
+    def message_json(self, message: FakeMessage, sender: Json | None = None, nested: bool = False) -> Json:
+        """The Message object; ``reply_to_message`` one level deep, as Telegram gives it."""
+        if sender is None:
+            author = message.chat_id if message.sender_id is None else message.sender_id
+            sender = self.bot_json() if message.from_bot else self.user_json(author)
+        data: Json = {
+            "message_id": message.message_id,
+            "date": int(message.date),
+            "chat": self.chat_json(message.chat_id),
+            "from": sender,
+        }
         if message.text is not None:
             data["text"] = message.text
         if message.reply_markup and "inline_keyboard" in message.reply_markup:
             data["reply_markup"] = message.reply_markup
         data.update(message.extra)
+        replied = None if nested else self._live(message.chat_id, message.reply_to)
+        if replied is not None:
+            data["reply_to_message"] = self.message_json(replied, nested=True)
         return data
 
     def push_update(self, body: Json) -> None:
@@ -230,11 +313,22 @@ class FakeBotApi:
                 return message
         raise ApiError(400, "Bad Request: message not found")
 
+    def _live(self, chat_id: int, message_id: int | None) -> FakeMessage | None:
+        """The message if it is there and not deleted."""
+        for message in self.messages.get(chat_id, []):
+            if message.message_id == message_id and not message.deleted:
+                return message
+        return None
+
     def chat(self, chat_id: int) -> list[FakeMessage]:
         return list(self.messages.get(chat_id, []))
 
     def bot_messages(self, chat_id: int, include_deleted: bool = False) -> list[FakeMessage]:
         return [m for m in self.chat(chat_id) if m.from_bot and (include_deleted or not m.deleted)]
+
+    def max_in_window(self, chat_id: int, window: float = 60.0) -> int:
+        """The most messages the bot got accepted into ``chat_id`` within any ``window`` seconds."""
+        return max_in_window(self.sent_times.get(chat_id, []), window)
 
     def fail_next(
         self, method: str, kind: str, times: int = 1, retry_after: int = 1, chat_id: int | None = None
@@ -279,6 +373,8 @@ class FakeBotApi:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
+            if self.delays.get(method):
+                await asyncio.sleep(self.delays[method])  # applied, but the answer is late
         except ApiError as exc:
             body: Json = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
@@ -341,9 +437,40 @@ class FakeBotApi:
         return batch
 
     def _chat_exists(self, chat_id: int | None) -> int:
-        if chat_id is None or chat_id not in self.messages:
+        if chat_id is None or (chat_id not in self.messages and chat_id not in self.groups):
             raise ApiError(400, "Bad Request: chat not found")
         return chat_id
+
+    def _admit(self, method: str, chat_id: int) -> None:
+        """429 when one more message into ``chat_id`` now would break a sending limit."""
+        now = self.monotonic()
+        chat_limit = self.group_limit if self.is_group(chat_id) else self.private_limit
+        wait = max(
+            wait_for_slot(self.sent_times.get(chat_id, []), chat_limit, now),
+            wait_for_slot(self.all_sent_times, self.global_limit, now),
+        )
+        if wait > 0:
+            self.limit_violations += 1
+            self.rate_limited.append((method, chat_id))
+            seconds = retry_after_seconds(wait)
+            raise ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+    def _count_sent(self, chat_id: int) -> None:
+        now = self.monotonic()
+        self.sent_times.setdefault(chat_id, []).append(now)
+        self.all_sent_times.append(now)
+
+    def _reply_to(self, chat_id: int, params: Json) -> int | None:
+        """The message a send replies to (``reply_parameters`` or the older ``reply_to_message_id``)."""
+        reply = params.get("reply_parameters") or {}
+        message_id = _int(reply.get("message_id")) if reply else _int(params.get("reply_to_message_id"))
+        if message_id is None:
+            return None
+        if self._live(chat_id, message_id) is not None:
+            return message_id
+        if _bool(reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply"))):
+            return None
+        raise ApiError(400, "Bad Request: message to be replied not found")
 
     def _check_text(self, text: str, parse_mode: str | None) -> str:
         """The text as shown to the reader; 400 when Telegram would refuse it."""
@@ -371,12 +498,20 @@ class FakeBotApi:
     async def m_sendMessage(self, params: Json) -> Json:
         chat_id = self._chat_exists(_int(params.get("chat_id")))
         text, mode = str(params.get("text", "")), params.get("parse_mode")
-        visible = self._check_text(text, mode)
+        visible = self._check_text(text, mode)  # link_preview_options and disable_web_page_preview change nothing
         self._check_markup(params.get("reply_markup"))
+        reply_to = self._reply_to(chat_id, params)
+        self._admit("sendMessage", chat_id)
         message = self.add_message(
-            chat_id, from_bot=True, text=visible, parse_mode=mode, reply_markup=params.get("reply_markup")
+            chat_id,
+            from_bot=True,
+            text=visible,
+            parse_mode=mode,
+            reply_markup=params.get("reply_markup"),
+            reply_to=reply_to,
         )
-        return self.message_json(message, sender=self.bot_json())
+        self._count_sent(chat_id)
+        return self.message_json(message)
 
     def _bot_message(self, params: Json) -> FakeMessage:
         chat_id = self._chat_exists(_int(params.get("chat_id")))
@@ -465,15 +600,39 @@ class FakeBotApi:
     async def m_sendChatAction(self, params: Json) -> bool:
         return True
 
-    async def _record_only(self, params: Json) -> Json:
+    async def m_getChatMember(self, params: Json) -> Json:
         chat_id = self._chat_exists(_int(params.get("chat_id")))
-        message = self.add_message(chat_id, from_bot=True, text=None, kind="forwarded")
-        return self.message_json(message, sender=self.bot_json())
+        user_id = _int(params.get("user_id"))
+        if user_id is None:
+            raise ApiError(400, "Bad Request: invalid user_id specified")
+        if chat_id in self.groups:
+            return chat_member_json(self.user_json(user_id), self.groups[chat_id].status(user_id))
+        if user_id in (chat_id, self.bot_id):  # a private chat holds the user and the bot
+            return chat_member_json(self.user_json(user_id), "member")
+        raise ApiError(400, "Bad Request: user not found")
 
-    m_forwardMessage = _record_only
-    m_copyMessage = _record_only
-    m_sendPhoto = _record_only
-    m_sendDocument = _record_only
+    def _record_only(self, method: str, params: Json) -> Json:
+        chat_id = self._chat_exists(_int(params.get("chat_id")))
+        self._admit(method, chat_id)
+        message = self.add_message(chat_id, from_bot=True, text=None, kind="forwarded")
+        self._count_sent(chat_id)
+        return self.message_json(message)
+
+    async def m_forwardMessage(self, params: Json) -> Json:
+        return self._record_only("forwardMessage", params)
+
+    async def m_copyMessage(self, params: Json) -> Json:
+        return self._record_only("copyMessage", params)
+
+    async def m_sendPhoto(self, params: Json) -> Json:
+        return self._record_only("sendPhoto", params)
+
+    async def m_sendDocument(self, params: Json) -> Json:
+        return self._record_only("sendDocument", params)
+
+
+def _bool(value: Any) -> bool:
+    return value is True or str(value).lower() in {"true", "1"}
 
 
 def _int(value: Any) -> int | None:

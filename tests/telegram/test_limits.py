@@ -61,3 +61,13 @@ def test_whatever_the_timing_no_window_ever_holds_more_than_the_limit(gaps: list
             assert limits.wait(-1) > 0
     for i, start in enumerate(sent):
         assert sum(1 for t in sent[i:] if t - start < 10.0) <= 5
+
+
+def test_wait_for_several_slots_counts_from_the_right_message() -> None:
+    clock = Clock()
+    limits = SendLimits(margin=0.0, clock=clock)
+    for _ in range(20):
+        limits.take(-100)
+        clock.now += 1.0  # sent at 1000 … 1019; now 1020
+    assert limits.wait(-100, 1) == 40.0  # the first leaves the window at 1060
+    assert limits.wait(-100, 4) == 43.0  # the fourth at 1063
