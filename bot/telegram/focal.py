@@ -515,8 +515,10 @@ class FocalBot:
         await self.book.bind(args[0], chat.id, new_lang, user.id)
         await self.load_bindings()
         language = t(new_lang, ft.LANGUAGE_NAMES[new_lang])
+        _, live = await self.flows.live()
+        name = card.province_name(live, args[0], new_lang)
         await self.say(
-            context.bot, chat.id, escape(t(new_lang, ft.BIND_DONE, queue=args[0], language=language), quote=False)
+            context.bot, chat.id, escape(t(new_lang, ft.BIND_DONE, queue=name, language=language), quote=False)
         )
         self.courier.wake()
 

@@ -34,7 +34,9 @@ async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
         yield running
 
 
-async def report(c: Citizen, province: str, account: str = HOSTILE, contact: str = "Only through this chat") -> str:
+async def report(
+    c: Citizen, province: str, account: str = HOSTILE, contact: str = "Only through this chat", phone: str = ""
+) -> str:
     """Walk the English flow to the end; returns the reference."""
     await c.says("/start")
     await c.taps("English")
@@ -51,6 +53,8 @@ async def report(c: Citizen, province: str, account: str = HOSTILE, contact: str
     await c.taps("Done")
     await c.says("@liar_page")
     await c.taps(contact)
+    if phone:
+        await c.says(phone)
     await c.taps("Yes, send it")
     await c.taps("Send report")
     await c.api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
@@ -257,3 +261,75 @@ async def test_an_unclaimed_case_is_raised_in_its_queue_and_then_to_the_admins(a
         assert reference in (reminder.text or "") and "f.open." in str(reminder.reply_markup)
         await asyncio.sleep(2.5)  # later rounds raise nothing again
         assert len(find_text(api, PUNJAB, "Still not claimed:")) == 1
+
+
+async def test_the_phone_number_is_shown_only_to_the_officer_who_claimed_the_case(bot: Running) -> None:
+    api = bot.api
+    for user_id, name in ((501, "Ayesha"), (504, "Kamran")):
+        api.group(PUNJAB).add_member(api.user(user_id, name))
+    c = Citizen(api, 1107, "en")
+    reference = await report(c, "Punjab", contact="By phone", phone="0300 1234567")
+    card = await card_in(api, PUNJAB, reference)
+    assert "+923001234567" not in (card.text or "") and "shown only to the officer who claims" in (card.text or "")
+    await press(api, 501, PUNJAB, card, "Claim")
+    fresh = api.find(PUNJAB, card.message_id)
+    assert await press(api, 504, PUNJAB, fresh, "Phone number") == (
+        "The number is shown only to the officer who claimed the case."
+    )
+    alert = await press(api, 501, PUNJAB, fresh, "Phone number")
+    assert alert == f"Phone number for {reference}: +923001234567. It is shown only to you."
+    assert not any("+923001234567" in (m.text or "") for m in api.chat(PUNJAB))
+    _, trail = await case(bot.db, reference)
+    assert [(e.actor, e.action, e.allowed) for e in trail if "phone" in e.action] == [
+        (504, "view_phone", False),
+        (501, "view_phone", True),
+    ]
+
+
+async def test_a_citizen_who_blocked_the_bot_is_recorded_and_not_retried(bot: Running) -> None:
+    api = bot.api
+    api.group(PUNJAB).add_member(api.user(501, "Ayesha"))
+    c = Citizen(api, 1108, "en")
+    reference = await report(c, "Punjab")
+    card = await card_in(api, PUNJAB, reference)
+    c.user.block()
+    await press(api, 501, PUNJAB, card, "Claim")
+    await api.wait_for(
+        lambda: any(n == "sendMessage" and p.get("chat_id") in (1108, "1108") for n, p in api.calls[-5:])
+    )
+    await asyncio.sleep(1.5)
+    attempts = [p for n, p in api.calls if n == "sendMessage" and str(p.get("chat_id")) == "1108"]
+    with closing(sqlite3.connect(bot.db)) as conn:
+        active = conn.execute("SELECT active FROM chats WHERE chat_key = 'tg:1108'").fetchone()[0]
+        states = conn.execute("SELECT state, last_error FROM outbox WHERE kind = 'notify'").fetchall()
+    assert active == 0 and states == [("dead", "blocked")]
+    await press(api, 501, PUNJAB, api.find(PUNJAB, card.message_id), "Resolve")
+    await press(api, 501, PUNJAB, api.find(PUNJAB, card.message_id), "advice given")
+    await asyncio.sleep(1.5)
+    later = [p for n, p in api.calls if n == "sendMessage" and str(p.get("chat_id")) == "1108"]
+    assert len(later) == len(attempts)  # the resolution is recorded, not sent into a blocked chat
+
+
+async def test_an_admin_binds_a_queue_and_registers_an_officer_outside_the_group(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    api.group(PUNJAB)
+    kp = api.group(-1004, "KP queue")
+    admin, stranger, officer = api.user(ADMIN, "Admin"), api.user(505, "Stranger"), Citizen(api, 506, "en")
+    async with running_bot(api, tmp_path / "bot.sqlite3", FOCAL_QUEUES=f"punjab={PUNJAB}", ADMIN_IDS=str(ADMIN)):
+        stranger.send_in_group(-1004, "/bindqueue kp")
+        await api.wait_for(lambda: bool(kp.find_text("Only an admin can bind a queue.")))
+        admin.send_in_group(-1004, "/bindqueue kp ur")
+        await api.wait_for(lambda: bool(kp.find_text("اب یہ گروپ خیبر پختونخوا قطار کے کیس وصول کرے گا")))
+        c = Citizen(api, 1109, "en")
+        reference = await report(c, "Khyber Pakhtunkhwa")
+        card = await card_in(api, -1004, reference)
+        assert "صوبہ: خیبر پختونخوا" in (card.text or "")
+        # An officer who is not in the group, registered by the admin, acts from a private chat.
+        admin_chat = Citizen(api, ADMIN, "en")
+        await admin_chat.says("/focal add kp 506")
+        assert admin_chat.texts()[-1] == "Done."
+        await officer.says(f"/case {reference}")
+        private_card = [m for m in api.bot_messages(506) if reference in (m.text or "")][-1]
+        assert await press(api, 506, 506, private_card, "Claim") == "You have claimed this case."
+        assert "صورتحال: Citizen کے پاس" in (api.find(-1004, card.message_id).text or "")
