@@ -74,7 +74,7 @@ ASK_PROMPT = N_(
     "the bot's name, with the reference; neither side sees the other's name or account."
 )
 ASK_FIRST = N_("To send a question to the citizen, press “Ask the citizen” on the card first, then reply.")
-QUESTION_SENT = N_("Question sent to the citizen of {reference}.")
+QUESTION_SENT = N_("Question sent to the citizen ({reference}).")
 CHOOSE_OUTCOME = N_("{reference}: choose the outcome.")
 CHOOSE_QUEUE = N_("{reference}: transfer to which queue?")
 NO_OTHER_QUEUE = N_("There is no other queue with a group to transfer to.")
