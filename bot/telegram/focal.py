@@ -26,7 +26,7 @@ from bot.storage.casebook import CaseBook
 from bot.storage.records import OPEN_STATUSES, AuditEntry, QueueBinding, StoredReport
 from bot.storage.sqlite import SqliteStore
 
-from . import card
+from . import card, texts
 from . import focal_texts as ft
 from .courier import NO_PREVIEW, Courier
 from .limits import SendLimits
@@ -450,7 +450,7 @@ class FocalBot:
         if not queues and chat.id < 0:
             return  # not a queue group: stay silent
         if not queues:
-            await self.say(context.bot, chat.id, escape(t(lang, ft.QUEUE_NONE_HERE), quote=False))
+            await self._not_an_officer(context.bot, chat.id, lang)
             return
         if chat.id < 0 and not await self.may_act(context.bot, user.id, queues[0]):
             await self.work.refused(actor_of(user), "queue", None, "not a member of the queue")
@@ -482,6 +482,9 @@ class FocalBot:
         if chat.id < 0 and not await self.is_queue_chat(chat.id):
             return
         lang = await self.chat_lang(chat.id)
+        if chat.id > 0 and not self.is_admin(user.id) and not await self.book.officer_queues(user.id):
+            await self._not_an_officer(context.bot, chat.id, lang)
+            return
         reference = normalise_reference(" ".join(context.args or []))
         if not reference:
             await self.say(context.bot, chat.id, escape(t(lang, ft.CASE_USAGE), quote=False))
@@ -493,6 +496,10 @@ class FocalBot:
             return
         await self.book.audit(AuditEntry(_now(), user.id, user.full_name[:64], "open", report.id, report.queue, True))
         await self.show_card(context.bot, chat.id, report)
+
+    async def _not_an_officer(self, bot: Bot, chat_id: int, lang: str) -> None:
+        """A citizen typed an officers' command in a private chat: show the citizen's help instead."""
+        await self.say(bot, chat_id, escape(t(lang, texts.HELP), quote=False))
 
     async def on_bindqueue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user = update.effective_chat, update.effective_user

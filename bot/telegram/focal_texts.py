@@ -95,7 +95,6 @@ WAITING_SINCE = N_("{reference} ({queue}), waiting since {since}")
 # ---- officer and admin commands ------------------------------------------------------------------
 QUEUE_EMPTY = N_("No open cases in {queues}.")
 QUEUE_HEADER = N_("Open cases in {queues}: {count}")
-QUEUE_NONE_HERE = N_("This chat is not a queue. An admin can bind it with /bindqueue QUEUE.")
 CASE_USAGE = N_("Send /case followed by the reference, e.g. /case ABCD-EFGH.")
 CASE_NOT_FOUND = N_("No case has that reference, or it belongs to a queue you are not in.")
 BIND_USAGE = N_("In the queue's group, send /bindqueue QUEUE [ur|en]. Queues: {queues}")

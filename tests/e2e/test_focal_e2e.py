@@ -223,6 +223,11 @@ async def test_queue_and_case_commands_show_open_cases_to_officers_only(bot: Run
     assert await press(api, 501, PUNJAB, card, "Ask the citizen") == (
         "This report is anonymous: the citizen cannot be asked anything."
     )
+    # A citizen trying the officers' commands gets the citizen's help, nothing about cases.
+    await c.says("/queue")
+    assert c.texts()[-1].startswith("This bot lets you report")
+    await c.says(f"/case {reference}")
+    assert c.texts()[-1].startswith("This bot lets you report")
     # A group that is not a queue hears nothing.
     api.group(-1009, "Family chat")
     officer.send_in_group(-1009, "/queue")
