@@ -71,7 +71,7 @@ def inspect(flow: Flow) -> list[Issue]:
     return sorted(issues, key=lambda i: (i.line, i.type))
 
 
-def _step_texts(step: Step) -> Iterator[tuple[str, Text, int]]:
+def step_texts(step: Step) -> Iterator[tuple[str, Text, int]]:
     if step.text is not None:
         yield "text", step.text, MAX_MESSAGE_CHARS
     if step.label is not None:
@@ -91,7 +91,7 @@ def _texts(flow: Flow) -> Iterator[Issue]:
             yield Issue("missing_translation", "error", None, f"the flow name has no {lang} text", lang)
     known = set(flow.steps) | set(SYSTEM_VARS)
     for step in flow.steps.values():
-        for what, text, limit in _step_texts(step):
+        for what, text, limit in step_texts(step):
             for lang in flow.languages:
                 value = text.by_lang.get(lang)
                 if not value:

@@ -36,6 +36,10 @@ class Store(ABC):
     @abstractmethod
     async def revision(self, revision_id: int) -> Revision | None: ...
 
+    @abstractmethod
+    async def revisions(self, flow_id: str) -> list[Revision]:
+        """Every revision of the flow ever published, newest first."""
+
     # Sessions
     @abstractmethod
     async def load_session(self, chat_key: str) -> Session | None: ...

@@ -33,7 +33,7 @@ class CaseBook:
                 "bound_by = excluded.bound_by, bound_at = excluded.bound_at",
                 (key, chat_id, lang, by, now_iso()),
             )
-            await _audit(db, AuditEntry(now_iso(), by, "", "bind_queue", None, key, True, str(chat_id)))
+            await audit_row(db, AuditEntry(now_iso(), by, "", "bind_queue", None, key, True, str(chat_id)))
 
     async def bindings(self) -> dict[str, QueueBinding]:
         async with self.store.db.execute("SELECT key, chat_id, lang FROM queues ORDER BY key") as cur:
@@ -45,12 +45,12 @@ class CaseBook:
                 "INSERT OR IGNORE INTO focal_members (queue, user_id, added_by, added_at) VALUES (?, ?, ?, ?)",
                 (queue, user_id, by, now_iso()),
             )
-            await _audit(db, AuditEntry(now_iso(), by, "", "add_officer", None, queue, True, str(user_id)))
+            await audit_row(db, AuditEntry(now_iso(), by, "", "add_officer", None, queue, True, str(user_id)))
 
     async def remove_officer(self, queue: str, user_id: int, by: int | None) -> bool:
         async with self.store.transaction() as db:
             cur = await db.execute("DELETE FROM focal_members WHERE queue = ? AND user_id = ?", (queue, user_id))
-            await _audit(db, AuditEntry(now_iso(), by, "", "remove_officer", None, queue, True, str(user_id)))
+            await audit_row(db, AuditEntry(now_iso(), by, "", "remove_officer", None, queue, True, str(user_id)))
             return cur.rowcount > 0
 
     async def officer_queues(self, user_id: int) -> list[str]:
@@ -109,17 +109,17 @@ class CaseBook:
                 (*changes.values(), report_id, *expected),
             )
             if cur.rowcount == 0:
-                await _audit(db, _refused(audit, "case had moved on"))
+                await audit_row(db, _refused(audit, "case had moved on"))
                 changed = False
             else:
-                await _audit(db, audit)
+                await audit_row(db, audit)
                 await enqueue(db, deliveries)
                 changed = True
         return await self.case(report_id) if changed else None
 
     async def audit(self, entry: AuditEntry) -> None:
         async with self.store.transaction() as db:
-            await _audit(db, entry)
+            await audit_row(db, entry)
 
     async def audit_trail(self, report_id: int | None = None) -> list[AuditEntry]:
         where, args = ("WHERE report_id = ?", (report_id,)) if report_id is not None else ("", ())
@@ -186,7 +186,7 @@ class CaseBook:
                 (report_id,),
             )
             if cur.rowcount == 0:
-                await _audit(db, _refused(audit, "case is closed"))
+                await audit_row(db, _refused(audit, "case is closed"))
                 return None
             cur = await db.execute(
                 "INSERT INTO questions (report_id, asked_by, text, asked_at) VALUES (?, ?, ?, ?)",
@@ -195,7 +195,7 @@ class CaseBook:
             question_id = cur.lastrowid
             assert question_id is not None
             await db.execute("DELETE FROM asks WHERE report_id = ? AND officer_id = ?", (report_id, officer_id))
-            await _audit(db, audit)
+            await audit_row(db, audit)
             payload = {**delivery.payload, "question_id": question_id}
             keyed = Outgoing(
                 delivery.kind,
@@ -253,7 +253,7 @@ class CaseBook:
                 "(SELECT 1 FROM questions WHERE report_id = ? AND answered_at IS NULL)",
                 (report_id, report_id),
             )
-            await _audit(db, audit)
+            await audit_row(db, audit)
             await enqueue(db, [delivery])
 
     # ---- service levels --------------------------------------------------------------------------
@@ -278,7 +278,7 @@ class CaseBook:
                 f"UPDATE reports SET reminded = max(reminded, ?) WHERE id IN ({marks})", (level, *report_ids)
             )
             for report_id in report_ids:
-                await _audit(db, AuditEntry(now_iso(), None, "sla", f"reminder_{level}", report_id, None, True))
+                await audit_row(db, AuditEntry(now_iso(), None, "sla", f"reminder_{level}", report_id, None, True))
             await enqueue(db, deliveries)
 
 
@@ -286,7 +286,7 @@ def _refused(entry: AuditEntry, why: str) -> AuditEntry:
     return AuditEntry(entry.at, entry.actor, entry.actor_name, entry.action, entry.report_id, entry.queue, False, why)
 
 
-async def _audit(db: Any, entry: AuditEntry) -> None:
+async def audit_row(db: Any, entry: AuditEntry) -> None:
     await db.execute(
         "INSERT INTO audit (at, actor, actor_name, action, report_id, queue, allowed, detail) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -18,7 +18,7 @@ from .sqlite import now_iso
 
 class MemoryStore(Store):
     def __init__(self) -> None:
-        self.revisions: dict[int, Revision] = {}
+        self._revisions: dict[int, Revision] = {}
         self.live: dict[str, int] = {}
         self.sessions: dict[str, str] = {}  # kept as JSON, so a test sees what a real store keeps
         self.reports: list[StoredReport] = []
@@ -33,19 +33,22 @@ class MemoryStore(Store):
 
     async def publish(self, flow_id: str, content: str, author: str) -> Revision:
         digest = hashlib.sha256(content.encode()).hexdigest()
-        existing = next((r for r in self.revisions.values() if r.flow_id == flow_id and r.hash == digest), None)
+        existing = next((r for r in self._revisions.values() if r.flow_id == flow_id and r.hash == digest), None)
         if existing is None:
-            existing = Revision(len(self.revisions) + 1, flow_id, digest, content, author, now_iso())
-            self.revisions[existing.id] = existing
+            existing = Revision(len(self._revisions) + 1, flow_id, digest, content, author, now_iso())
+            self._revisions[existing.id] = existing
         self.live[flow_id] = existing.id
         return existing
 
     async def live_revision(self, flow_id: str) -> Revision | None:
         revision_id = self.live.get(flow_id)
-        return self.revisions.get(revision_id) if revision_id is not None else None
+        return self._revisions.get(revision_id) if revision_id is not None else None
 
     async def revision(self, revision_id: int) -> Revision | None:
-        return self.revisions.get(revision_id)
+        return self._revisions.get(revision_id)
+
+    async def revisions(self, flow_id: str) -> list[Revision]:
+        return sorted((r for r in self._revisions.values() if r.flow_id == flow_id), key=lambda r: -r.id)
 
     async def load_session(self, chat_key: str) -> Session | None:
         raw = self.sessions.get(chat_key)

@@ -154,4 +154,23 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (report_id, officer_id)
     );
     """,
+    # 4: admins added from Telegram (ADMIN_IDS stay admins regardless) and flow files uploaded by admins,
+    # kept until published or discarded so a restart between upload and Publish loses nothing
+    """
+    CREATE TABLE admins (
+        user_id     INTEGER PRIMARY KEY,
+        added_by    INTEGER,
+        added_at    TEXT NOT NULL
+    );
+    CREATE TABLE flow_candidates (
+        id          INTEGER PRIMARY KEY,
+        flow_id     TEXT,
+        content     TEXT NOT NULL,
+        author      INTEGER NOT NULL,
+        author_name TEXT NOT NULL DEFAULT '',
+        state       TEXT NOT NULL DEFAULT 'pending',
+        created_at  TEXT NOT NULL
+    );
+    CREATE INDEX sessions_age ON sessions (updated_at);
+    """,
 )

@@ -133,6 +133,23 @@ class SqliteStore(Store):
     async def revision(self, revision_id: int) -> Revision | None:
         return await self._one_revision("id = ?", revision_id)
 
+    async def revisions(self, flow_id: str) -> list[Revision]:
+        async with self.db.execute(
+            "SELECT id, flow_id, hash, content, author, created_at FROM flow_revisions WHERE flow_id = ? "
+            "ORDER BY id DESC",
+            (flow_id,),
+        ) as cur:
+            return [Revision(*row) for row in await cur.fetchall()]
+
+    async def expire_sessions(self, before_iso: str, keep_revision: int | None) -> int:
+        """Drop unfinished sessions untouched since ``before_iso`` that are not on ``keep_revision``
+        (the live one). Returns how many; their chats simply start afresh next time."""
+        async with self.transaction() as db:
+            cur = await db.execute(
+                "DELETE FROM sessions WHERE updated_at < ? AND revision_id IS NOT ?", (before_iso, keep_revision)
+            )
+            return cur.rowcount
+
     async def load_session(self, chat_key: str) -> Session | None:
         async with self.db.execute("SELECT state FROM sessions WHERE chat_key = ?", (chat_key,)) as cur:
             row = await cur.fetchone()

@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 import logging
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -27,8 +27,10 @@ from bot.engine.errors import FlowLoadError
 from bot.flows import FlowRegistry, ensure_published
 from bot.i18n import t
 from bot.routing import load_routing
+from bot.storage.adminbook import AdminBook
 from bot.storage.sqlite import SqliteStore
 
+from .admin import AdminBot
 from .citizen import CitizenBot
 from .courier import Courier
 from .focal import FocalBot
@@ -58,7 +60,9 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     if unknown:
         known = ", ".join(sorted(routing.queues))
         raise ConfigError(f"FOCAL_QUEUES names {', '.join(unknown)}, not a queue of {ROUTING_PATH.name} ({known})")
-    focal = FocalBot(settings, store, flows, routing, courier, limits)
+    admins = AdminBook(store, settings.admin_ids)
+    focal = FocalBot(settings, store, flows, routing, courier, limits, admins)
+    admin = AdminBot(store, flows, admins)
     conversations = Conversations(store, flows, route=focal.route)
     citizen = CitizenBot(settings, store, conversations, casework=focal.work, wake=courier.wake)
     running: list[asyncio.Task[None]] = []
@@ -68,6 +72,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         live, differs = await ensure_published(store)
         if differs:
             log.warning("flows/report.yaml differs from live revision %s; publish it to use it", live.id)
+        await admins.load()
         await focal.bind_configured()
         # A plain task, not app.create_task: PTB would wait for it at stop, and it never ends by itself.
         running.append(asyncio.create_task(courier.run(app.bot), name="courier"))
@@ -78,9 +83,19 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
             commands = [BotCommand(name, t(lang, description)) for name, description in COMMANDS]
             await app.bot.set_my_commands(commands, scope=scope, language_code=None if lang == "en" else lang)
 
+    async def admin_aware_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await citizen.on_help(update, context)
+        if update.effective_user is not None and admins.is_admin(update.effective_user.id):
+            await admin.on_admin_help(update, context)
+
     async def sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-        if await check_sla(focal.book, settings, datetime.now(UTC)):
+        now = datetime.now(UTC)
+        if await check_sla(focal.book, settings, now, admins.ids):
             courier.wake()
+        # Conversations left on a retired revision end after a while; the live revision's are kept.
+        live = await store.live_revision(flows.flow_id)
+        cutoff = (now - timedelta(hours=settings.session_expiry_hours)).isoformat(timespec="seconds")
+        await store.expire_sessions(cutoff, live.id if live else None)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         for task in running:
@@ -107,6 +122,11 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     # Officers first: their buttons and commands must not fall through to the citizen handlers.
     app.add_handler(CallbackQueryHandler(focal.on_press, pattern=r"^f\."))
+    app.add_handler(CallbackQueryHandler(admin.on_press, pattern=r"^a\."))
+    app.add_handler(CommandHandler("flows", admin.on_flows, filters=private))
+    app.add_handler(CommandHandler("admins", admin.on_admins, filters=private))
+    flow_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
+    app.add_handler(MessageHandler(private & flow_file, admin.on_upload))
     app.add_handler(CommandHandler("bindqueue", focal.on_bindqueue))
     app.add_handler(CommandHandler("queue", focal.on_queue))
     app.add_handler(CommandHandler("case", focal.on_case))
@@ -115,7 +135,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, focal.on_reply))
     app.add_handler(CommandHandler("start", citizen.on_start, filters=private))
     app.add_handler(CommandHandler(["back", "skip", "cancel"], citizen.on_engine_command, filters=private))
-    app.add_handler(CommandHandler("help", citizen.on_help, filters=private))
+    app.add_handler(CommandHandler("help", admin_aware_help, filters=private))
     app.add_handler(CommandHandler("privacy", citizen.on_privacy, filters=private))
     app.add_handler(CommandHandler("language", citizen.on_language, filters=private))
     app.add_handler(CommandHandler("status", citizen.on_status, filters=private))

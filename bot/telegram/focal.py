@@ -22,6 +22,7 @@ from bot.flows import FlowRegistry
 from bot.i18n import t
 from bot.references import normalise_reference
 from bot.routing import RoutingTable
+from bot.storage.adminbook import AdminBook
 from bot.storage.casebook import CaseBook
 from bot.storage.records import OPEN_STATUSES, AuditEntry, QueueBinding, StoredReport
 from bot.storage.sqlite import SqliteStore
@@ -51,8 +52,10 @@ class FocalBot:
         routing: RoutingTable,
         courier: Courier,
         limits: SendLimits,
+        admins: AdminBook,
     ) -> None:
         self.settings, self.store, self.flows, self.routing = settings, store, flows, routing
+        self.admins = admins
         self.courier, self.limits = courier, limits
         self.book = CaseBook(store)
         self.work = Casework(self.book)
@@ -83,7 +86,7 @@ class FocalBot:
     # ---- who may act -----------------------------------------------------------------------------
 
     def is_admin(self, user_id: int) -> bool:
-        return user_id in self.settings.admin_ids
+        return self.admins.is_admin(user_id)
 
     async def may_act(self, bot: Bot, user_id: int, queue: str | None) -> bool:
         if self.is_admin(user_id):

@@ -14,7 +14,7 @@ from bot.storage.casebook import CaseBook
 from bot.storage.records import Outgoing
 
 
-async def check_sla(book: CaseBook, settings: Settings, now: datetime) -> int:
+async def check_sla(book: CaseBook, settings: Settings, now: datetime, admin_ids: frozenset[int] | None = None) -> int:
     """Queue the reminders that are due at ``now``; returns how many cases were raised."""
     raised = 0
     levels = (
@@ -34,7 +34,8 @@ async def check_sla(book: CaseBook, settings: Settings, now: datetime) -> int:
                 deliveries.append(
                     Outgoing("reminder", f"queue:{case.queue}", f"remind:{case.id}:1", case.id, case.priority, payload)
                 )
-            for admin in sorted(settings.admin_ids) if level == 2 else ():
+            admins = settings.admin_ids if admin_ids is None else admin_ids
+            for admin in sorted(admins) if level == 2 else ():
                 deliveries.append(
                     Outgoing(
                         "reminder", f"chat:{admin}", f"remind:{case.id}:2:{admin}", case.id, case.priority, payload

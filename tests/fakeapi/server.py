@@ -125,6 +125,20 @@ class FakeUser:
         ]
         return self._message("photo", None, photo=photo)
 
+    def send_document(self, file_name: str, content: bytes, mime_type: str = "application/x-yaml") -> int:
+        """A file sent in the private chat; the bot can fetch its bytes with getFile and the file URL."""
+        unique = next(self.api.file_ids)
+        file_id = f"doc{unique}"
+        self.api.files[file_id] = content
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{unique}",
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        return self._message("document", None, document=document)
+
     def send_contact(self, phone_number: str, contact_user_id: int | None = None) -> int:
         contact = {
             "phone_number": phone_number,
@@ -188,6 +202,7 @@ class FakeBotApi:
         self.update_ids = itertools.count(1)
         self.query_ids = itertools.count(1)
         self.file_ids = itertools.count(1)
+        self.files: dict[str, bytes] = {}  # file id -> content of files users sent
         self._arrived = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -345,8 +360,12 @@ class FakeBotApi:
 
     # ---- HTTP -------------------------------------------------------------------------------------
     async def _no_files(self, request: web.Request) -> web.Response:
-        self.calls.append(("getFileContent", {"path": request.match_info["path"]}))
-        return web.Response(status=404)
+        path = request.match_info["path"]
+        self.calls.append(("getFileContent", {"path": path}))
+        content = self.files.get(path.removeprefix("documents/"))
+        if request.match_info["token"] != self.token or content is None:
+            return web.Response(status=404)
+        return web.Response(body=content)
 
     async def _params(self, request: web.Request) -> Json:
         params: Json = dict(request.query)
@@ -599,6 +618,17 @@ class FakeBotApi:
 
     async def m_sendChatAction(self, params: Json) -> bool:
         return True
+
+    async def m_getFile(self, params: Json) -> Json:
+        file_id = str(params.get("file_id", ""))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id,
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
 
     async def m_getChatMember(self, params: Json) -> Json:
         chat_id = self._chat_exists(_int(params.get("chat_id")))

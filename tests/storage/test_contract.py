@@ -164,6 +164,15 @@ async def test_a_session_pinned_to_an_old_revision_keeps_working_after_a_new_one
     assert stored.revision_id == live.id != newer.id
 
 
+async def test_revisions_lists_every_published_revision_of_the_flow_newest_first(store: Store) -> None:
+    first = await store.publish(FLOW, FLOW_V1, "admin")
+    second = await store.publish(FLOW, FLOW_V2, "admin")
+    await store.publish(FLOW, FLOW_V1, "admin")  # a rollback re-uses revision 1
+    await store.publish("other", FLOW_V1, "admin")
+    assert [r.id for r in await store.revisions(FLOW)] == [second.id, first.id]
+    assert (await store.live_revision(FLOW)) == first
+
+
 async def test_live_revision_of_an_unknown_flow_is_none(store: Store) -> None:
     await store.publish(FLOW, FLOW_V1, "admin")
 

@@ -1,0 +1,289 @@
+"""The admins' side in private chats: publish a flow by sending its file, list revisions, roll back, manage admins.
+
+Nothing changes before an admin presses Publish on the verdict the bot sends back (load errors
+with their lines, inspection, what changed against the live revision, the golden scripts). The
+uploaded file is stored with its verdict's buttons, so a restart in between loses nothing. Every
+admin action is audited; anyone else gets a refusal that is audited too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from html import escape
+
+from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.casework import now_iso
+from bot.flows import FlowRegistry
+from bot.i18n import t
+from bot.publishing import Assessment, assess, first_failure
+from bot.storage.adminbook import AdminBook
+from bot.storage.records import AuditEntry
+from bot.storage.sqlite import SqliteStore
+
+from . import admin_texts as at
+from .render import split
+
+log = logging.getLogger(__name__)
+
+MAX_FLOW_BYTES = 512 * 1024
+PREFIX = "a"
+
+
+def _name(user: User) -> str:
+    return user.full_name[:64]
+
+
+class AdminBot:
+    def __init__(self, store: SqliteStore, flows: FlowRegistry, admins: AdminBook) -> None:
+        self.store, self.flows, self.admins = store, flows, admins
+
+    async def lang(self, chat_id: int) -> str:
+        state = await self.store.chat_state(f"tg:{chat_id}")
+        return state.lang if state else "en"
+
+    async def _say(self, bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+        pieces = split(text, 3900)
+        for i, piece in enumerate(pieces):
+            await bot.send_message(
+                chat_id,
+                escape(piece, quote=False),
+                parse_mode="HTML",
+                reply_markup=markup if i == len(pieces) - 1 else None,
+            )
+
+    async def _refuse(self, bot: Bot, user: User, chat_id: int, action: str) -> None:
+        await self.admins.audit(AuditEntry(now_iso(), user.id, _name(user), action, None, None, False, "not an admin"))
+        await self._say(bot, chat_id, t(await self.lang(chat_id), at.ADMINS_ONLY))
+
+    # ---- publishing by upload --------------------------------------------------------------------
+
+    async def on_upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.document is None:
+            return
+        chat_id = message.chat.id
+        if not self.admins.is_admin(user.id):
+            await self._refuse(context.bot, user, chat_id, "upload_flow")
+            return
+        lang = await self.lang(chat_id)
+        document = message.document
+        size = document.file_size or 0
+        if size > MAX_FLOW_BYTES:
+            await self._say(
+                context.bot, chat_id, t(lang, at.UPLOAD_TOO_BIG, size=size // 1024, limit=MAX_FLOW_BYTES // 1024)
+            )
+            return
+        try:
+            handle = await context.bot.get_file(document.file_id)
+            raw = bytes(await handle.download_as_bytearray())
+        except (TelegramError, OSError) as exc:
+            log.warning("flow upload not downloaded: %s", type(exc).__name__)
+            await self._say(context.bot, chat_id, t(lang, at.UPLOAD_DOWNLOAD_FAILED))
+            return
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            await self._say(context.bot, chat_id, t(lang, at.UPLOAD_UNREADABLE))
+            return
+        live = await self.store.live_revision(self.flows.flow_id)
+        live_flow = await self.flows.pinned(live.id) if live is not None else None
+        verdict = await assess(content, live_flow)
+        header = t(lang, at.UPLOAD_HEADER, name=document.file_name or "flow.yaml")
+        lines, buttons = [header, ""], False
+        if verdict.flow is not None and verdict.flow.id != self.flows.flow_id:
+            lines.append(t(lang, at.UPLOAD_WRONG_FLOW, expected=self.flows.flow_id, found=verdict.flow.id))
+        elif live is not None and live.content == content:
+            lines.append(t(lang, at.UPLOAD_SAME, revision=live.id))
+        else:
+            lines += self._verdict(verdict, lang, live.id if live else None)
+            buttons = verdict.publishable
+        markup = None
+        if buttons:
+            candidate = await self.admins.upload(self.flows.flow_id, content, user.id, _name(user))
+            publish = at.B_PUBLISH_ANYWAY if verdict.failed_scripts else at.B_PUBLISH
+            action = "force" if verdict.failed_scripts else "pub"
+            markup = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(t(lang, publish), callback_data=f"{PREFIX}.{action}.{candidate}"),
+                        InlineKeyboardButton(t(lang, at.B_DISCARD), callback_data=f"{PREFIX}.drop.{candidate}"),
+                    ]
+                ]
+            )
+        await self._say(context.bot, chat_id, "\n".join(lines), markup)
+
+    def _verdict(self, verdict: Assessment, lang: str, live_id: int | None) -> list[str]:
+        if verdict.flow is None:
+            return [t(lang, at.UPLOAD_NOT_LOADED), *(f"• {p}" for p in verdict.problems[:30])]
+        warnings = [i for i in verdict.issues if i.severity != "error"]
+        lines = [
+            t(lang, at.UPLOAD_STEPS, steps=len(verdict.flow.steps), errors=len(verdict.errors), warnings=len(warnings))
+        ]
+        if verdict.errors:
+            return [*lines, t(lang, at.UPLOAD_ERRORS), *(f"• {i}" for i in verdict.errors[:30])]
+        if warnings:
+            lines += [t(lang, at.UPLOAD_WARNINGS), *(f"• {i}" for i in warnings[:15])]
+        lines.append("")
+        changes = verdict.changes
+        if changes is None or live_id is None:
+            lines.append(t(lang, at.CHANGES_FIRST))
+        else:
+            lines.append(t(lang, at.CHANGES_HEADER, revision=live_id))
+            if changes.empty:
+                lines.append(t(lang, at.CHANGES_NONE))
+            for msgid, steps in (
+                (at.CHANGES_ADDED, changes.added),
+                (at.CHANGES_REMOVED, changes.removed),
+                (at.CHANGES_RETARGETED, changes.retargeted),
+            ):
+                if steps:
+                    lines.append("• " + t(lang, msgid, steps=", ".join(steps)))
+            for language, steps in changes.texts.items():
+                lines.append("• " + t(lang, at.CHANGES_TEXTS, language=language, steps=", ".join(steps)))
+        lines.append("")
+        if not verdict.scripts:
+            lines.append(t(lang, at.SCRIPTS_NONE))
+        elif verdict.failed_scripts:
+            lines.append(t(lang, at.SCRIPTS_FAIL, failed=len(verdict.failed_scripts), count=len(verdict.scripts)))
+            for script in verdict.failed_scripts[:5]:
+                lines.append(f"• {script.name}: {first_failure(script)}")
+        else:
+            lines.append(t(lang, at.SCRIPTS_PASS, count=len(verdict.scripts)))
+        return lines
+
+    # ---- buttons ---------------------------------------------------------------------------------
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, user = update.callback_query, update.effective_user
+        if query is None or user is None or query.message is None:
+            return
+        chat_id = query.message.chat.id
+        lang = await self.lang(chat_id)
+        if not self.admins.is_admin(user.id):
+            await self.admins.audit(
+                AuditEntry(now_iso(), user.id, _name(user), "flow_press", None, None, False, str(query.data)[:60])
+            )
+            await _answer(query, t(lang, at.ADMINS_ONLY))
+            return
+        parts = (query.data or "").split(".")
+        if len(parts) != 3 or not parts[2].isdigit():
+            await _answer(query, t(lang, at.ALREADY_SETTLED))
+            return
+        action, number = parts[1], int(parts[2])
+        if action == "roll":
+            text = await self._rollback(user, number, lang)
+        else:
+            text = await self._settle(user, action, number, lang)
+        await _answer(query, None)
+        with contextlib.suppress(NetworkError):
+            await context.bot.edit_message_reply_markup(chat_id, query.message.message_id, reply_markup=None)
+        await self._say(context.bot, chat_id, text)
+
+    async def _settle(self, user: User, action: str, candidate_id: int, lang: str) -> str:
+        candidate = await self.admins.candidate(candidate_id)
+        if candidate is None or candidate.state != "pending":
+            return t(lang, at.ALREADY_SETTLED)
+        if action == "drop":
+            await self.admins.settle(candidate_id, "discarded", user.id, _name(user), f"candidate {candidate_id}")
+            return t(lang, at.DISCARDED)
+        live = await self.store.live_revision(self.flows.flow_id)
+        live_flow = await self.flows.pinned(live.id) if live is not None else None
+        verdict = await assess(candidate.content, live_flow)  # again: the scripts may have changed since
+        if not verdict.publishable:
+            return t(lang, at.UPLOAD_ERRORS) + "\n" + "\n".join(f"• {i}" for i in verdict.errors[:10])
+        if verdict.failed_scripts and action != "force":
+            return t(lang, at.SCRIPTS_BLOCK)
+        if not await self.admins.settle(candidate_id, "published", user.id, _name(user), f"candidate {candidate_id}"):
+            return t(lang, at.ALREADY_SETTLED)
+        revision = await self.store.publish(self.flows.flow_id, candidate.content, f"tg:{user.id} {_name(user)}")
+        log.info("flow published from Telegram", extra={"revision": revision.id})
+        return t(lang, at.PUBLISHED, revision=revision.id)
+
+    async def _rollback(self, user: User, revision_id: int, lang: str) -> str:
+        revision = await self.store.revision(revision_id)
+        live = await self.store.live_revision(self.flows.flow_id)
+        if revision is None or revision.flow_id != self.flows.flow_id:
+            return t(lang, at.ALREADY_SETTLED)
+        if live is not None and live.id == revision.id:
+            return t(lang, at.ALREADY_LIVE, revision=revision.id)
+        await self.store.publish(revision.flow_id, revision.content, revision.author)
+        await self.admins.audit(
+            AuditEntry(now_iso(), user.id, _name(user), "rollback_flow", None, None, True, f"revision {revision.id}")
+        )
+        return t(lang, at.ROLLED_BACK, revision=revision.id)
+
+    # ---- commands --------------------------------------------------------------------------------
+
+    async def on_flows(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        if not self.admins.is_admin(user.id):
+            await self._refuse(context.bot, user, chat.id, "flows")
+            return
+        lang = await self.lang(chat.id)
+        revisions = await self.store.revisions(self.flows.flow_id)
+        live = await self.store.live_revision(self.flows.flow_id)
+        lines = [t(lang, at.REVISIONS_HEADER, flow=self.flows.flow_id)]
+        buttons: list[InlineKeyboardButton] = []
+        for revision in revisions[:15]:
+            line = t(
+                lang,
+                at.REVISION_LINE,
+                revision=revision.id,
+                date=revision.created_at[:16].replace("T", " "),
+                author=revision.author,
+                hash=revision.hash[:8],
+            )
+            if live is not None and revision.id == live.id:
+                line += " — " + t(lang, at.REVISION_LIVE)
+            elif len(buttons) < 6:
+                buttons.append(
+                    InlineKeyboardButton(
+                        t(lang, at.B_ROLLBACK, revision=revision.id), callback_data=f"{PREFIX}.roll.{revision.id}"
+                    )
+                )
+            lines.append(line)
+        lines += ["", t(lang, at.FLOWS_HELP)]
+        markup = InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if buttons else None
+        await self._say(context.bot, chat.id, "\n".join(lines), markup)
+
+    async def on_admin_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is not None:
+            await self._say(context.bot, chat.id, t(await self.lang(chat.id), at.ADMIN_HELP))
+
+    async def on_admins(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        if not self.admins.is_admin(user.id):
+            await self._refuse(context.bot, user, chat.id, "admins")
+            return
+        lang = await self.lang(chat.id)
+        args = [a.lower() for a in context.args or []]
+        if len(args) == 2 and args[0] in ("add", "remove") and args[1].isdigit():
+            target = int(args[1])
+            if args[0] == "add":
+                await self.admins.add(target, user.id, _name(user))
+                text = t(lang, at.ADMIN_ADDED, user=target)
+            elif await self.admins.remove(target, user.id, _name(user)):
+                text = t(lang, at.ADMIN_REMOVED, user=target)
+            else:
+                text = t(lang, at.ADMIN_NOT_REMOVED, user=target)
+        elif args:
+            text = t(lang, at.ADMINS_USAGE)
+        else:
+            ids = ", ".join(str(i) for i in sorted(self.admins.ids)) or "—"
+            fixed = ", ".join(str(i) for i in sorted(self.admins.bootstrap)) or "—"
+            text = t(lang, at.ADMINS_LIST, ids=ids, fixed=fixed) + "\n\n" + t(lang, at.ADMINS_USAGE)
+        await self._say(context.bot, chat.id, text)
+
+
+async def _answer(query: CallbackQuery, text: str | None) -> None:
+    with contextlib.suppress(NetworkError):
+        await query.answer(text)
