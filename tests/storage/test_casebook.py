@@ -159,3 +159,13 @@ async def test_sla_raises_unclaimed_cases_once_per_level_with_shorter_times_for_
         (d.target, d.dedupe_key.split(":")[1]) for d in await Outbox(store).due() if d.kind == "reminder"
     )
     assert reminders == [("chat:9000", "3"), ("queue:punjab", "2"), ("queue:punjab", "3")]
+
+
+async def test_unfinished_sessions_on_a_retired_revision_expire_and_the_live_ones_stay(store: SqliteStore) -> None:
+    old = Session(flow_id="report", revision=1, lang="en", step="account", id="a")
+    await store.commit_step("tg:1", old)
+    second = await store.publish("report", "spec_version: 1\nid: report\n# v2\n", "test")
+    await store.commit_step("tg:2", Session(flow_id="report", revision=second.id, lang="en", step="account", id="b"))
+    assert await store.expire_sessions("2000-01-01T00:00:00+00:00", second.id) == 0  # both too recent
+    assert await store.expire_sessions("2999-01-01T00:00:00+00:00", second.id) == 1
+    assert await store.load_session("tg:1") is None and await store.load_session("tg:2") is not None
