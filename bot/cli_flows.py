@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import inspect as pyinspect
+import re
 from pathlib import Path
 
 from bot.engine.errors import FlowLoadError
@@ -12,10 +13,12 @@ from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import STEP_KINDS
 from bot.flowtest import run_suite
+from bot.publishing import Assessment, assess, first_failure
 from bot.routing import load_routing
 from bot.storage.sqlite import SqliteStore
 
 FLOWS_DIR = Path("flows")
+FLOW_ID_RE = re.compile(r"^id:\s*['\"]?([a-z][a-z0-9_]*)", re.MULTILINE)
 ROUTING_FILE = "routing.yaml"
 
 
@@ -100,31 +103,48 @@ def reference() -> int:
     return 0
 
 
-async def _publish(path: Path, content: str, db: Path, author: str) -> int:
-    try:
-        flow = load_flow(content)
-    except FlowLoadError as exc:
-        for problem in exc.problems:
-            print(f"{path}: error: {problem}")
-        return 1
-    errors = [i for i in inspect(flow) if i.severity == "error"]
-    for issue in errors:
-        print(f"{path}: {issue}")
-    if errors:
-        print(f"{path}: not published: fix the errors above")
-        return 1
+async def _publish(path: Path, content: str, db: Path, author: str, force: bool) -> int:
     store = SqliteStore(db)
     await store.open()
     try:
-        before = await store.live_revision(flow.id)
-        revision = await store.publish(flow.id, content, author)
+        flow_id = FLOW_ID_RE.search(content)
+        live = await store.live_revision(flow_id.group(1)) if flow_id else None
+        verdict = await assess(content, load_flow(live.content) if live is not None else None)
+        for problem in verdict.problems:
+            print(f"{path}: error: {problem}")
+        for issue in verdict.issues:
+            print(f"{path}: {issue}")
+        if not verdict.publishable or verdict.flow is None:
+            print(f"{path}: not published: fix the errors above")
+            return 1
+        print_changes(path, verdict, live.id if live is not None else None)
+        for script in verdict.failed_scripts:
+            print(f"{path}: script {script.name} fails:\n    " + first_failure(script).replace("\n", "\n    "))
+        if verdict.failed_scripts and not force:
+            failed, total = len(verdict.failed_scripts), len(verdict.scripts)
+            print(f"{path}: not published: {failed} of {total} conversation scripts fail; --force publishes anyway")
+            return 1
+        revision = await store.publish(verdict.flow.id, content, author)
     finally:
         await store.close()
-    if before is not None and before.id == revision.id:
+    if live is not None and live.id == revision.id:
         print(f"{path}: unchanged; revision {revision.id} is live")
     else:
-        print(f"{path}: published as revision {revision.id} of {flow.id!r}; new conversations use it")
+        print(f"{path}: published as revision {revision.id} of {revision.flow_id!r}; new conversations use it")
     return 0
+
+
+def print_changes(path: Path, verdict: Assessment, live_id: int | None) -> None:
+    changes = verdict.changes
+    if changes is None or live_id is None:
+        print(f"{path}: no revision is live yet; this is the first")
+        return
+    print(f"{path}: changes against live revision {live_id}:" + (" none" if changes.empty else ""))
+    for what, steps in (("added", changes.added), ("removed", changes.removed), ("branches", changes.retargeted)):
+        if steps:
+            print(f"    {what}: {', '.join(steps)}")
+    for language, steps in changes.texts.items():
+        print(f"    texts ({language}): {', '.join(steps)}")
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], db_default: str) -> None:
@@ -142,6 +162,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], db_defa
     p.add_argument("path", type=Path)
     p.add_argument("--db", type=Path, default=Path(db_default), help="SQLite database file")
     p.add_argument("--author", default="cli", help="recorded with the revision")
+    p.add_argument("--force", action="store_true", help="publish even if conversation scripts fail")
 
 
 def main(args: argparse.Namespace) -> int:
@@ -156,4 +177,4 @@ def main(args: argparse.Namespace) -> int:
     except (FileNotFoundError, UnicodeDecodeError) as exc:
         print(f"{args.path}: cannot read: {exc}")
         return 1
-    return asyncio.run(_publish(args.path, content, args.db, args.author))
+    return asyncio.run(_publish(args.path, content, args.db, args.author, args.force))
