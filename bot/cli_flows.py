@@ -13,6 +13,7 @@ from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import STEP_KINDS
 from bot.flowtest import run_suite
+from bot.mermaid import mermaid
 from bot.publishing import Assessment, assess, first_failure
 from bot.routing import load_routing
 from bot.storage.sqlite import SqliteStore
@@ -103,6 +104,20 @@ def reference() -> int:
     return 0
 
 
+def graph(path: Path) -> int:
+    try:
+        flow = load_flow(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        print(f"{path}: cannot read: {exc}")
+        return 1
+    except FlowLoadError as exc:
+        for problem in exc.problems:
+            print(f"{path}: error: {problem}")
+        return 1
+    print(mermaid(flow), end="")
+    return 0
+
+
 async def _publish(path: Path, content: str, db: Path, author: str, force: bool) -> int:
     store = SqliteStore(db)
     await store.open()
@@ -158,6 +173,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], db_defa
     p.add_argument("paths", nargs="*", type=Path, help="flow files (default: flows/*.yaml)")
     p.add_argument("--update", action="store_true", help="rewrite expected replies from this run")
     fsub.add_parser("reference", help="print every step kind with a YAML example")
+    p = fsub.add_parser(
+        "graph",
+        help="print the flow as a Mermaid diagram (steps, branches, skippable steps)",
+        description="Print the flow as a Mermaid flowchart; paste it into any Mermaid viewer.",
+    )
+    p.add_argument("path", nargs="?", type=Path, default=FLOWS_DIR / "report.yaml", help="flow file")
     p = fsub.add_parser("publish", help="check a flow file and make it the live revision")
     p.add_argument("path", type=Path)
     p.add_argument("--db", type=Path, default=Path(db_default), help="SQLite database file")
@@ -172,6 +193,8 @@ def main(args: argparse.Namespace) -> int:
         return test(args.paths, args.update)
     if args.flows_command == "reference":
         return reference()
+    if args.flows_command == "graph":
+        return graph(args.path)
     try:
         content = args.path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError) as exc:
