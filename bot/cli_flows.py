@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import inspect as pyinspect
 import re
+import sys
 from pathlib import Path
 
 from bot.engine.errors import FlowLoadError
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
-from bot.engine.model import STEP_KINDS
+from bot.engine.model import LANGUAGES, STEP_KINDS
+from bot.flow_catalog import export_po, import_po
 from bot.flowtest import run_suite
 from bot.mermaid import mermaid
 from bot.publishing import Assessment, assess, first_failure
@@ -104,6 +106,46 @@ def reference() -> int:
     return 0
 
 
+def export(path: Path, lang: str, output: Path | None) -> int:
+    try:
+        flow = load_flow(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        print(f"{path}: cannot read: {exc}")
+        return 1
+    except FlowLoadError as exc:
+        print(f"{path}: does not load, fix it first: {exc.problems[0]}")
+        return 1
+    po = export_po(flow, lang, path.name)
+    if output is None:
+        sys.stdout.write(po.decode("utf-8"))
+    else:
+        output.write_bytes(po)
+        print(f"{output}: {po.count(b'msgctxt')} texts of {flow.id!r} for {lang}")
+    return 0
+
+
+def import_(po: Path, path: Path, lang: str, output: Path | None) -> int:
+    try:
+        source, po_bytes = path.read_text(encoding="utf-8"), po.read_bytes()
+    except (FileNotFoundError, UnicodeDecodeError) as exc:
+        print(f"cannot read: {exc}")
+        return 1
+    try:
+        result = import_po(source, po_bytes, lang)
+    except FlowLoadError as exc:
+        print(f"{path}: not written: with these translations the flow does not load: {exc.problems[0]}")
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"{po}: not a usable PO file: {exc}")
+        return 1
+    for line in result.skipped:
+        print(f"{po}: skipped {line}")
+    target = output or path
+    target.write_text(result.content, encoding="utf-8")
+    print(f"{target}: applied {len(result.applied)}, unchanged {result.unchanged}, skipped {len(result.skipped)}")
+    return 0
+
+
 def graph(path: Path) -> int:
     try:
         flow = load_flow(path.read_text(encoding="utf-8"))
@@ -179,6 +221,17 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], db_defa
         description="Print the flow as a Mermaid flowchart; paste it into any Mermaid viewer.",
     )
     p.add_argument("path", nargs="?", type=Path, default=FLOWS_DIR / "report.yaml", help="flow file")
+    p = fsub.add_parser("export-po", help="write the flow's texts as a PO file for translators")
+    p.add_argument("path", nargs="?", type=Path, default=FLOWS_DIR / "report.yaml", help="flow file")
+    p.add_argument("--lang", default="ur", choices=LANGUAGES, help="language to translate into (default ur)")
+    p.add_argument("-o", "--output", type=Path, help="PO file to write (default: standard output)")
+    p = fsub.add_parser(
+        "import-po", help="apply a translated PO file to the flow file; report texts whose English changed"
+    )
+    p.add_argument("po", type=Path, help="the translated PO file")
+    p.add_argument("path", nargs="?", type=Path, default=FLOWS_DIR / "report.yaml", help="flow file")
+    p.add_argument("--lang", default="ur", choices=LANGUAGES, help="language of the translations (default ur)")
+    p.add_argument("-o", "--output", type=Path, help="where to write the flow (default: over the flow file)")
     p = fsub.add_parser("publish", help="check a flow file and make it the live revision")
     p.add_argument("path", type=Path)
     p.add_argument("--db", type=Path, default=Path(db_default), help="SQLite database file")
@@ -195,6 +248,10 @@ def main(args: argparse.Namespace) -> int:
         return reference()
     if args.flows_command == "graph":
         return graph(args.path)
+    if args.flows_command == "export-po":
+        return export(args.path, args.lang, args.output)
+    if args.flows_command == "import-po":
+        return import_(args.po, args.path, args.lang, args.output)
     try:
         content = args.path.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError) as exc:
