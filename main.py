@@ -27,6 +27,20 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
     migrate.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
     cli_flows.add_parser(sub, DEFAULT_DB)
+    export = sub.add_parser(
+        "export",
+        help="write reports as CSV; personal data only with --personal (audited)",
+        description="Reports created in a date range as CSV. Every export is audited.",
+    )
+    export.add_argument("--since", required=True, help="first day, YYYY-MM-DD (UTC), included")
+    export.add_argument("--until", help="last day, YYYY-MM-DD (UTC), not included")
+    export.add_argument("--format", default="csv", choices=["csv"], help="output format (csv)")
+    export.add_argument(
+        "--personal", action="store_true", help="add the account, links, suspects and phone (audited, file mode 600)"
+    )
+    export.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
+    export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
+    export.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     return parser
 
 
@@ -41,6 +55,27 @@ async def _migrate(db: Path) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from bot import case_export
+
+    try:
+        since = case_export.parse_day(args.since, "--since")
+        until = case_export.parse_day(args.until, "--until") if args.until else None
+        if not args.db.exists():
+            raise ValueError(f"{args.db}: no such database")
+        out = case_export.open_output(args.output, args.personal, args.force) if args.output else sys.stdout
+    except (ValueError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    try:
+        count = asyncio.run(case_export.export(args.db, since, until, args.personal, out))
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"{count} reports exported" + (" with personal data (audited)" if args.personal else ""), file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "console":
@@ -51,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli_flows.main(args)
     if args.command == "migrate":
         return asyncio.run(_migrate(args.db))
+    if args.command == "export":
+        return _export(args)
     from bot.config import ConfigError, load_settings
 
     try:

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from datetime import UTC, datetime
 from html import escape
 
 from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.case_stats import case_stats, format_stats
 from bot.casework import now_iso
 from bot.flows import FlowRegistry
 from bot.i18n import t
@@ -251,6 +253,16 @@ class AdminBot:
         lines += ["", t(lang, at.FLOWS_HELP)]
         markup = InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)]) if buttons else None
         await self._say(context.bot, chat.id, "\n".join(lines), markup)
+
+    async def on_stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        if not self.admins.is_admin(user.id):
+            await self._refuse(context.bot, user, chat.id, "stats")
+            return
+        stats = await case_stats(self.store, datetime.now(UTC))
+        await self._say(context.bot, chat.id, format_stats(stats, await self.lang(chat.id)))
 
     async def on_admin_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat

@@ -125,6 +125,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CallbackQueryHandler(admin.on_press, pattern=r"^a\."))
     app.add_handler(CommandHandler("flows", admin.on_flows, filters=private))
     app.add_handler(CommandHandler("admins", admin.on_admins, filters=private))
+    app.add_handler(CommandHandler("stats", admin.on_stats, filters=private))
     flow_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
     app.add_handler(MessageHandler(private & flow_file, admin.on_upload))
     app.add_handler(CommandHandler("bindqueue", focal.on_bindqueue))

@@ -131,6 +131,10 @@ async def test_admins_are_added_and_removed_but_not_the_ones_from_the_settings(b
     admin, helper = Citizen(bot.api, ADMIN, "en"), Citizen(bot.api, 3006, "en")
     await admin.says("/help")
     assert admin.texts()[-2].startswith("This bot lets you report") and admin.texts()[-1].startswith("Admins' commands")
+    await admin.says("/stats")
+    assert admin.texts()[-1].startswith("Cases: 0 in all, 0 open")
+    await helper.says("/stats")
+    assert helper.texts()[-1] == "Only admins can do this."
     await admin.says("/admins add 3006")
     assert admin.texts()[-1] == "3006 is now an admin."
     await helper.says("/flows")

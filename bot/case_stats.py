@@ -1,0 +1,102 @@
+"""Figures for admins (``/stats``): cases by province, category and status, time to claim, week on week."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.engine.outcome import N_
+from bot.i18n import t
+from bot.storage.sqlite import SqliteStore
+
+HEADER = N_("Cases: {total} in all, {open} open ({stale} open for more than 2 days).")
+WEEKS = N_("Received in the last 7 days: {this_week} (the 7 days before: {last_week}).")
+CLAIM = N_("Median time to claim (last 30 days): {all}; priority cases: {priority}.")
+NONE_YET = N_("none yet")
+BY_PROVINCE = N_("By province:")
+BY_CATEGORY = N_("By category:")
+BY_STATUS = N_("By status:")
+HOURS = N_("{hours} h {minutes} min")
+DAYS = N_("{days} d {hours} h")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseStats:
+    total: int
+    open: int
+    stale: int
+    this_week: int
+    last_week: int
+    by_province: tuple[tuple[str, int], ...]
+    by_category: tuple[tuple[str, int], ...]
+    by_status: tuple[tuple[str, int], ...]
+    median_claim: float | None  # seconds
+    median_claim_priority: float | None
+
+
+async def _counts(store: SqliteStore, column: str) -> tuple[tuple[str, int], ...]:
+    async with store.db.execute(
+        f"SELECT coalesce({column}, 'none'), count(*) AS n FROM reports GROUP BY 1 ORDER BY n DESC, 1"
+    ) as cur:
+        return tuple((str(key), int(n)) for key, n in await cur.fetchall())
+
+
+async def _count(store: SqliteStore, where: str, *args: object) -> int:
+    async with store.db.execute(f"SELECT count(*) FROM reports WHERE {where}", args) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def case_stats(store: SqliteStore, now: datetime) -> CaseStats:
+    def iso(delta: timedelta) -> str:
+        return (now - delta).isoformat(timespec="seconds")
+
+    open_where = "status IN ('new', 'claimed', 'waiting')"
+    async with store.db.execute(
+        "SELECT created_at, claimed_at, priority FROM reports WHERE claimed_at IS NOT NULL AND claimed_at >= ?",
+        (iso(timedelta(days=30)),),
+    ) as cur:
+        claims = [
+            ((datetime.fromisoformat(c) - datetime.fromisoformat(r)).total_seconds(), bool(p))
+            for r, c, p in await cur.fetchall()
+        ]
+    return CaseStats(
+        total=await _count(store, "1"),
+        open=await _count(store, open_where),
+        stale=await _count(store, f"{open_where} AND created_at < ?", iso(timedelta(days=2))),
+        this_week=await _count(store, "created_at >= ?", iso(timedelta(days=7))),
+        last_week=await _count(
+            store, "created_at >= ? AND created_at < ?", iso(timedelta(days=14)), iso(timedelta(days=7))
+        ),
+        by_province=await _counts(store, "province"),
+        by_category=await _counts(store, "category"),
+        by_status=await _counts(store, "status"),
+        median_claim=statistics.median([s for s, _ in claims]) if claims else None,
+        median_claim_priority=statistics.median([s for s, p in claims if p]) if any(p for _, p in claims) else None,
+    )
+
+
+def duration(seconds: float | None, lang: str) -> str:
+    if seconds is None:
+        return t(lang, NONE_YET)
+    minutes = int(seconds // 60)
+    if minutes < 24 * 60:
+        return t(lang, HOURS, hours=minutes // 60, minutes=minutes % 60)
+    return t(lang, DAYS, days=minutes // (24 * 60), hours=(minutes // 60) % 24)
+
+
+def format_stats(stats: CaseStats, lang: str) -> str:
+    """Plain text (the caller escapes it) well under Telegram's 4096 characters."""
+    lines = [
+        t(lang, HEADER, total=stats.total, open=stats.open, stale=stats.stale),
+        t(lang, WEEKS, this_week=stats.this_week, last_week=stats.last_week),
+        t(lang, CLAIM, all=duration(stats.median_claim, lang), priority=duration(stats.median_claim_priority, lang)),
+    ]
+    for title, rows in (
+        (BY_PROVINCE, stats.by_province),
+        (BY_STATUS, stats.by_status),
+        (BY_CATEGORY, stats.by_category),
+    ):
+        lines += ["", t(lang, title), *(f"• {key}: {n}" for key, n in rows[:20])]
+    return "\n".join(lines)
