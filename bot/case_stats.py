@@ -98,5 +98,6 @@ def format_stats(stats: CaseStats, lang: str) -> str:
         (BY_STATUS, stats.by_status),
         (BY_CATEGORY, stats.by_category),
     ):
-        lines += ["", t(lang, title), *(f"• {key}: {n}" for key, n in rows[:20])]
+        if rows:  # nothing to list before the first case
+            lines += ["", t(lang, title), *(f"• {key}: {n}" for key, n in rows[:20])]
     return "\n".join(lines)

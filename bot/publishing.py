@@ -111,5 +111,5 @@ def _read_script(path: Path) -> dict[str, object]:
 def first_failure(script: ScriptResult) -> str:
     """Where a script broke, in one or two lines: the turn and the first differing reply."""
     text = script.failures[0] if script.failures else ""
-    lines = text.splitlines()
-    return "\n".join(lines[:3])[:600]
+    lines = [line if len(line) <= 160 else line[:159] + "…" for line in text.splitlines()[:3]]
+    return "\n".join(lines)
