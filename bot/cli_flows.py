@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import inspect as pyinspect
+import io
 import re
 import sys
 from pathlib import Path
+
+from babel.messages.pofile import PoFileError, read_po
 
 from bot.engine.errors import FlowLoadError
 from bot.engine.inspector import inspect
@@ -109,7 +112,7 @@ def reference() -> int:
 def export(path: Path, lang: str, output: Path | None) -> int:
     try:
         flow = load_flow(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         print(f"{path}: cannot read: {exc}")
         return 1
     except FlowLoadError as exc:
@@ -118,17 +121,53 @@ def export(path: Path, lang: str, output: Path | None) -> int:
     po = export_po(flow, lang, path.name)
     if output is None:
         sys.stdout.write(po.decode("utf-8"))
-    else:
+        return 0
+    try:
         output.write_bytes(po)
-        print(f"{output}: {po.count(b'msgctxt')} texts of {flow.id!r} for {lang}")
+    except OSError as exc:
+        print(f"{output}: cannot write: {exc}")
+        return 1
+    print(f"{output}: {po.count(b'msgctxt')} texts of {flow.id!r} for {lang}")
     return 0
+
+
+def po_problem(po_bytes: bytes, lang: str) -> str | None:
+    """Why a PO file must not be imported into ``lang``, or None.
+
+    Checked before anything is applied: babel's reader is lenient (it prints warnings and returns an
+    empty catalogue for any text), and a PO file made for another language would overwrite that
+    language's texts, the English ones too with ``--lang en``.
+    """
+    try:
+        catalog = read_po(io.BytesIO(po_bytes), abort_invalid=True)
+    except PoFileError as exc:
+        reason = str(exc).rsplit(" on ", 1)[0]  # babel appends " on <line counted from 0>"
+        return f"not a PO file: {reason} (line {exc.lineno + 1})"
+    except ValueError as exc:  # including UnicodeDecodeError
+        return f"not a PO file: {exc}"
+    if not any(message.id for message in catalog):
+        return "not a PO file: it has no entries"
+    declared = (catalog.locale_identifier or "").replace("-", "_").split("_")[0]
+    if declared and declared != lang:
+        return f"holds {declared!r} translations, not {lang!r}; pass --lang {declared}"
+    return None
 
 
 def import_(po: Path, path: Path, lang: str, output: Path | None) -> int:
     try:
         source, po_bytes = path.read_text(encoding="utf-8"), po.read_bytes()
-    except (FileNotFoundError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         print(f"cannot read: {exc}")
+        return 1
+    try:
+        load_flow(source)
+    except FlowLoadError as exc:
+        # Checked first, or a flow that was already broken is blamed on the translations.
+        print(f"{path}: does not load, fix it first: {exc.problems[0]}")
+        return 1
+    problem = po_problem(po_bytes, lang)
+    if problem is not None:
+        print(f"{po}: {problem}")
         return 1
     try:
         result = import_po(source, po_bytes, lang)
@@ -141,7 +180,11 @@ def import_(po: Path, path: Path, lang: str, output: Path | None) -> int:
     for line in result.skipped:
         print(f"{po}: skipped {line}")
     target = output or path
-    target.write_text(result.content, encoding="utf-8")
+    try:
+        target.write_text(result.content, encoding="utf-8")
+    except OSError as exc:
+        print(f"{target}: cannot write: {exc}")
+        return 1
     print(f"{target}: applied {len(result.applied)}, unchanged {result.unchanged}, skipped {len(result.skipped)}")
     return 0
 
@@ -149,7 +192,7 @@ def import_(po: Path, path: Path, lang: str, output: Path | None) -> int:
 def graph(path: Path) -> int:
     try:
         flow = load_flow(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         print(f"{path}: cannot read: {exc}")
         return 1
     except FlowLoadError as exc:
