@@ -33,6 +33,9 @@ class Settings:
     escalate_minutes: int = 480  # ... and raised to the admins after this long
     escalate_child_minutes: int = 120
     sla_check_seconds: int = 60
+    # Telegram allows about 30 messages a second overall; a self-hosted Bot API server (or a benchmark
+    # against the offline one) may allow more.
+    overall_messages_per_second: int = 30
     session_expiry_hours: int = 72  # an unfinished report on a retired flow revision is dropped after this long
     log_level: str = "INFO"
     daily_report_cap: int = 5
@@ -129,6 +132,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         escalate_child_minutes=_int(env, "ESCALATE_CHILD_MINUTES", 120, minimum=1),
         sla_check_seconds=_int(env, "SLA_CHECK_SECONDS", 60, minimum=1),
         session_expiry_hours=_int(env, "SESSION_EXPIRY_HOURS", 72, minimum=1),
+        overall_messages_per_second=_int(env, "OVERALL_MESSAGES_PER_SECOND", 30, minimum=1),
         log_level=level,
         daily_report_cap=_int(env, "DAILY_REPORT_CAP", 5, minimum=1),
         flood_messages_per_minute=_int(env, "FLOOD_MESSAGES_PER_MINUTE", 30, minimum=1),

@@ -34,7 +34,7 @@ from .admin import AdminBot
 from .citizen import CitizenBot
 from .courier import Courier
 from .focal import FocalBot
-from .limits import SendLimits
+from .limits import Limit, SendLimits
 from .sla import check_sla
 from .texts import COMMANDS
 
@@ -50,7 +50,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     """The real application, as ``main.py run`` starts it; tests point ``bot_api_base_url`` at a local server."""
     store = SqliteStore(settings.database_path)
     flows = FlowRegistry(store)
-    limits = SendLimits()
+    limits = SendLimits(overall=Limit(settings.overall_messages_per_second, 1.0))
     courier = Courier(store, flows, limits, settings.admin_ids)
     try:
         routing = load_routing(ROUTING_PATH.read_text(encoding="utf-8"))
@@ -108,7 +108,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         ApplicationBuilder()
         .token(settings.bot_token)
         .base_url(settings.bot_api_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.overall_messages_per_second, max_retries=3))
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)

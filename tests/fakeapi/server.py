@@ -191,6 +191,7 @@ class FakeBotApi:
         self.messages: dict[int, list[FakeMessage]] = {}
         self.updates: list[Json] = []
         self.delivered: list[Json] = []
+        self._delivered_ids: set[int] = set()
         self.calls: list[tuple[str, Json]] = []
         self.commands: dict[tuple[str, str | None], list[Json]] = {}
         self.answered_callbacks: dict[str, Json] = {}
@@ -452,7 +453,9 @@ class FakeBotApi:
                 await asyncio.wait_for(self._arrived.wait(), timeout)
         limit = _int(params.get("limit")) or 100
         batch = self.updates[:limit]
-        self.delivered.extend(u for u in batch if u not in self.delivered)
+        fresh = [u for u in batch if u["update_id"] not in self._delivered_ids]
+        self._delivered_ids.update(u["update_id"] for u in fresh)
+        self.delivered.extend(fresh)
         return batch
 
     def _chat_exists(self, chat_id: int | None) -> int:
