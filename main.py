@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -69,9 +70,18 @@ def _export(args: argparse.Namespace) -> int:
         return 1
     try:
         count = asyncio.run(case_export.export(args.db, since, until, args.personal, out))
-    finally:
+    except BrokenPipeError:
+        # `export ... | head`: the reader has what it wanted; the export is already audited.
+        sys.stdout = None  # no second error when Python flushes at exit
+        return 0
+    except (sqlite3.DatabaseError, OSError) as exc:
         if out is not sys.stdout:
             out.close()
+            args.output.unlink(missing_ok=True)  # no half-written file that looks like a whole export
+        print(f"{args.db}: {exc}", file=sys.stderr)
+        return 1
+    if out is not sys.stdout:
+        out.close()
     print(f"{count} reports exported" + (" with personal data (audited)" if args.personal else ""), file=sys.stderr)
     return 0
 

@@ -78,11 +78,18 @@ async def reports_between(store: SqliteStore, since: str, until: str | None) -> 
 
 
 async def export(
-    db: Path, since: str, until: str | None, personal: bool, out: TextIO, progress: TextIO = sys.stderr
+    db: Path, since: str, until: str | None, personal: bool, out: TextIO, progress: TextIO | None = None
 ) -> int:
+    """Write the CSV to ``out``; the export is audited before the first row, so one that is interrupted
+    (a closed pipe, a full disk) is still on record."""
     store = SqliteStore(db)
     await store.open()
     try:
+        actor = f"cli:{_login()}"
+        action = "export_personal" if personal else "export"
+        window = f"since={since[:10]} until={(until or '')[:10]}"
+        book = CaseBook(store)
+        await book.audit(AuditEntry(now_iso(), None, actor, action, None, None, True, window))
         writer = csv.writer(out)
         writer.writerow(COLUMNS + (PERSONAL if personal else ()))
         count = 0
@@ -90,11 +97,8 @@ async def export(
             writer.writerow(row(report, personal))
             count += 1
             if count % 10_000 == 0:
-                print(f"exported {count} rows…", file=progress)
-        actor = f"cli:{_login()}"
-        detail = f"rows={count} since={since[:10]} until={(until or '')[:10]}"
-        action = "export_personal" if personal else "export"
-        await CaseBook(store).audit(AuditEntry(now_iso(), None, actor, action, None, None, True, detail))
+                print(f"exported {count} rows…", file=progress or sys.stderr)
+        await book.audit(AuditEntry(now_iso(), None, actor, f"{action}_done", None, None, True, f"rows={count}"))
         return count
     finally:
         await store.close()

@@ -105,8 +105,10 @@ def test_export_without_personal_data_has_none_and_is_audited(
     with closing(sqlite3.connect(db)) as conn:
         audit = conn.execute("SELECT action, detail FROM audit WHERE action LIKE 'export%'").fetchall()
     assert audit == [
-        ("export", "rows=4 since=2026-11-18 until="),
-        ("export", "rows=1 since=2026-11-19 until=2026-11-20"),
+        ("export", "since=2026-11-18 until="),
+        ("export_done", "rows=4"),
+        ("export", "since=2026-11-19 until=2026-11-20"),
+        ("export_done", "rows=1"),
     ]
 
 

@@ -196,8 +196,10 @@ def test_every_export_is_audited_with_the_login_name_and_row_count(
     assert run(["export", "--since", "2026-11-19", "--until", "2026-11-21", "--personal", "--db", str(db)]) == 0
     capsys.readouterr()
     assert audit_rows(db) == [
-        (None, "cli:rehana", "export", None, 1, "rows=3 since=2026-11-20 until="),
-        (None, "cli:rehana", "export_personal", None, 1, "rows=2 since=2026-11-19 until=2026-11-21"),
+        (None, "cli:rehana", "export", None, 1, "since=2026-11-20 until="),
+        (None, "cli:rehana", "export_done", None, 1, "rows=3"),
+        (None, "cli:rehana", "export_personal", None, 1, "since=2026-11-19 until=2026-11-21"),
+        (None, "cli:rehana", "export_personal_done", None, 1, "rows=2"),
     ]
 
 
@@ -239,7 +241,7 @@ def test_progress_is_shown_on_stderr_every_ten_thousand_rows(tmp_path: Path) -> 
             [(f"BULK-{n:05}", json.dumps({"account": "x"}), created) for n in range(20_001)],
         )
     out = tmp_path / "bulk.csv"
-    # In a real process: export() binds sys.stderr as a default argument at import, out of capsys's reach.
+    # In a real process, as an admin runs it.
     result = subprocess.run(
         [sys.executable, "main.py", "export", "--since", "2026-11-01", "--db", str(db), "-o", str(out)],
         capture_output=True,
@@ -300,3 +302,48 @@ def test_a_claim_later_than_creation_gives_hours_with_one_decimal(tmp_path: Path
     assert run(["export", "--since", "2026-11-20", "--db", str(db)]) == 0
     (row,) = rows_of(capsys.readouterr().out)
     assert (row["hours_to_claim"], row["platforms"], row["evidence_count"]) == ("50.1", "", "0")
+
+
+def test_a_file_that_is_not_a_database_is_one_line_and_the_process_exits(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.txt"
+    junk.write_bytes(b"not a database at all, " * 200)
+    out = tmp_path / "out.csv"
+    # In a real process: a connection left open when open() fails would keep it alive (the timeout catches that).
+    result = subprocess.run(
+        [sys.executable, "main.py", "export", "--since", "2026-11-01", "--db", str(junk), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "file is not a database" in result.stderr
+    assert not out.exists()  # no empty file that looks like an export of nothing
+
+
+def test_a_reader_that_stops_early_gets_no_traceback_and_the_export_is_still_audited(tmp_path: Path) -> None:
+    db = tmp_path / "bot.sqlite3"
+    asyncio.run(seed(db, []))
+    with closing(sqlite3.connect(db)) as conn, conn:
+        # Far more than a pipe's buffer, so the export is still writing when the reader goes away.
+        conn.executemany(
+            "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, language, answers, created_at) "
+            "VALUES (?, '-', 'report', 1, 'en', ?, ?)",
+            [(f"BULK-{n:05}", json.dumps({"account": "x" * 200}), at(20).isoformat()) for n in range(5_000)],
+        )
+    # `export --personal | head -1`: the pipe closes before the last row.
+    with subprocess.Popen(
+        [sys.executable, "main.py", "export", "--since", "2026-11-01", "--personal", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0
+    assert "Traceback" not in err
+    assert [row[2] for row in audit_rows(db)][:1] == ["export_personal"]

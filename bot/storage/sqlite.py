@@ -55,11 +55,16 @@ class SqliteStore(Store):
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so one step is exactly one transaction.
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self.db.execute("PRAGMA journal_mode=WAL")
-        await self.db.execute(f"PRAGMA synchronous={self.synchronous}")
-        await self.db.execute("PRAGMA foreign_keys=ON")
-        await self.db.execute("PRAGMA busy_timeout=5000")
-        await self._migrate()
+        try:
+            await self.db.execute("PRAGMA journal_mode=WAL")
+            await self.db.execute(f"PRAGMA synchronous={self.synchronous}")
+            await self.db.execute("PRAGMA foreign_keys=ON")
+            await self.db.execute("PRAGMA busy_timeout=5000")
+            await self._migrate()
+        except BaseException:
+            # Not a database, or a newer schema: close the connection, or its thread keeps the process alive.
+            await self.close()
+            raise
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
