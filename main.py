@@ -1,4 +1,4 @@
-"""The one entry point: ``python main.py [run|console|flows|migrate] …`` (``--help`` on each)."""
+"""The one entry point: ``python main.py [run|console|flows|migrate|export|keys] …`` (``--help`` on each)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot import cli_flows
+from bot import cli_flows, cli_keys
 
 DEFAULT_DB = os.environ.get("DATABASE_PATH", "data/bot.sqlite3")
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
     migrate.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
     cli_flows.add_parser(sub, DEFAULT_DB)
+    cli_keys.add_parser(sub, DEFAULT_DB)
     export = sub.add_parser(
         "export",
         help="write reports as CSV; personal data only with --personal (audited)",
@@ -98,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_migrate(args.db))
     if args.command == "export":
         return _export(args)
+    if args.command == "keys":
+        return cli_keys.main(args)
     from bot.config import ConfigError, load_settings
 
     try:

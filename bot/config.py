@@ -43,6 +43,12 @@ class Settings:
     webhook_url: str | None = None
     webhook_secret: str | None = None
     webhook_port: int = 8443
+    # The data key(s) sealing reports at rest (keyring.py); repr=False keeps them out of any printed settings.
+    data_key: str = field(default="", repr=False)
+    data_key_file: str = ""
+    draft_expiry_hours: int = 72  # an unfinished report untouched this long is deleted
+    anonymise_after_days: int = 365  # a closed case loses its account, links, contact and chat after this long
+    spam_block_threshold: int = 3  # a sender whose cases were marked spam this many times is blocked
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -99,6 +105,23 @@ def _queues(raw: str) -> tuple[dict[str, int], dict[str, str]]:
     return queues, languages
 
 
+def _data_key(raw: str) -> str:
+    from bot.storage.keyring import KeyProblem, parse_keys
+
+    if raw.strip():
+        try:
+            parse_keys(raw, "DATA_KEY")
+        except KeyProblem as exc:
+            raise ConfigError(str(exc)) from None
+    return raw.strip()
+
+
+def key_environment(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> dict[str, str]:
+    """DATA_KEY and DATA_KEY_FILE as the bot sees them (.env, then the environment), for the CLI commands."""
+    env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
+    return {name: env[name] for name in ("DATA_KEY", "DATA_KEY_FILE") if env.get(name)}
+
+
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> Settings:
     env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
     token = env.get("BOT_TOKEN", "").strip()
@@ -139,4 +162,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         webhook_url=webhook_url,
         webhook_secret=secret,
         webhook_port=_int(env, "WEBHOOK_PORT", 8443, minimum=1),
+        data_key=_data_key(env.get("DATA_KEY", "")),
+        data_key_file=env.get("DATA_KEY_FILE", "").strip(),
+        draft_expiry_hours=_int(env, "DRAFT_EXPIRY_HOURS", 72, minimum=1),
+        anonymise_after_days=_int(env, "ANONYMISE_AFTER_DAYS", 365, minimum=1),
+        spam_block_threshold=_int(env, "SPAM_BLOCK_THRESHOLD", 3, minimum=1),
     )

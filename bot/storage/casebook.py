@@ -113,7 +113,7 @@ class CaseBook:
                 changed = False
             else:
                 await audit_row(db, audit)
-                await enqueue(db, deliveries)
+                await enqueue(db, deliveries, self.store.keyring)
                 changed = True
         return await self.case(report_id) if changed else None
 
@@ -145,7 +145,7 @@ class CaseBook:
             "SELECT report_id, kind FROM case_messages WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
         ) as cur:
             row = await cur.fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        return (int(row[0]), self.store.keyring.open(str(row[1]), "questions.text")) if row else None
 
     async def case_messages(self, report_id: int, kind: str = "card") -> list[tuple[int, int]]:
         async with self.store.db.execute(
@@ -190,7 +190,7 @@ class CaseBook:
                 return None
             cur = await db.execute(
                 "INSERT INTO questions (report_id, asked_by, text, asked_at) VALUES (?, ?, ?, ?)",
-                (report_id, officer_id, text, now_iso()),
+                (report_id, officer_id, self.store.keyring.seal(text, "questions.text"), now_iso()),
             )
             question_id = cur.lastrowid
             assert question_id is not None
@@ -205,14 +205,14 @@ class CaseBook:
                 delivery.priority,
                 payload,
             )
-            await enqueue(db, [keyed])
+            await enqueue(db, [keyed], self.store.keyring)
             return question_id
 
     async def question(self, question_id: int) -> tuple[int, str] | None:
         """(report id, text) of a question."""
         async with self.store.db.execute("SELECT report_id, text FROM questions WHERE id = ?", (question_id,)) as cur:
             row = await cur.fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        return (int(row[0]), self.store.keyring.open(str(row[1]), "questions.text")) if row else None
 
     async def question_shown(self, question_id: int, citizen_message_id: int) -> None:
         async with self.store.transaction() as db:
@@ -254,7 +254,7 @@ class CaseBook:
                 (report_id, report_id),
             )
             await audit_row(db, audit)
-            await enqueue(db, [delivery])
+            await enqueue(db, [delivery], self.store.keyring)
 
     # ---- service levels --------------------------------------------------------------------------
 
@@ -279,7 +279,7 @@ class CaseBook:
             )
             for report_id in report_ids:
                 await audit_row(db, AuditEntry(now_iso(), None, "sla", f"reminder_{level}", report_id, None, True))
-            await enqueue(db, deliveries)
+            await enqueue(db, deliveries, self.store.keyring)
 
 
 def _refused(entry: AuditEntry, why: str) -> AuditEntry:

@@ -173,4 +173,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX sessions_age ON sessions (updated_at);
     """,
+    # 5: what citizens tell us is sealed (keyring.py; open() seals rows written before this); senders whose
+    # cases were marked spam, and blocks set by admins; closed cases anonymised after the retention time
+    """
+    CREATE TABLE senders (
+        chat_key    TEXT PRIMARY KEY,
+        spam_marks  INTEGER NOT NULL DEFAULT 0,
+        blocked     INTEGER NOT NULL DEFAULT 0,
+        blocked_by  INTEGER,
+        blocked_at  TEXT,
+        why         TEXT NOT NULL DEFAULT ''
+    );
+    ALTER TABLE reports ADD COLUMN anonymised_at TEXT;
+    CREATE INDEX reports_closed ON reports (closed_at) WHERE closed_at IS NOT NULL AND anonymised_at IS NULL;
+    """,
 )

@@ -12,6 +12,7 @@ import json
 import time
 from collections.abc import Sequence
 
+from .keyring import Keyring
 from .records import Delivery, Outgoing
 from .sqlite import SqliteStore, enqueue
 
@@ -25,7 +26,7 @@ class Outbox:
 
     async def add(self, items: Sequence[Outgoing]) -> None:
         async with self.store.transaction() as db:
-            await enqueue(db, items)
+            await enqueue(db, items, self.store.keyring)
 
     async def due(self, now: float | None = None, limit: int = 5000) -> list[Delivery]:
         """Pending entries whose time has come: priority (child cases) first, then oldest first."""
@@ -35,7 +36,7 @@ class Outbox:
             (PENDING, now, limit),
         ) as cur:
             rows = await cur.fetchall()
-        return [_delivery(row) for row in rows]
+        return [_delivery(row, self.store.keyring) for row in rows]
 
     async def next_due_at(self) -> float | None:
         async with self.store.db.execute("SELECT min(not_before) FROM outbox WHERE state = ?", (PENDING,)) as cur:
@@ -76,7 +77,7 @@ class Outbox:
             await db.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks})", (*values, *ids))
 
 
-def _delivery(row: Sequence[object]) -> Delivery:
+def _delivery(row: Sequence[object], keyring: Keyring) -> Delivery:
     return Delivery(
         id=int(row[0]),  # type: ignore[call-overload]
         kind=str(row[1]),
@@ -84,7 +85,7 @@ def _delivery(row: Sequence[object]) -> Delivery:
         dedupe_key=str(row[3]),
         report_id=int(row[4]) if row[4] is not None else None,  # type: ignore[call-overload]
         priority=bool(row[5]),
-        payload=json.loads(str(row[6])),
+        payload=json.loads(keyring.open(str(row[6]), "outbox.payload")),
         attempts=int(row[7]),  # type: ignore[call-overload]
         created_at=float(row[8]),  # type: ignore[arg-type]
     )

@@ -22,8 +22,19 @@ import aiosqlite
 from bot.engine.session import Session
 
 from .base import ReferenceTaken, Store
+from .keyring import Keyring, load_keyring, new_key, parse_keys
 from .migrations import MIGRATIONS
 from .records import ChatState, EvidenceLink, NewReport, Outgoing, Revision, StoredReport
+
+# (table, key, column) of every value sealed by the keyring; reseal() walks them in key order.
+SEALED = (
+    ("sessions", "chat_key", "state"),
+    ("reports", "id", "answers"),
+    ("evidence", "id", "url"),
+    ("outbox", "id", "payload"),
+    ("questions", "id", "text"),
+)
+SEALED_SINCE = 5  # the schema version from which values are sealed
 
 REPORT_COLUMNS = (
     "id, reference, pin_hash, flow_id, revision_id, chat_key, language, category, province, minor, "
@@ -36,10 +47,11 @@ def now_iso() -> str:
 
 
 class SqliteStore(Store):
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", keyring: Keyring | None = None) -> None:
         self.path = Path(path)
         self.synchronous = synchronous
         self._db: aiosqlite.Connection | None = None
+        self._keyring = keyring
         # One connection serves every chat; its transactions must not interleave (a second BEGIN
         # inside the first fails, and a stray write would join someone else's transaction).
         self._writing = asyncio.Lock()
@@ -49,6 +61,16 @@ class SqliteStore(Store):
         if self._db is None:
             raise RuntimeError("store is not open")
         return self._db
+
+    @property
+    def keyring(self) -> Keyring:
+        """Seals what citizens tell us (see keyring.py); DATA_KEY or the key file beside the database."""
+        if self._keyring is None:
+            if str(self.path) == ":memory:":
+                self._keyring = Keyring(parse_keys(new_key(), "memory"), "memory")
+            else:
+                self._keyring = load_keyring(self.path)
+        return self._keyring
 
     async def open(self) -> None:
         if str(self.path) != ":memory:":
@@ -60,6 +82,9 @@ class SqliteStore(Store):
             await self.db.execute(f"PRAGMA synchronous={self.synchronous}")
             await self.db.execute("PRAGMA foreign_keys=ON")
             await self.db.execute("PRAGMA busy_timeout=5000")
+            # Erased and anonymised rows are overwritten on disk, not left in free pages.
+            await self.db.execute("PRAGMA secure_delete=ON")
+            self.keyring  # noqa: B018  # load (or create) the key before the first write, so a bad key fails here
             await self._migrate()
         except BaseException:
             # Not a database, or a newer schema: close the connection, or its thread keeps the process alive.
@@ -90,6 +115,8 @@ class SqliteStore(Store):
 
     async def _migrate(self) -> None:
         version = await self.schema_version()
+        if version >= SEALED_SINCE:
+            await self._check_key()
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -100,6 +127,45 @@ class SqliteStore(Store):
             except BaseException:
                 await self.db.execute("ROLLBACK")
                 raise
+        if version and version < SEALED_SINCE:
+            await self.reseal()  # a database from before sealing: nothing stays in the clear
+
+    async def _check_key(self) -> None:
+        """Fail at start-up, not in a citizen's conversation, when the key is not the database's."""
+        for table, _, column in SEALED:
+            async with self.db.execute(
+                f"SELECT {column} FROM {table} WHERE {column} LIKE 'enc1:%' ORDER BY rowid DESC LIMIT 1"
+            ) as cur:
+                row = await cur.fetchone()
+            if row is not None:
+                self.keyring.open(str(row[0]), f"{table}.{column}")
+
+    async def reseal(self, batch: int = 1000) -> dict[str, int]:
+        """Seal every value not sealed with the current key (plain ones included), a batch per
+        transaction so the bot can keep running. Returns how many values changed per column."""
+        changed: dict[str, int] = {}
+        ring = self.keyring
+        prefix = f"enc1:{ring.current}:%"
+        for table, key, column in SEALED:
+            name, done, last = f"{table}.{column}", 0, None
+            while True:
+                after = "" if last is None else f"AND {key} > ?"
+                async with self.db.execute(
+                    f"SELECT {key}, {column} FROM {table} WHERE {column} NOT LIKE ? {after} ORDER BY {key} LIMIT ?",
+                    (prefix, *(() if last is None else (last,)), batch),
+                ) as cur:
+                    rows = list(await cur.fetchall())
+                if not rows:
+                    break
+                async with self.transaction() as db:
+                    await db.executemany(
+                        f"UPDATE {table} SET {column} = ? WHERE {key} = ?",
+                        [(ring.seal(ring.open(str(value), name), name), k) for k, value in rows],
+                    )
+                done += len(rows)
+                last = rows[-1][0]
+            changed[name] = done
+        return changed
 
     async def publish(self, flow_id: str, content: str, author: str) -> Revision:
         async with self._writing:
@@ -158,7 +224,7 @@ class SqliteStore(Store):
     async def load_session(self, chat_key: str) -> Session | None:
         async with self.db.execute("SELECT state FROM sessions WHERE chat_key = ?", (chat_key,)) as cur:
             row = await cur.fetchone()
-        return Session.from_json(row[0]) if row else None
+        return Session.from_json(self.keyring.open(row[0], "sessions.state")) if row else None
 
     async def commit_step(self, chat_key: str, session: Session, report: NewReport | None = None) -> int | None:
         async with self._writing:
@@ -170,7 +236,9 @@ class SqliteStore(Store):
                     if report.queue is not None:
                         # The case's delivery is written with the case: a crash cannot lose one without the other.
                         await enqueue(
-                            self.db, [new_case_delivery(report_id, report.reference, report.queue, report.priority)]
+                            self.db,
+                            [new_case_delivery(report_id, report.reference, report.queue, report.priority)],
+                            self.keyring,
                         )
                 if session.finished:
                     await self.db.execute("DELETE FROM sessions WHERE chat_key = ?", (chat_key,))
@@ -179,7 +247,7 @@ class SqliteStore(Store):
                         "INSERT INTO sessions (chat_key, revision_id, state, updated_at) VALUES (?, ?, ?, ?) "
                         "ON CONFLICT (chat_key) DO UPDATE SET revision_id = excluded.revision_id, "
                         "state = excluded.state, updated_at = excluded.updated_at",
-                        (chat_key, session.revision, session.to_json(), now_iso()),
+                        (chat_key, session.revision, self.keyring.seal(session.to_json(), "sessions.state"), now_iso()),
                     )
                 await self.db.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
@@ -208,7 +276,7 @@ class SqliteStore(Store):
                 report.category,
                 report.province,
                 int(report.minor),
-                json.dumps(report.answers, ensure_ascii=False),
+                self.keyring.seal(json.dumps(report.answers, ensure_ascii=False), "reports.answers"),
                 created,
                 report.queue,
                 int(report.priority),
@@ -219,7 +287,10 @@ class SqliteStore(Store):
         assert report_id is not None
         await self.db.executemany(
             "INSERT INTO evidence (report_id, position, url, platform) VALUES (?, ?, ?, ?)",
-            [(report_id, i, link.url, link.platform) for i, link in enumerate(report.evidence)],
+            [
+                (report_id, i, self.keyring.seal(link.url, "evidence.url"), link.platform)
+                for i, link in enumerate(report.evidence)
+            ],
         )
         return report_id
 
@@ -238,8 +309,8 @@ class SqliteStore(Store):
                 [row[0] for row in rows],
             ) as cur:
                 for report_id, url, platform in await cur.fetchall():
-                    evidence[int(report_id)].append(EvidenceLink(url, platform))
-        return [report_from_row(row, tuple(evidence[int(row[0])])) for row in rows]
+                    evidence[int(report_id)].append(EvidenceLink(self.keyring.open(url, "evidence.url"), platform))
+        return [report_from_row(row, tuple(evidence[int(row[0])]), self.keyring) for row in rows]
 
     async def report_by_reference(self, reference: str) -> StoredReport | None:
         found = await self._reports("reference = ?", reference)
@@ -309,7 +380,7 @@ class SqliteStore(Store):
             return sorted((int(r[0]), float(r[1])) for r in rows)
 
 
-def report_from_row(row: Iterable[Any], evidence: tuple[EvidenceLink, ...]) -> StoredReport:
+def report_from_row(row: Iterable[Any], evidence: tuple[EvidenceLink, ...], keyring: Keyring) -> StoredReport:
     r = list(row)
     return StoredReport(
         id=r[0],
@@ -323,7 +394,7 @@ def report_from_row(row: Iterable[Any], evidence: tuple[EvidenceLink, ...]) -> S
         province=r[8],
         minor=bool(r[9]),
         status=r[10],
-        answers=json.loads(r[11]),
+        answers=json.loads(keyring.open(r[11], "reports.answers")),
         created_at=r[12],
         evidence=evidence,
         queue=r[13],
@@ -348,8 +419,9 @@ def new_case_delivery(report_id: int, reference: str, queue: str, priority: bool
     )
 
 
-async def enqueue(db: aiosqlite.Connection, items: Iterable[Outgoing]) -> None:
-    """Add deliveries inside the caller's transaction; an existing dedupe key is left as it is."""
+async def enqueue(db: aiosqlite.Connection, items: Iterable[Outgoing], keyring: Keyring) -> None:
+    """Add deliveries inside the caller's transaction; an existing dedupe key is left as it is.
+    Payloads are sealed: a question or an answer relayed between officer and citizen is in them."""
     now = time.time()
     await db.executemany(
         "INSERT OR IGNORE INTO outbox (kind, target, dedupe_key, report_id, priority, payload, not_before, created_at) "
@@ -361,7 +433,7 @@ async def enqueue(db: aiosqlite.Connection, items: Iterable[Outgoing]) -> None:
                 item.dedupe_key,
                 item.report_id,
                 int(item.priority),
-                json.dumps(item.payload, ensure_ascii=False),
+                keyring.seal(json.dumps(item.payload, ensure_ascii=False), "outbox.payload"),
                 item.not_before,
                 now,
             )

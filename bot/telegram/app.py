@@ -28,6 +28,7 @@ from bot.flows import FlowRegistry, ensure_published
 from bot.i18n import t
 from bot.routing import load_routing
 from bot.storage.adminbook import AdminBook
+from bot.storage.keyring import load_keyring
 from bot.storage.sqlite import SqliteStore
 
 from .admin import AdminBot
@@ -48,7 +49,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 def build_application(settings: Settings, base_file_url: str | None = None) -> Application:  # type: ignore[type-arg]
     """The real application, as ``main.py run`` starts it; tests point ``bot_api_base_url`` at a local server."""
-    store = SqliteStore(settings.database_path)
+    keys = {"DATA_KEY": settings.data_key, "DATA_KEY_FILE": settings.data_key_file}
+    store = SqliteStore(settings.database_path, keyring=load_keyring(settings.database_path, keys))
     flows = FlowRegistry(store)
     limits = SendLimits(overall=Limit(settings.overall_messages_per_second, 1.0))
     courier = Courier(store, flows, limits, settings.admin_ids)
