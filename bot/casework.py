@@ -23,6 +23,7 @@ from bot.storage.records import (
     Outgoing,
     StoredReport,
 )
+from bot.storage.senders import SenderBook
 from bot.storage.sqlite import new_case_delivery
 
 
@@ -63,8 +64,10 @@ def _notify(report: StoredReport, event: str, **payload: str) -> list[Outgoing]:
 
 
 class Casework:
-    def __init__(self, book: CaseBook) -> None:
+    def __init__(self, book: CaseBook, senders: SenderBook | None = None, spam_threshold: int = 3) -> None:
         self.book = book
+        self.senders = senders  # a Spam mark counts against the sender; None: not counted
+        self.spam_threshold = spam_threshold
 
     async def refused(self, actor: Actor, action: str, report: StoredReport | None, why: str) -> None:
         """Audit an action that was not allowed (a press by someone outside the queue, a forged button)."""
@@ -115,7 +118,10 @@ class Casework:
     async def spam(self, report: StoredReport, actor: Actor) -> StoredReport | None:
         # The sender is not told: telling an abuser which reports were seen through helps them.
         changes = {"status": SPAM, "closed_at": now_iso(), "claimed_by": actor.user_id, "claimed_name": actor.name}
-        return await self.book.transition(report.id, OPEN_STATUSES, changes, _entry(actor, "spam", report))
+        changed = await self.book.transition(report.id, OPEN_STATUSES, changes, _entry(actor, "spam", report))
+        if changed is not None and report.chat_key is not None and self.senders is not None:
+            await self.senders.mark_spam(report.chat_key, report.id, self.spam_threshold)
+        return changed
 
     async def transfer(self, report: StoredReport, actor: Actor, queue: str) -> StoredReport | None:
         changes = {

@@ -22,8 +22,10 @@ from bot.casework import now_iso
 from bot.flows import FlowRegistry
 from bot.i18n import t
 from bot.publishing import Assessment, assess, first_failure
+from bot.references import normalise_reference
 from bot.storage.adminbook import AdminBook
 from bot.storage.records import AuditEntry
+from bot.storage.senders import SenderBook
 from bot.storage.sqlite import SqliteStore
 
 from . import admin_texts as at
@@ -40,8 +42,11 @@ def _name(user: User) -> str:
 
 
 class AdminBot:
-    def __init__(self, store: SqliteStore, flows: FlowRegistry, admins: AdminBook) -> None:
+    def __init__(
+        self, store: SqliteStore, flows: FlowRegistry, admins: AdminBook, senders: SenderBook | None = None
+    ) -> None:
         self.store, self.flows, self.admins = store, flows, admins
+        self.senders = senders or SenderBook(store)
 
     async def lang(self, chat_id: int) -> str:
         state = await self.store.chat_state(f"tg:{chat_id}")
@@ -294,6 +299,48 @@ class AdminBot:
             fixed = ", ".join(str(i) for i in sorted(self.admins.bootstrap)) or "—"
             text = t(lang, at.ADMINS_LIST, ids=ids, fixed=fixed) + "\n\n" + t(lang, at.ADMINS_USAGE)
         await self._say(context.bot, chat.id, text)
+
+    async def on_block(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._block(update, context, block=True)
+
+    async def on_unblock(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self._block(update, context, block=False)
+
+    async def _block(self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, block: bool) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        action = "block" if block else "unblock"
+        if not self.admins.is_admin(user.id):
+            await self._refuse(context.bot, user, chat.id, action)
+            return
+        lang = await self.lang(chat.id)
+        args = list(context.args or [])
+        if not args:
+            await self._say(context.bot, chat.id, t(lang, at.BLOCK_USAGE))
+            return
+        label, why = args[0][:40], " ".join(args[1:])[:200]
+        report_id: int | None = None
+        if label.isdigit():
+            key = f"tg:{label}"  # an admin who knows the Telegram user id (e.g. from a complaint)
+        else:
+            report = await self.store.report_by_reference(normalise_reference(label) or label)
+            if report is None:
+                await self._say(context.bot, chat.id, t(lang, at.SENDER_UNKNOWN, reference=label))
+                return
+            if report.chat_key is None:
+                await self._say(context.bot, chat.id, t(lang, at.SENDER_DETACHED, reference=report.reference))
+                return
+            key, label, report_id = report.chat_key, report.reference, report.id
+        if block:
+            done = await self.senders.block(key, user.id, _name(user), report_id, why or "admin")
+            marks = await self.senders.spam_marks(key)
+            text = at.SENDER_BLOCKED if done else at.SENDER_ALREADY_BLOCKED
+            await self._say(context.bot, chat.id, t(lang, text, reference=label, marks=marks))
+        else:
+            done = await self.senders.unblock(key, user.id, _name(user), report_id)
+            text = at.SENDER_UNBLOCKED if done else at.SENDER_NOT_BLOCKED
+            await self._say(context.bot, chat.id, t(lang, text, reference=label))
 
 
 async def _answer(query: CallbackQuery, text: str | None) -> None:

@@ -54,5 +54,16 @@ ADMIN_NOT_REMOVED = N_("{user} is not an admin added here (admins from the setti
 ADMIN_HELP = N_(
     "Admins' commands (private chat):\n/flows revisions of the flow and rollback; send a YAML file to publish a new "
     "one\n/admins add or remove admins\n/stats cases by province, category and status\n/focal register officers\n"
+    "/block and /unblock the sender of a case\n"
     "In a group: /bindqueue QUEUE [ur|en]"
 )
+BLOCK_USAGE = N_(
+    "/block REFERENCE [reason] blocks whoever sent that case; /unblock REFERENCE lifts it. A Telegram user id "
+    "works instead of a reference. A blocked sender gets one neutral line and cannot start reports."
+)
+SENDER_UNKNOWN = N_("No case {reference} was found.")
+SENDER_DETACHED = N_("Case {reference} is not linked to a Telegram account (anonymous, or the citizen used /forget).")
+SENDER_BLOCKED = N_("The sender of {reference} is blocked ({marks} spam marks so far).")
+SENDER_ALREADY_BLOCKED = N_("The sender of {reference} was already blocked.")
+SENDER_UNBLOCKED = N_("The sender of {reference} is no longer blocked; their spam marks are cleared.")
+SENDER_NOT_BLOCKED = N_("The sender of {reference} is not blocked.")

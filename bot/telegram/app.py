@@ -29,6 +29,8 @@ from bot.i18n import t
 from bot.routing import load_routing
 from bot.storage.adminbook import AdminBook
 from bot.storage.keyring import load_keyring
+from bot.storage.retention import Retention
+from bot.storage.senders import SenderBook
 from bot.storage.sqlite import SqliteStore
 
 from .admin import AdminBot
@@ -63,10 +65,14 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         known = ", ".join(sorted(routing.queues))
         raise ConfigError(f"FOCAL_QUEUES names {', '.join(unknown)}, not a queue of {ROUTING_PATH.name} ({known})")
     admins = AdminBook(store, settings.admin_ids)
-    focal = FocalBot(settings, store, flows, routing, courier, limits, admins)
-    admin = AdminBot(store, flows, admins)
+    senders = SenderBook(store)
+    retention = Retention(store)
+    focal = FocalBot(settings, store, flows, routing, courier, limits, admins, senders)
+    admin = AdminBot(store, flows, admins, senders)
     conversations = Conversations(store, flows, route=focal.route)
-    citizen = CitizenBot(settings, store, conversations, casework=focal.work, wake=courier.wake)
+    citizen = CitizenBot(
+        settings, store, conversations, casework=focal.work, wake=courier.wake, senders=senders, retention=retention
+    )
     running: list[asyncio.Task[None]] = []
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
@@ -75,6 +81,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         if differs:
             log.warning("flows/report.yaml differs from live revision %s; publish it to use it", live.id)
         await admins.load()
+        await senders.load()
         await focal.bind_configured()
         # A plain task, not app.create_task: PTB would wait for it at stop, and it never ends by itself.
         running.append(asyncio.create_task(courier.run(app.bot), name="courier"))
@@ -98,6 +105,13 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         live = await store.live_revision(flows.flow_id)
         cutoff = (now - timedelta(hours=settings.session_expiry_hours)).isoformat(timespec="seconds")
         await store.expire_sessions(cutoff, live.id if live else None)
+        # Retention: every draft ends after its own, longer or shorter, time; closed cases are anonymised.
+        drafts = (now - timedelta(hours=settings.draft_expiry_hours)).isoformat(timespec="seconds")
+        expired = await retention.expire_drafts(drafts)
+        closed = (now - timedelta(days=settings.anonymise_after_days)).isoformat(timespec="seconds")
+        anonymised = await retention.anonymise_closed(closed)
+        if expired or anonymised:
+            log.info("retention: %d drafts expired, %d closed cases anonymised", expired, anonymised)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
         for task in running:
@@ -128,6 +142,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("flows", admin.on_flows, filters=private))
     app.add_handler(CommandHandler("admins", admin.on_admins, filters=private))
     app.add_handler(CommandHandler("stats", admin.on_stats, filters=private))
+    app.add_handler(CommandHandler("block", admin.on_block, filters=private))
+    app.add_handler(CommandHandler("unblock", admin.on_unblock, filters=private))
     flow_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
     app.add_handler(MessageHandler(private & flow_file, admin.on_upload))
     app.add_handler(CommandHandler("bindqueue", focal.on_bindqueue))
@@ -143,6 +159,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("language", citizen.on_language, filters=private))
     app.add_handler(CommandHandler("status", citizen.on_status, filters=private))
     app.add_handler(CommandHandler("exit", citizen.on_exit, filters=private))
+    app.add_handler(CommandHandler("forget", citizen.on_forget, filters=private))
     app.add_handler(CallbackQueryHandler(citizen.on_press))
     app.add_handler(MessageHandler(private & filters.CONTACT, citizen.on_contact))
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE

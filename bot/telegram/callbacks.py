@@ -2,7 +2,8 @@
 
 Format ``<session id>.<step tag>.<button id>``: the session id is random per conversation and the
 step tag is a short hash of the step id. At most 6 + 1 + 4 + 1 + 38 bytes, under Telegram's 64.
-Language buttons outside a conversation use ``lang.<code>``.
+Language buttons outside a conversation use ``lang.<code>`` and /forget's ``forget.yes|no``; the session
+id is hex, so neither prefix can be one.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 LANGUAGE_PREFIX = "lang."
+FORGET_PREFIX = "forget."
 
 
 def step_tag(step: str) -> str:

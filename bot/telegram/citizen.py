@@ -15,7 +15,15 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from html import escape
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyKeyboardRemove, Update
+from telegram import (
+    Bot,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
@@ -32,16 +40,19 @@ from bot.references import normalise_reference, verify_pin
 from bot.reports import is_child_case
 from bot.storage.base import Store
 from bot.storage.records import CLAIMED, NEW, RESOLVED, WAITING, ChatState, StoredReport
+from bot.storage.retention import Retention
+from bot.storage.senders import SenderBook
 
 from . import focal_texts as ft
 from . import texts
-from .callbacks import LANGUAGE_PREFIX, decode
+from .callbacks import FORGET_PREFIX, LANGUAGE_PREFIX, decode
 from .card import outcome_text
 from .guard import ChatLocks, FloodControl
 from .render import Outgoing, answered_text, keyboard, render
 
 log = logging.getLogger(__name__)
 
+BLOCKED_NOTICE_SECONDS = 600.0
 DELETE_WINDOW = 48 * 3600 - 60  # Telegram lets a bot delete messages for 48 hours; keep a margin
 _SEND_TRIES = 4
 
@@ -58,14 +69,19 @@ class CitizenBot:
         conversations: Conversations,
         casework: Casework | None = None,
         wake: Callable[[], None] | None = None,
+        senders: SenderBook | None = None,
+        retention: Retention | None = None,
     ) -> None:
         self.settings = settings
         self.store = store
         self.conv = conversations
         self.casework = casework  # relays answers to officers' questions; None without focal queues
         self.wake = wake  # tells the courier a report or an answer is waiting to go out
+        self.senders = senders  # blocked senders get one neutral line; None: nobody is blocked
+        self.retention = retention  # /forget; None where the store cannot (the console's tests)
         self.locks = ChatLocks()
         self.flood = FloodControl(settings.flood_messages_per_minute)
+        self._told_blocked: dict[int, float] = {}
 
     # ---- sending -------------------------------------------------------------------------------
 
@@ -172,10 +188,11 @@ class CitizenBot:
 
     @asynccontextmanager
     async def turn(
-        self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, flood: bool = True
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, flood: bool = True, blockable: bool = True
     ) -> AsyncIterator[ChatState | None]:
         """Hold the chat's lock for one update; yields None when the update must be dropped
-        (handled before, or the user is over the flood limit and was asked to slow down)."""
+        (handled before, the user is over the flood limit and was asked to slow down, or, unless
+        ``blockable`` is False, the sender is blocked and was told so neutrally)."""
         chat = update.effective_chat
         assert chat is not None
         async with self.locks.hold(chat.id):
@@ -185,8 +202,23 @@ class CitizenBot:
             elif flood and not self._allowed(update):
                 await self._slow_down(update, context, state.lang)
                 yield None
+            elif blockable and self.senders is not None and self.senders.is_blocked(chat_key(chat.id)):
+                await self._tell_blocked(context.bot, chat.id, state.lang)
+                if update.callback_query is not None:
+                    await self._quietly(update.callback_query.answer())
+                yield None
             else:
                 yield state
+
+    async def _tell_blocked(self, bot: Bot, chat_id: int, lang: str) -> None:
+        # Once in ten minutes: the line is for a person, not an answer to every message of a flood.
+        now = time.monotonic()
+        if now - self._told_blocked.get(chat_id, -BLOCKED_NOTICE_SECONDS) < BLOCKED_NOTICE_SECONDS:
+            return
+        self._told_blocked[chat_id] = now
+        if len(self._told_blocked) > 10_000:
+            self._told_blocked = {c: at for c, at in self._told_blocked.items() if now - at < BLOCKED_NOTICE_SECONDS}
+        await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.BLOCKED), quote=False)))
 
     def _allowed(self, update: Update) -> bool:
         user = update.effective_user
@@ -270,7 +302,8 @@ class CitizenBot:
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None:
             return
-        async with self.turn(update, context, flood=False) as state:
+        # Not blockable here: a blocked sender may still answer the /forget question.
+        async with self.turn(update, context, flood=False, blockable=False) as state:
             if state is None:
                 return
             if not self._allowed(update):
@@ -278,6 +311,14 @@ class CitizenBot:
                 return
             data = query.data or ""
             key = chat_key(chat.id)
+            if data.startswith(FORGET_PREFIX):
+                await self._quietly(query.answer())
+                await self._forget(context.bot, chat.id, state, query, data == FORGET_PREFIX + "yes")
+                return
+            if self.senders is not None and self.senders.is_blocked(key):
+                await self._quietly(query.answer())
+                await self._tell_blocked(context.bot, chat.id, state.lang)
+                return
             if data.startswith(LANGUAGE_PREFIX):
                 await self._quietly(query.answer())
                 await self._switch_language(context.bot, chat.id, state, data.removeprefix(LANGUAGE_PREFIX))
@@ -332,8 +373,8 @@ class CitizenBot:
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None:
             return
-        # Never dropped for flooding: a picture in a child case must be deleted whatever the rate.
-        async with self.turn(update, context, flood=False) as state:
+        # Never dropped for flooding or a block: a picture in a child case must be deleted whatever happens.
+        async with self.turn(update, context, flood=False, blockable=False) as state:
             if state is None:
                 return
             key = chat_key(chat.id)
@@ -388,21 +429,59 @@ class CitizenBot:
         await self._say(update, context, texts.HELP)
 
     async def on_privacy(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self._say(update, context, texts.PRIVACY)
+        days = {
+            "draft_hours": self.settings.draft_expiry_hours,
+            "anonymise_days": self.settings.anonymise_after_days,
+        }
+        await self._say(update, context, texts.PRIVACY, **days)
 
-    async def _say(self, update: Update, context: ContextTypes.DEFAULT_TYPE, msgid: str) -> None:
+    async def _say(self, update: Update, context: ContextTypes.DEFAULT_TYPE, msgid: str, **values: str | int) -> None:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context) as state:
+        # Help and privacy are for everyone, a blocked sender included: they say how to get help elsewhere.
+        async with self.turn(update, context, blockable=False) as state:
             if state is not None:
-                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid), quote=False)))
+                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid, **values), quote=False)))
+
+    async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Ask first: unlinking cannot be undone, and a watched phone may be in someone else's hand."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self.turn(update, context, blockable=False) as state:
+            if state is None:
+                return
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(t(state.lang, texts.B_FORGET_YES), callback_data=FORGET_PREFIX + "yes")],
+                    [InlineKeyboardButton(t(state.lang, texts.B_FORGET_NO), callback_data=FORGET_PREFIX + "no")],
+                ]
+            )
+            await self.send(
+                context.bot, chat.id, Outgoing(escape(t(state.lang, texts.FORGET_ASK), quote=False), markup)
+            )
+
+    async def _forget(self, bot: Bot, chat_id: int, state: ChatState, query: CallbackQuery, confirmed: bool) -> None:
+        message = query.message
+        if message is not None:
+            await self._quietly(bot.edit_message_reply_markup(chat_id, message.message_id, reply_markup=None))
+        if not confirmed or self.retention is None:
+            await self.send(bot, chat_id, Outgoing(escape(t(state.lang, texts.FORGET_KEPT), quote=False)))
+            return
+        forgotten = await self.retention.forget(chat_key(chat_id))
+        lines = [t(state.lang, texts.FORGET_DRAFT)] if forgotten.draft else []
+        lines.append(t(state.lang, texts.FORGET_DONE, count=forgotten.reports))
+        # Not remembered for /exit: the chat's records were just deleted, and this line says nothing personal.
+        await self.send(bot, chat_id, Outgoing(escape("\n".join(lines), quote=False)), remember=False)
+        log.info("citizen used /forget", extra={"reports": forgotten.reports})
 
     async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context) as state:  # PIN guesses count against the flood limit
+        # PIN guesses count against the flood limit; a blocked sender may still check a report.
+        async with self.turn(update, context, blockable=False) as state:
             if state is None:
                 return
             lang, args = state.lang, list(context.args or [])

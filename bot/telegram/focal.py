@@ -25,6 +25,7 @@ from bot.routing import RoutingTable
 from bot.storage.adminbook import AdminBook
 from bot.storage.casebook import CaseBook
 from bot.storage.records import OPEN_STATUSES, AuditEntry, QueueBinding, StoredReport
+from bot.storage.senders import SenderBook
 from bot.storage.sqlite import SqliteStore
 
 from . import card, texts
@@ -53,12 +54,13 @@ class FocalBot:
         courier: Courier,
         limits: SendLimits,
         admins: AdminBook,
+        senders: SenderBook | None = None,
     ) -> None:
         self.settings, self.store, self.flows, self.routing = settings, store, flows, routing
         self.admins = admins
         self.courier, self.limits = courier, limits
         self.book = CaseBook(store)
-        self.work = Casework(self.book)
+        self.work = Casework(self.book, senders, settings.spam_block_threshold)
         self.bound: frozenset[str] = frozenset()
         self._members: dict[tuple[int, int], tuple[bool, float]] = {}
 

@@ -34,16 +34,36 @@ HELP = N_(
     "and in your own words.\n\n"
     "/start begin or continue a report\n/back previous question\n/skip skip a question\n"
     "/cancel stop the report\n/status check your reports (or /status REFERENCE PIN)\n/language change language\n"
-    "/privacy what we keep and for how long\n/exit clear this chat quickly\n\nIf you are in danger now, call 15."
+    "/privacy what we keep and for how long\n/forget unlink this account from your reports\n"
+    "/exit clear this chat quickly\n\nIf you are in danger now, call 15."
 )
 PRIVACY = N_(
     "What we keep: your answers while you fill in a report; once you send it, the report (what you wrote, "
-    "links, and a phone number only if you chose to give one) is kept for the agency. We do not keep pictures.\n\n"
+    "links, and a phone number only if you chose to give one) is kept for the agency. We do not keep pictures. "
+    "Everything you write is stored encrypted.\n\n"
     "Who sees it: only the officers of the agency who handle reports from your province.\n\n"
-    "Anonymous reports keep no link to your Telegram account. An unfinished report is deleted when you "
-    "cancel it or use /exit.\n\n"
+    "How long: an unfinished report is deleted after {draft_hours} hours without activity, or at once when you "
+    "cancel it or use /exit. {anonymise_days} days after a case is closed, what you wrote, the links and the "
+    "contact details are deleted; only figures for statistics (type, province, dates) stay.\n\n"
+    "Anonymous reports keep no link to your Telegram account. /forget deletes your unfinished report and "
+    "removes the link between this account and the reports you sent; the agency keeps the reports.\n\n"
     "Your PIN is stored only in a scrambled form; nobody can read it back, so please keep it."
 )
+FORGET_ASK = N_(
+    "This deletes your unfinished report, if there is one, and removes the link between this Telegram account "
+    "and the reports you sent. The agency keeps the reports themselves so that officers can still act on them; "
+    "you can check one with /status REFERENCE PIN. You will no longer get updates or officers' questions here.\n\n"
+    "Do you want to go ahead?"
+)
+B_FORGET_YES = N_("Yes, forget this account")
+B_FORGET_NO = N_("No, keep things as they are")
+FORGET_DRAFT = N_("Your unfinished report was deleted.")
+FORGET_DONE = N_(
+    "Reports no longer linked to this account: {count}. Nothing more about them will be sent here. To check one, "
+    "send /status REFERENCE PIN."
+)
+FORGET_KEPT = N_("Nothing was changed.")
+BLOCKED = N_("This service cannot take messages from this account at the moment. If you are in danger now, call 15.")
 STATUS_NONE = N_("There are no reports from this chat. To check another report, send /status REFERENCE PIN.")
 STATUS_LINE = N_("{reference}: {status} (sent {date})")
 STATUS_NOT_FOUND = N_("No report matches this reference number and PIN. Please check both and try again.")
@@ -59,5 +79,6 @@ COMMANDS = (
     ("status", N_("Check your reports")),
     ("language", N_("Change language")),
     ("privacy", N_("What is kept and for how long")),
+    ("forget", N_("Unlink this account from your reports")),
     ("exit", N_("Clear this chat quickly")),
 )
