@@ -38,6 +38,7 @@ class Settings:
     overall_messages_per_second: int = 30
     session_expiry_hours: int = 72  # an unfinished report on a retired flow revision is dropped after this long
     log_level: str = "INFO"
+    log_format: str = "json"  # one JSON object per line (bot/logs.py), or "text" for a terminal
     daily_report_cap: int = 5
     flood_messages_per_minute: int = 30
     webhook_url: str | None = None
@@ -135,6 +136,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+    log_format = env.get("LOG_FORMAT", "json").strip().lower() or "json"
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text, not {log_format!r}")
     webhook_url = env.get("WEBHOOK_URL", "").strip() or None
     if webhook_url is not None and not webhook_url.startswith("https://"):
         raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
@@ -157,6 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         session_expiry_hours=_int(env, "SESSION_EXPIRY_HOURS", 72, minimum=1),
         overall_messages_per_second=_int(env, "OVERALL_MESSAGES_PER_SECOND", 30, minimum=1),
         log_level=level,
+        log_format=log_format,
         daily_report_cap=_int(env, "DAILY_REPORT_CAP", 5, minimum=1),
         flood_messages_per_minute=_int(env, "FLOOD_MESSAGES_PER_MINUTE", 30, minimum=1),
         webhook_url=webhook_url,
