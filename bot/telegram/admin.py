@@ -27,6 +27,7 @@ from bot.storage.adminbook import AdminBook
 from bot.storage.records import AuditEntry
 from bot.storage.senders import SenderBook
 from bot.storage.sqlite import SqliteStore
+from bot.telegram.callbacks import record_id
 
 from . import admin_texts as at
 from .render import split
@@ -177,10 +178,11 @@ class AdminBot:
             await _answer(query, t(lang, at.ADMINS_ONLY))
             return
         parts = (query.data or "").split(".")
-        if len(parts) != 3 or not parts[2].isdigit():
+        number = record_id(parts[2]) if len(parts) == 3 else None
+        if number is None or parts[1] not in ("pub", "force", "drop", "roll"):
             await _answer(query, t(lang, at.ALREADY_SETTLED))
             return
-        action, number = parts[1], int(parts[2])
+        action = parts[1]
         if action == "roll":
             text = await self._rollback(user, number, lang)
         else:
@@ -283,8 +285,9 @@ class AdminBot:
             return
         lang = await self.lang(chat.id)
         args = [a.lower() for a in context.args or []]
-        if len(args) == 2 and args[0] in ("add", "remove") and args[1].isdigit():
-            target = int(args[1])
+        target_id = record_id(args[1]) if len(args) == 2 else None
+        if len(args) == 2 and args[0] in ("add", "remove") and target_id is not None:
+            target = target_id
             if args[0] == "add":
                 await self.admins.add(target, user.id, _name(user))
                 text = t(lang, at.ADMIN_ADDED, user=target)
@@ -321,7 +324,7 @@ class AdminBot:
             return
         label, why = args[0][:40], " ".join(args[1:])[:200]
         report_id: int | None = None
-        if label.isdigit():
+        if record_id(label) is not None:
             key = f"tg:{label}"  # an admin who knows the Telegram user id (e.g. from a complaint)
         else:
             report = await self.store.report_by_reference(normalise_reference(label) or label)

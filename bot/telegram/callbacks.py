@@ -9,6 +9,7 @@ id is hex, so neither prefix can be one.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 LANGUAGE_PREFIX = "lang."
@@ -38,3 +39,12 @@ def decode(data: str) -> Press | None:
     if len(parts) != 3 or not all(parts):
         return None
     return Press(*parts)
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def record_id(text: str) -> int | None:
+    """A database id or Telegram user id from callback data or an argument: ASCII digits that fit in
+    SQLite's 64-bit INTEGER. ``str.isdigit`` would pass "²" (which int() rejects) and 56 digits."""
+    return int(text) if _ID.fullmatch(text) else None

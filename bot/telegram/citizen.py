@@ -24,6 +24,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import ContextTypes
 
@@ -301,6 +302,12 @@ class CitizenBot:
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, chat = update.callback_query, update.effective_chat
         if query is None or chat is None:
+            return
+        if chat.type != ChatType.PRIVATE:
+            # Citizens' buttons live in private chats; forged data pressed in a group changes nothing.
+            user = update.effective_user
+            lang = detect_language("", user.language_code if user else None).lang
+            await self._quietly(query.answer(t(lang, texts.MOVED_ON)))
             return
         # Not blockable here: a blocked sender may still answer the /forget question.
         async with self.turn(update, context, flood=False, blockable=False) as state:

@@ -30,6 +30,7 @@ from bot.storage.sqlite import SqliteStore
 
 from . import card, texts
 from . import focal_texts as ft
+from .callbacks import record_id
 from .courier import NO_PREVIEW, Courier
 from .limits import SendLimits
 
@@ -194,13 +195,20 @@ class FocalBot:
         bot, chat_id = context.bot, query.message.chat.id
         lang = await self.chat_lang(chat_id)
         parts = (query.data or "").split(".")
-        report = await self.book.case(int(parts[2])) if len(parts) >= 3 and parts[2].isdigit() else None
+        case_id = record_id(parts[2]) if len(parts) >= 3 else None
+        report = await self.book.case(case_id) if case_id is not None else None
         actor = actor_of(user)
         if report is None:
             await self.work.refused(actor, "press", None, f"unknown case in {query.data!r}"[:100])
             await _quietly(query.answer(t(lang, ft.MOVED_ON)))
             return
         action, arg = parts[1], (parts[3] if len(parts) > 3 else "")
+        if chat_id < 0 and not await self.is_queue_chat_of(chat_id, report.queue):
+            # A card answers only in its own queue's group (or a private chat): its buttons would
+            # otherwise post the account or a prompt into whatever group a forged press came from.
+            await self.work.refused(actor, action, report, "not this case's queue chat")
+            await _quietly(query.answer(t(lang, ft.MOVED_ON)))
+            return
         if not await self.may_act(bot, user.id, report.queue):
             await self.work.refused(actor, action, report, "not a member of the queue")
             await _quietly(query.answer(t(lang, ft.NOT_MEMBER), show_alert=True))
@@ -552,7 +560,12 @@ class FocalBot:
                 text = t(lang, ft.FOCAL_LIST) + "\n" + "\n".join(f"{q}: {u}" for q, u in officers)
             await self.say(context.bot, chat.id, escape(text + "\n\n" + t(lang, ft.FOCAL_USAGE), quote=False))
             return
-        ok = len(args) == 3 and args[0] in ("add", "remove") and args[1] in self.routing.queues and args[2].isdigit()
+        ok = (
+            len(args) == 3
+            and args[0] in ("add", "remove")
+            and args[1] in self.routing.queues
+            and record_id(args[2]) is not None
+        )
         if not ok:
             await self.say(context.bot, chat.id, escape(t(lang, ft.FOCAL_USAGE), quote=False))
             return
@@ -564,6 +577,10 @@ class FocalBot:
 
     async def is_queue_chat(self, chat_id: int) -> bool:
         return any(b.chat_id == chat_id for b in (await self.book.bindings()).values())
+
+    async def is_queue_chat_of(self, chat_id: int, queue: str | None) -> bool:
+        binding = (await self.book.bindings()).get(queue or "")
+        return binding is not None and binding.chat_id == chat_id
 
     async def on_group_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat

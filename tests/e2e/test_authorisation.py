@@ -206,6 +206,11 @@ def refused_press(action: str, report: Report = "P") -> Expect:
     return Expect("refused + audited", alert=en(ft.NOT_MEMBER), audit=((action, False, report),))
 
 
+def wrong_chat(action: str, report: Report = "P") -> Expect:
+    """An officer's button pressed in a group that is not the case's queue group: refused before anything else."""
+    return Expect("refused + audited (not its queue's chat)", alert=en(ft.MOVED_ON), audit=((action, False, report),))
+
+
 def not_found(report: Report) -> Expect:
     return Expect("not found + audited", says=en(ft.CASE_NOT_FOUND), audit=(("case", False, report),))
 
@@ -215,27 +220,9 @@ def shows_card(report: Report = "P") -> Expect:
     return Expect("shows the card + audited", says=f"Case {ref}", audit=(("open", True, report),))
 
 
-DEFECT_GROUP_PRESS = (
-    "defect: the citizen's button handler runs in groups: a forged lang./forget. press on a queue card makes "
-    "the bot post into the group (forget. also strips the card's buttons), unaudited"
-)
-DEFECT_DIGIT = "defect: a Unicode digit that int() rejects passes str.isdigit(): the handler crashes, nothing audited"
-DEFECT_OVERFLOW = "defect: an id beyond SQLite's 64-bit INTEGER crashes the handler (OverflowError), nothing audited"
-DEFECT_ADMIN_ACTION = "defect: any admin action other than drop/roll is taken as Publish"
-DEFECT_OUTSIDE = (
-    "defect: officers' buttons work in any chat: pressed in a group that is not a queue, f.full/f.open/f.ask post "
-    "the citizen's account (or the Ask prompt) into that group, where /case stays silent"
-)
-
-
-def outside(action: str, audited: str) -> dict[Role, Expect]:
+def outside(action: str) -> dict[Role, Expect]:
     """An officer's button pressed in a group that is not a queue: nobody acts there, officers included."""
-    refusal = Expect("refused + audited", alert=en(ft.NOT_MEMBER), audit=((audited, False, "P"),))
-    return {
-        **each(refused_press(action)),
-        Role.FOCAL: refusal.broken(DEFECT_OUTSIDE),
-        Role.ADMIN: refusal.broken(DEFECT_OUTSIDE),
-    }
+    return each(wrong_chat(action))
 
 
 @dataclass(frozen=True)
@@ -275,7 +262,7 @@ def officers(action: str, acts: dict[str, Expect], report: Report = "P") -> dict
     return {
         Role.CITIZEN: refused_press(action, report),
         Role.FOCAL: acts["Ayesha"],
-        Role.OTHER: refused_press(action, report),
+        Role.OTHER: wrong_chat(action, report),  # forged on a card in its own (Sindh) group
         Role.ADMIN: acts["Admin"],
         Role.STRANGER: refused_press(action, report),
     }
@@ -1002,7 +989,7 @@ ROWS: tuple[Row, ...] = (
         "card",
         "lang.en",
         {
-            **each(NEUTRAL.broken(DEFECT_GROUP_PRESS)),
+            **each(NEUTRAL),
             Role.CITIZEN: Expect("switches language", alert="", says=en(texts.LANGUAGE_SET), may=tables("sessions")),
         },
     ),
@@ -1014,7 +1001,7 @@ ROWS: tuple[Row, ...] = (
         "card",
         "forget.no",
         {
-            **each(NEUTRAL.broken(DEFECT_GROUP_PRESS)),
+            **each(NEUTRAL),
             Role.CITIZEN: Expect("changes nothing", alert="", says=en(texts.FORGET_KEPT)),
         },
     ),
@@ -1026,7 +1013,7 @@ ROWS: tuple[Row, ...] = (
         "card",
         "forget.yes",
         {
-            **each(NEUTRAL.broken(DEFECT_GROUP_PRESS)),
+            **each(NEUTRAL),
             Role.CITIZEN: Expect(
                 "unlinks own reports",
                 alert="",
@@ -1059,7 +1046,8 @@ ROWS: tuple[Row, ...] = (
         "card",
         "f.claim.{sindh}",
         {
-            **each(refused_press("claim", "S")),
+            Role.CITIZEN: refused_press("claim", "S"),
+            Role.FOCAL: wrong_chat("claim", "S"),
             Role.OTHER: Expect(
                 "acts (its own queue)",
                 alert=en(ft.CLAIMED_OK),
@@ -1068,14 +1056,8 @@ ROWS: tuple[Row, ...] = (
                 changes=tables("reports"),
                 elsewhere=True,
             ),
-            Role.ADMIN: Expect(
-                "acts",
-                alert=en(ft.CLAIMED_OK),
-                says="claimed by Admin",
-                audit=(("claim", True, "S"),),
-                changes=tables("reports"),
-                elsewhere=True,
-            ),
+            Role.ADMIN: wrong_chat("claim", "S"),  # from the Punjab group: it would show a Sindh case there
+            Role.STRANGER: wrong_chat("claim", "S"),
         },
     ),
     Row(
@@ -1085,17 +1067,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "card",
         "f.claim.{case_ar}",
-        officers(
-            "claim",
-            by_name(
-                label="acts",
-                alert=en(ft.CLAIMED_OK),
-                says="claimed by {name}",
-                audit=(("claim", True, "P"),),
-                changes=tables("reports"),
-                elsewhere=True,
-            ),
-        ),
+        each(NO_SUCH_CASE),  # ids are ASCII digits only: int() would take these, the bot does not
     ),
     Row(
         "f-id-superscript",
@@ -1104,7 +1076,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "card",
         "f.claim.²",
-        each(NO_SUCH_CASE.broken(DEFECT_DIGIT)),
+        each(NO_SUCH_CASE),
     ),
     Row(
         "f-id-overflow",
@@ -1113,7 +1085,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "card",
         "f.claim." + SINGLE,
-        each(NO_SUCH_CASE.broken(DEFECT_OVERFLOW)),
+        each(NO_SUCH_CASE),
     ),
     Row(
         "f-full-outside",
@@ -1122,7 +1094,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "outside",
         "f.full.{case}",
-        outside("full", "full"),
+        outside("full"),
     ),
     Row(
         "f-open-outside",
@@ -1131,7 +1103,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "outside",
         "f.open.{case}",
-        outside("open", "open"),
+        outside("open"),
     ),
     Row(
         "f-ask-outside",
@@ -1140,7 +1112,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "outside",
         "f.ask.{case}",
-        outside("ask", "ask"),
+        outside("ask"),
     ),
     Row("f-overlong", FORGED_FOCAL, "f.<300 bytes>", "press", "card", "f." + "A" * 300, each(NO_SUCH_CASE)),
     # ---- forged admins' data ---------------------------------------------------------------------------------
@@ -1169,7 +1141,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "admin-card",
         "a.zap.{cand}",
-        admin_only(ADMIN_NEUTRAL.broken(DEFECT_ADMIN_ACTION), ADMIN_PRESS_REFUSED),
+        admin_only(ADMIN_NEUTRAL, ADMIN_PRESS_REFUSED),
         given="upload",
     ),
     Row(
@@ -1179,7 +1151,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "admin-card",
         "a.roll." + SINGLE,
-        admin_only(ADMIN_NEUTRAL.broken(DEFECT_OVERFLOW), ADMIN_PRESS_REFUSED),
+        admin_only(ADMIN_NEUTRAL, ADMIN_PRESS_REFUSED),
     ),
 )
 
