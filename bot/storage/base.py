@@ -8,6 +8,7 @@ was not stored, and a crash never leaves a half-written report.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 
 from bot.engine.session import Session
 
@@ -71,10 +72,11 @@ class Store(ABC):
     async def chat_state(self, chat_key: str) -> ChatState | None: ...
 
     @abstractmethod
-    async def save_chat_state(self, state: ChatState) -> None: ...
+    async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
+        """Save the chat's state and, in the same write, record ``remember`` like remember_messages."""
 
     @abstractmethod
-    async def remember_messages(self, chat_key: str, message_ids: list[int], sent_at: float) -> None:
+    async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
         """Record message ids of the current conversation, so a quick exit can delete them."""
 
     @abstractmethod

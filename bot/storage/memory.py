@@ -7,6 +7,7 @@ engine's cost can be measured apart from SQLite's.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.engine.session import Session
@@ -84,10 +85,11 @@ class MemoryStore(Store):
     async def chat_state(self, chat_key: str) -> ChatState | None:
         return self.chats.get(chat_key)
 
-    async def save_chat_state(self, state: ChatState) -> None:
+    async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
         self.chats[state.chat_key] = state
+        await self.remember_messages(state.chat_key, remember, sent_at)
 
-    async def remember_messages(self, chat_key: str, message_ids: list[int], sent_at: float) -> None:
+    async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
         known = self.messages.setdefault(chat_key, {})
         for mid in message_ids:
             known.setdefault(mid, sent_at)

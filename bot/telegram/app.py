@@ -80,6 +80,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         live, differs = await ensure_published(store)
         if differs:
             log.warning("flows/report.yaml differs from live revision %s; publish it to use it", live.id)
+        # Parse the live flow now, not in the first citizen's /start (0.3 s that every chat would wait on).
+        await flows.live()
         await admins.load()
         await senders.load()
         await focal.bind_configured()

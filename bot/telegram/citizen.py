@@ -86,16 +86,21 @@ class CitizenBot:
 
     # ---- sending -------------------------------------------------------------------------------
 
-    async def send(self, bot: Bot, chat_id: int, out: Outgoing, *, remember: bool = True) -> Message | None:
+    async def send(
+        self, bot: Bot, chat_id: int, out: Outgoing, *, remember: bool = True, sent: list[int] | None = None
+    ) -> Message | None:
         """Send with retries for network faults and 429s; a blocked bot marks the chat inactive.
 
         Every message is recorded for /exit to delete (``remember=False`` only for the exit line itself),
-        so no reply, however incidental, can stay behind on a watched phone.
+        so no reply, however incidental, can stay behind on a watched phone. With ``sent``, the id is
+        added there for the caller to record with the chat's state in one write.
         """
         for attempt in range(_SEND_TRIES):
             try:
                 message = await bot.send_message(chat_id, out.text, parse_mode="HTML", reply_markup=out.markup)
-                if remember:
+                if sent is not None:
+                    sent.append(message.message_id)
+                elif remember:
                     await self.store.remember_messages(chat_key(chat_id), [message.message_id], time.time())
                 return message
             except Forbidden:
@@ -157,15 +162,18 @@ class CitizenBot:
             if plain is not None:
                 plain.markup = ReplyKeyboardRemove()
         question_id = old_question
+        sent: list[int] = []
         for out in rendering.messages:
-            message = await self.send(bot, chat_id, out)
+            message = await self.send(bot, chat_id, out, sent=sent)
             if message is None:
                 break
             if out.question:
                 question_id = message.message_id
         if reply.session is None or reply.session.status != ACTIVE:
             question_id = None
-        await self.store.save_chat_state(replace(state, lang=lang, question_message_id=question_id))
+        # One write for the chat's state and every message of this turn: each write is an fsync.
+        state = replace(state, lang=lang, question_message_id=question_id)
+        await self.store.save_chat_state(state, remember=sent, sent_at=time.time())
 
     # ---- handlers ------------------------------------------------------------------------------
 
@@ -182,9 +190,9 @@ class CitizenBot:
         if update.update_id <= state.last_update_id:
             return state, False
         state = replace(state, last_update_id=update.update_id, active=True)
-        await self.store.save_chat_state(state)
-        if update.effective_message is not None and update.callback_query is None:
-            await self.store.remember_messages(key, [update.effective_message.message_id], time.time())
+        incoming = update.effective_message is not None and update.callback_query is None
+        remember = [update.effective_message.message_id] if incoming and update.effective_message else []
+        await self.store.save_chat_state(state, remember=remember, sent_at=time.time())
         return state, True
 
     @asynccontextmanager
