@@ -91,7 +91,7 @@ def render(events: list[Event], session_id: str, lang: str) -> Rendering:
         if isinstance(event, Message):
             out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(event.text)]
         elif isinstance(event, Notice):
-            out.messages.append(Outgoing(escape(reason(lang, event.reason), quote=False)))
+            out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(reason(lang, event.reason))]
         elif isinstance(event, Question):
             if event.repeat and refused and event.kind != "review":
                 continue  # the question and its buttons are still on screen above the notice
