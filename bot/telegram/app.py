@@ -40,8 +40,14 @@ from .focal import FocalBot
 from .limits import Limit, SendLimits
 from .sla import check_sla
 from .texts import COMMANDS
+from .updates import BotApplication, BoundedUpdateQueue
 
 log = logging.getLogger(__name__)
+
+# PTB's own concurrency limit for concurrent_updates(True); more waiting in the queue than this
+# only costs memory: Telegram keeps them until we ask.
+UPDATES_IN_FLIGHT = 256
+UPDATES_WAITING = 100
 ROUTING_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "routing.yaml"
 
 # Opt in to PTB's coming behaviour (durations as timedelta, e.g. RetryAfter.retry_after) instead of
@@ -128,6 +134,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         .base_url(settings.bot_api_base_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.overall_messages_per_second, max_retries=3))
         .concurrent_updates(True)
+        .application_class(BotApplication)
+        .update_queue(BoundedUpdateQueue(in_flight=UPDATES_IN_FLIGHT, maxsize=UPDATES_WAITING))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

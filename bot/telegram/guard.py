@@ -44,6 +44,7 @@ class FloodControl:
         self.clock = clock
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()
+        self._pruned = clock()
 
     def allow(self, user_id: int) -> bool:
         now = self.clock()
@@ -54,9 +55,11 @@ class FloodControl:
             return False
         window.append(now)
         self._warned.discard(user_id)
-        if len(self._seen) > 10_000:  # forget idle users so the map cannot grow without bound
+        if now - self._pruned > 60:  # forget users idle for a minute: the map holds only recent senders
+            self._pruned = now
             for uid in [u for u, w in self._seen.items() if not w or now - w[-1] > 60]:
                 del self._seen[uid]
+                self._warned.discard(uid)
         return True
 
     def first_warning(self, user_id: int) -> bool:
