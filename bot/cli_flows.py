@@ -16,7 +16,6 @@ from bot.engine.errors import FlowLoadError
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import LANGUAGES, STEP_KINDS
-from bot.flow_catalog import export_po, import_po
 from bot.flowtest import run_suite
 from bot.mermaid import mermaid
 from bot.publishing import Assessment, assess, first_failure
@@ -118,6 +117,8 @@ def export(path: Path, lang: str, output: Path | None) -> int:
     except FlowLoadError as exc:
         print(f"{path}: does not load, fix it first: {exc.problems[0]}")
         return 1
+    from bot.flow_catalog import export_po  # ruamel.yaml: not loaded by `main.py run`
+
     po = export_po(flow, lang, path.name)
     if output is None:
         sys.stdout.write(po.decode("utf-8"))
@@ -169,6 +170,8 @@ def import_(po: Path, path: Path, lang: str, output: Path | None) -> int:
     if problem is not None:
         print(f"{po}: {problem}")
         return 1
+    from bot.flow_catalog import import_po  # ruamel.yaml: not loaded by `main.py run`
+
     try:
         result = import_po(source, po_bytes, lang)
     except FlowLoadError as exc:

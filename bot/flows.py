@@ -47,6 +47,10 @@ class FlowRegistry:
             raise FlowNotPublished(f"{self.flow_id} revision {revision_id}")
         return self._load(revision)
 
+    def adopt(self, revision: Revision, flow: Flow) -> None:
+        """Cache a flow already parsed from this revision's content (start-up parses the file anyway)."""
+        self._cache[revision.id] = flow
+
     def _load(self, revision: Revision) -> Flow:
         flow = self._cache.get(revision.id)
         if flow is None:
@@ -57,7 +61,9 @@ class FlowRegistry:
         return flow
 
 
-async def ensure_published(store: Store, path: Path = DEFAULT_FLOW_PATH) -> tuple[Revision, bool]:
+async def ensure_published(
+    store: Store, path: Path = DEFAULT_FLOW_PATH, registry: FlowRegistry | None = None
+) -> tuple[Revision, bool]:
     """Publish the flow file when nothing is live yet (first run). Returns (live revision, file differs).
 
     Later edits are published deliberately (``flows publish``), never silently at start-up, so
@@ -69,4 +75,6 @@ async def ensure_published(store: Store, path: Path = DEFAULT_FLOW_PATH) -> tupl
     if live is None:
         live = await store.publish(flow.id, content, author="first-run")
     differs = live.hash != hashlib.sha256(content.encode()).hexdigest()
+    if registry is not None and not differs:
+        registry.adopt(live, flow)
     return live, differs

@@ -45,7 +45,7 @@ from unittest import mock
 from urllib.parse import unquote, urlsplit
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CommandHandler, ContextTypes
+from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes
 from telegram.request import BaseRequest, RequestData
 
 import bot.telegram.app as telegram_app
@@ -1038,11 +1038,7 @@ class BotUnderFire:
                 yield
                 return
             requests = (InProcessRequest(self.api), InProcessRequest(self.api))
-
-            def builder() -> Any:
-                return ApplicationBuilder().request(requests[0]).get_updates_request(requests[1])
-
-            with mock.patch.object(telegram_app, "ApplicationBuilder", builder):
+            with mock.patch.object(telegram_app, "http_requests", lambda: requests):
                 yield
 
     # ---- failures

@@ -9,7 +9,9 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+import httpx
+from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -20,6 +22,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversations
@@ -55,6 +58,26 @@ ROUTING_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "routin
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
+async def set_commands(bot: Bot) -> None:
+    scope = BotCommandScopeAllPrivateChats()
+    try:
+        for lang in ("en", "ur"):
+            commands = [BotCommand(name, t(lang, description)) for name, description in COMMANDS]
+            await bot.set_my_commands(commands, scope=scope, language_code=None if lang == "en" else lang)
+    except TelegramError as exc:
+        # The menu is a convenience; commands work without it, and the next start tries again.
+        log.warning("could not set the command menu: %s", type(exc).__name__)
+
+
+def http_requests() -> tuple[HTTPXRequest, HTTPXRequest]:
+    """PTB's two HTTP clients (API calls, getUpdates), as the builder makes them, with one TLS context:
+    loading the CA bundle takes about 40 ms, once per client, at every start."""
+    tls = httpx.create_ssl_context()
+    calls = HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls})
+    updates = HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls})
+    return calls, updates
+
+
 def build_application(settings: Settings, base_file_url: str | None = None) -> Application:  # type: ignore[type-arg]
     """The real application, as ``main.py run`` starts it; tests point ``bot_api_base_url`` at a local server."""
     keys = {"DATA_KEY": settings.data_key, "DATA_KEY_FILE": settings.data_key_file}
@@ -83,10 +106,10 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await store.open()
-        live, differs = await ensure_published(store)
+        live, differs = await ensure_published(store, registry=flows)
         if differs:
             log.warning("flows/report.yaml differs from live revision %s; publish it to use it", live.id)
-        # Parse the live flow now, not in the first citizen's /start (0.3 s that every chat would wait on).
+        # Parse the live flow now, not in the first citizen's /start (which every chat would wait on).
         await flows.live()
         await admins.load()
         await senders.load()
@@ -95,10 +118,9 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         running.append(asyncio.create_task(courier.run(app.bot), name="courier"))
         if app.job_queue is not None:
             app.job_queue.run_repeating(sla_job, interval=settings.sla_check_seconds, first=settings.sla_check_seconds)
-        scope = BotCommandScopeAllPrivateChats()
-        for lang in ("en", "ur"):
-            commands = [BotCommand(name, t(lang, description)) for name, description in COMMANDS]
-            await app.bot.set_my_commands(commands, scope=scope, language_code=None if lang == "en" else lang)
+        # The command menu is not needed to answer anyone: two round trips to Telegram that the
+        # first replies after a restart need not wait for.
+        running.append(asyncio.create_task(set_commands(app.bot), name="commands"))
 
     async def admin_aware_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await citizen.on_help(update, context)
@@ -128,9 +150,12 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
                 await task
         await store.close()
 
+    calls, updates = http_requests()
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
+        .request(calls)
+        .get_updates_request(updates)
         .base_url(settings.bot_api_base_url)
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.overall_messages_per_second, max_retries=3))
         .concurrent_updates(True)

@@ -202,6 +202,8 @@ async def test_phone_is_taken_only_from_the_citizens_own_contact(bot: Running) -
 
 
 async def test_commands_are_registered_in_both_languages(bot: Running) -> None:
+    # The menu is set in the background after start-up, so the first replies need not wait for it.
+    await bot.api.wait_for(lambda: ("all_private_chats", "ur") in bot.api.commands, within=10)
     english = bot.api.commands[("all_private_chats", None)]
     urdu = bot.api.commands[("all_private_chats", "ur")]
     assert [c["command"] for c in english] == [c["command"] for c in urdu]
