@@ -24,6 +24,7 @@ from bot.flows import FlowRegistry
 from bot.references import hash_pin, new_pin, new_reference
 from bot.reports import build_report
 from bot.storage.base import ReferenceTaken, Store
+from bot.storage.records import ChatState
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,12 @@ class Conversations:
         lang: str,
         variables: dict[str, str] | None = None,
         prefill: dict[str, str] | None = None,
+        chat: ChatState | None = None,
     ) -> Reply:
         """/start: continue an unfinished report, or start a new one on the live revision.
 
         ``prefill`` maps report fields to option ids (``{"province": "punjab"}`` from a /start link);
-        values the flow does not offer are ignored.
+        values the flow does not offer are ignored. ``chat`` is stored with the step (see commit_step).
         """
         existing = await self.store.load_session(chat_key)
         if existing is not None and existing.status == ACTIVE:
@@ -85,10 +87,20 @@ class Conversations:
         turn = runner.start(
             flow, revision_id, lang, variables=variables, session_id=secrets.token_hex(3), prefill=answers
         )
-        return await self._finish(chat_key, flow, turn)
+        return await self._finish(chat_key, flow, turn, chat)
 
-    async def answer(self, chat_key: str, given: Input, lang: str = "en") -> Reply:
-        session = await self.store.load_session(chat_key)
+    async def answer(
+        self,
+        chat_key: str,
+        given: Input,
+        lang: str = "en",
+        *,
+        loaded: Session | None = None,
+        chat: ChatState | None = None,
+    ) -> Reply:
+        """Apply one input. ``loaded``: the session as the caller just read it under the chat's lock
+        (saves reading it again); ``chat`` is stored with the step (see commit_step)."""
+        session = loaded if loaded is not None else await self.store.load_session(chat_key)
         if session is None:
             return Reply(None, [Notice(Reason(NO_SESSION))], lang=lang)
         flow = await self.flows.pinned(session.revision)
@@ -96,7 +108,7 @@ class Conversations:
         if turn.session == session:
             # A refused input or a repeated question: nothing to store.
             return Reply(session, turn.events, lang=session.lang)
-        return await self._finish(chat_key, flow, turn)
+        return await self._finish(chat_key, flow, turn, chat)
 
     async def current(self, chat_key: str) -> Session | None:
         return await self.store.load_session(chat_key)
@@ -143,10 +155,10 @@ class Conversations:
     def _today(self) -> date:
         return self.clock().date()
 
-    async def _finish(self, chat_key: str, flow: Flow, turn: runner.Turn) -> Reply:
+    async def _finish(self, chat_key: str, flow: Flow, turn: runner.Turn, chat: ChatState | None = None) -> Reply:
         submit = next((e for e in turn.events if isinstance(e, SubmitRequested)), None)
         if submit is None:
-            await self.store.commit_step(chat_key, turn.session)
+            await self.store.commit_step(chat_key, turn.session, chat=chat)
             return Reply(turn.session, turn.events, lang=turn.session.lang)
         # Submitting: store the report and the finished session in one transaction, then show the end.
         for _ in range(_REFERENCE_TRIES):
@@ -165,7 +177,7 @@ class Conversations:
                 route=self.route,
             )
             try:
-                await self.store.commit_step(chat_key, after.session, report)
+                await self.store.commit_step(chat_key, after.session, report, chat=chat)
             except ReferenceTaken:
                 continue
             log.info("report submitted", extra={"flow_revision": turn.session.revision})

@@ -46,8 +46,14 @@ class Store(ABC):
     async def load_session(self, chat_key: str) -> Session | None: ...
 
     @abstractmethod
-    async def commit_step(self, chat_key: str, session: Session, report: NewReport | None = None) -> int | None:
+    async def commit_step(
+        self, chat_key: str, session: Session, report: NewReport | None = None, chat: ChatState | None = None
+    ) -> int | None:
         """Save ``session`` (deleting it once finished) and insert ``report`` atomically.
+
+        With ``chat``, the chat's state is saved in the same transaction: the update that caused the
+        step is marked handled exactly when the step is stored, so a redelivered update is neither
+        lost nor applied twice.
 
         Returns the new report's id, or None. Raises ``ReferenceTaken`` and changes nothing when the
         report's reference exists.

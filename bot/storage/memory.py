@@ -55,7 +55,9 @@ class MemoryStore(Store):
         raw = self.sessions.get(chat_key)
         return Session.from_json(raw) if raw is not None else None
 
-    async def commit_step(self, chat_key: str, session: Session, report: NewReport | None = None) -> int | None:
+    async def commit_step(
+        self, chat_key: str, session: Session, report: NewReport | None = None, chat: ChatState | None = None
+    ) -> int | None:
         report_id = None
         if report is not None:
             if any(r.reference == report.reference for r in self.reports):
@@ -68,6 +70,8 @@ class MemoryStore(Store):
             self.sessions.pop(chat_key, None)
         else:
             self.sessions[chat_key] = session.to_json()
+        if chat is not None:
+            self.chats[chat.chat_key] = chat
         return report_id
 
     async def report_by_reference(self, reference: str) -> StoredReport | None:

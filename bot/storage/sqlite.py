@@ -286,11 +286,13 @@ class SqliteStore(Store):
             return cur.rowcount
 
     async def load_session(self, chat_key: str) -> Session | None:
-        async with self.db.execute("SELECT state FROM sessions WHERE chat_key = ?", (chat_key,)) as cur:
-            row = await cur.fetchone()
-        return Session.from_json(self.keyring.open(row[0], "sessions.state")) if row else None
+        # execute_fetchall: one trip to the SQLite thread, not three (execute, fetch, close); every update reads this.
+        rows = list(await self.db.execute_fetchall("SELECT state FROM sessions WHERE chat_key = ?", (chat_key,)))
+        return Session.from_json(self.keyring.open(rows[0][0], "sessions.state")) if rows else None
 
-    async def commit_step(self, chat_key: str, session: Session, report: NewReport | None = None) -> int | None:
+    async def commit_step(
+        self, chat_key: str, session: Session, report: NewReport | None = None, chat: ChatState | None = None
+    ) -> int | None:
         async def step(db: aiosqlite.Connection) -> int | None:
             report_id: int | None = None
             if report is not None:
@@ -316,6 +318,8 @@ class SqliteStore(Store):
                     "state = excluded.state, updated_at = excluded.updated_at",
                     (chat_key, session.revision, self.keyring.seal(session.to_json(), "sessions.state"), now_iso()),
                 )
+            if chat is not None:
+                await _save_chat(db, chat)
             return report_id
 
         return await self.write(step)
@@ -400,29 +404,20 @@ class SqliteStore(Store):
         return int(row[0]) if row else 0
 
     async def chat_state(self, chat_key: str) -> ChatState | None:
-        async with self.db.execute(
-            "SELECT chat_key, lang, active, last_update_id, question_message_id FROM chats WHERE chat_key = ?",
-            (chat_key,),
-        ) as cur:
-            row = await cur.fetchone()
-        return ChatState(row[0], row[1], bool(row[2]), row[3], row[4]) if row else None
+        rows = list(
+            await self.db.execute_fetchall(
+                "SELECT chat_key, lang, active, last_update_id, question_message_id FROM chats WHERE chat_key = ?",
+                (chat_key,),
+            )
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        return ChatState(row[0], row[1], bool(row[2]), row[3], row[4])
 
     async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
         async def save(db: aiosqlite.Connection) -> None:
-            await db.execute(
-                "INSERT INTO chats (chat_key, lang, active, last_update_id, question_message_id, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET lang = excluded.lang, "
-                "active = excluded.active, last_update_id = excluded.last_update_id, "
-                "question_message_id = excluded.question_message_id, updated_at = excluded.updated_at",
-                (
-                    state.chat_key,
-                    state.lang,
-                    int(state.active),
-                    state.last_update_id,
-                    state.question_message_id,
-                    now_iso(),
-                ),
-            )
+            await _save_chat(db, state)
             if remember:
                 await _remember(db, state.chat_key, remember, sent_at)
 
@@ -443,6 +438,16 @@ class SqliteStore(Store):
             return sorted((int(r[0]), float(r[1])) for r in rows)
 
         return await self.write(forget)
+
+
+async def _save_chat(db: aiosqlite.Connection, state: ChatState) -> None:
+    await db.execute(
+        "INSERT INTO chats (chat_key, lang, active, last_update_id, question_message_id, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET lang = excluded.lang, "
+        "active = excluded.active, last_update_id = excluded.last_update_id, "
+        "question_message_id = excluded.question_message_id, updated_at = excluded.updated_at",
+        (state.chat_key, state.lang, int(state.active), state.last_update_id, state.question_message_id, now_iso()),
+    )
 
 
 async def _remember(db: aiosqlite.Connection, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:

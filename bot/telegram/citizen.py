@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from html import escape
 
@@ -31,7 +31,7 @@ from telegram.ext import ContextTypes
 from bot.casework import Casework
 from bot.config import PROVINCES, Settings
 from bot.conversation import Conversations, Reply
-from bot.engine.events import Answered
+from bot.engine.events import Answered, Question
 from bot.engine.normalise import normalise
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, Session
@@ -49,7 +49,7 @@ from . import texts
 from .callbacks import FORGET_PREFIX, LANGUAGE_PREFIX, decode
 from .card import outcome_text
 from .guard import ChatLocks, FloodControl
-from .render import Outgoing, answered_text, keyboard, render
+from .render import Outgoing, Rendering, answered_text, keyboard, render
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,17 @@ _SEND_TRIES = 4
 
 def chat_key(chat_id: int) -> str:
     return f"tg:{chat_id}"
+
+
+@dataclass(slots=True)
+class _Turn:
+    """A chat's state during one update, written once when the update ends (or with its engine step).
+
+    Each write is an fsync; the citizen's reply should not wait for the bookkeeping of the turn.
+    """
+
+    state: ChatState  # with this update's id as the last handled
+    remember: list[int] = field(default_factory=list)  # message ids for /exit to delete
 
 
 class CitizenBot:
@@ -83,6 +94,7 @@ class CitizenBot:
         self.locks = ChatLocks()
         self.flood = FloodControl(settings.flood_messages_per_minute)
         self._told_blocked: dict[int, float] = {}
+        self._turns: dict[int, _Turn] = {}  # chat id -> the update being handled (under the chat's lock)
 
     # ---- sending -------------------------------------------------------------------------------
 
@@ -98,8 +110,11 @@ class CitizenBot:
         for attempt in range(_SEND_TRIES):
             try:
                 message = await bot.send_message(chat_id, out.text, parse_mode="HTML", reply_markup=out.markup)
+                turn = self._turns.get(chat_id)
                 if sent is not None:
                     sent.append(message.message_id)
+                elif remember and turn is not None:
+                    turn.remember.append(message.message_id)  # written with the chat's state at the end
                 elif remember:
                     await self.store.remember_messages(chat_key(chat_id), [message.message_id], time.time())
                 return message
@@ -126,9 +141,13 @@ class CitizenBot:
             return False
 
     async def _mark_inactive(self, chat_id: int) -> None:
-        key = chat_key(chat_id)
-        state = await self.store.chat_state(key) or ChatState(key, "en")
-        await self.store.save_chat_state(replace(state, active=False))
+        turn = self._turns.get(chat_id)
+        if turn is not None:
+            turn.state = replace(turn.state, active=False)
+        else:
+            key = chat_key(chat_id)
+            state = await self.store.chat_state(key) or ChatState(key, "en")
+            await self.store.save_chat_state(replace(state, active=False))
         log.info("citizen blocked the bot; chat marked inactive")
 
     # ---- delivering a conversation turn ---------------------------------------------------------
@@ -137,48 +156,86 @@ class CitizenBot:
         lang = reply.lang
         session_id = reply.session.id if reply.session is not None else ""
         old_question = state.question_message_id
-        edited = False
-        answered = next((e for e in reply.events if isinstance(e, Answered)), None)
         question = await self.conv.question(before) if before is not None else None
-        if answered is not None and old_question is not None:
-            if question is not None and question.kind == "review":
-                # The summary stays readable as sent; only its buttons go.
-                edited = await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
-            elif question is not None:
-                text = answered_text(question.text, answered.display, lang)
-                edited = await self._quietly(bot.edit_message_text(text, chat_id, old_question, parse_mode="HTML"))
         rendering = render(reply.events, session_id, lang)
-        if rendering.toggled is not None and old_question is not None:
-            markup = keyboard(rendering.toggled, session_id, lang)
-            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=markup))
         new_question = any(m.question for m in rendering.messages)
-        if new_question and old_question is not None and not edited:
-            # Back or edit-from-review: the old buttons must not stay pressable.
-            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
         moved = reply.session is None or before is None or reply.session.step != before.step
         if question is not None and question.hint == "phone" and moved:
             # Leaving a step that offered the share-your-number keyboard: take that keyboard away.
             plain = next((m for m in rendering.messages if m.markup is None), None)
             if plain is not None:
                 plain.markup = ReplyKeyboardRemove()
+        # The old question is edited while the next one is sent: two round trips at once, not in turn.
+        retiring = (
+            asyncio.ensure_future(self._retire(bot, chat_id, old_question, question, reply, rendering, new_question))
+            if old_question is not None
+            else None
+        )
         question_id = old_question
         sent: list[int] = []
-        for out in rendering.messages:
-            message = await self.send(bot, chat_id, out, sent=sent)
-            if message is None:
-                break
-            if out.question:
-                question_id = message.message_id
+        try:
+            for out in rendering.messages:
+                message = await self.send(bot, chat_id, out, sent=sent)
+                if message is None:
+                    break
+                if out.question:
+                    question_id = message.message_id
+        finally:
+            if retiring is not None:
+                await retiring
         if reply.session is None or reply.session.status != ACTIVE:
             question_id = None
-        # One write for the chat's state and every message of this turn: each write is an fsync.
-        state = replace(state, lang=lang, question_message_id=question_id)
-        await self.store.save_chat_state(state, remember=sent, sent_at=time.time())
+        self._keep(chat_id, sent, lang=lang, question_message_id=question_id)
+
+    async def _retire(
+        self,
+        bot: Bot,
+        chat_id: int,
+        old_question: int,
+        question: Question | None,
+        reply: Reply,
+        rendering: Rendering,
+        new_question: bool,
+    ) -> None:
+        """Show the answer in the old question's message, and leave no pressable buttons there."""
+        answered = next((e for e in reply.events if isinstance(e, Answered)), None)
+        edited = False
+        if answered is not None and question is not None:
+            if question.kind == "review":
+                # The summary stays readable as sent; only its buttons go.
+                edited = await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
+            else:
+                text = answered_text(question.text, answered.display, reply.lang)
+                edited = await self._quietly(bot.edit_message_text(text, chat_id, old_question, parse_mode="HTML"))
+        if rendering.toggled is not None:
+            session_id = reply.session.id if reply.session is not None else ""
+            markup = keyboard(rendering.toggled, session_id, reply.lang)
+            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=markup))
+        if new_question and not edited:
+            # Back or edit-from-review: the old buttons must not stay pressable.
+            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
+
+    def _keep(self, chat_id: int, sent: list[int], *, lang: str, question_message_id: int | None) -> None:
+        """The chat's new language and question message, and the messages sent, written when the update ends."""
+        turn = self._turns.get(chat_id)
+        if turn is None:
+            raise RuntimeError("a reply delivered outside its chat's turn")
+        turn.state = replace(turn.state, lang=lang, question_message_id=question_message_id)
+        turn.remember.extend(sent)
+
+    def _handled(self, chat_id: int) -> ChatState | None:
+        """The chat's state marking the current update handled, to store with its engine step."""
+        turn = self._turns.get(chat_id)
+        return turn.state if turn is not None else None
 
     # ---- handlers ------------------------------------------------------------------------------
 
     async def _begin_update(self, update: Update) -> tuple[ChatState, bool]:
-        """Load the chat's state; False when this update was handled before (redelivered after a crash)."""
+        """Load the chat's state; False when this update was handled before (redelivered after a crash).
+
+        The update is marked handled with its engine step (one transaction) or, when it changes no
+        step, by the write at the end of the turn (``_end_update``).
+        """
         chat = update.effective_chat
         user = update.effective_user
         assert chat is not None
@@ -192,8 +249,13 @@ class CitizenBot:
         state = replace(state, last_update_id=update.update_id, active=True)
         incoming = update.effective_message is not None and update.callback_query is None
         remember = [update.effective_message.message_id] if incoming and update.effective_message else []
-        await self.store.save_chat_state(state, remember=remember, sent_at=time.time())
+        self._turns[chat.id] = _Turn(state, remember)
         return state, True
+
+    async def _end_update(self, chat_id: int) -> None:
+        turn = self._turns.pop(chat_id, None)
+        if turn is not None:
+            await self.store.save_chat_state(turn.state, remember=turn.remember, sent_at=time.time())
 
     @asynccontextmanager
     async def turn(
@@ -206,18 +268,22 @@ class CitizenBot:
         assert chat is not None
         async with self.locks.hold(chat.id):
             state, fresh = await self._begin_update(update)
-            if not fresh:
-                yield None
-            elif flood and not self._allowed(update):
-                await self._slow_down(update, context, state.lang)
-                yield None
-            elif blockable and self.senders is not None and self.senders.is_blocked(chat_key(chat.id)):
-                await self._tell_blocked(context.bot, chat.id, state.lang)
-                if update.callback_query is not None:
-                    await self._quietly(update.callback_query.answer())
-                yield None
-            else:
-                yield state
+            try:
+                if not fresh:
+                    yield None
+                elif flood and not self._allowed(update):
+                    await self._slow_down(update, context, state.lang)
+                    yield None
+                elif blockable and self.senders is not None and self.senders.is_blocked(chat_key(chat.id)):
+                    await self._tell_blocked(context.bot, chat.id, state.lang)
+                    if update.callback_query is not None:
+                        await self._quietly(update.callback_query.answer())
+                    yield None
+                else:
+                    yield state
+            finally:
+                # Also after a failure: an update that crashed its handler is not handled again.
+                await self._end_update(chat.id)
 
     async def _tell_blocked(self, bot: Bot, chat_id: int, lang: str) -> None:
         # Once in ten minutes: the line is for a person, not an answer to every message of a flood.
@@ -255,7 +321,8 @@ class CitizenBot:
                 lang = detected.lang if detected.reason not in ("prior", "default") else state.lang
                 await self._start(context.bot, chat.id, state, lang, None)
                 return
-            reply = await self.conv.answer(key, Input(text=message.text), state.lang)
+            handled = self._handled(chat.id)
+            reply = await self.conv.answer(key, Input(text=message.text), state.lang, loaded=before, chat=handled)
             await self.deliver(context.bot, chat.id, state, before, reply)
             if reply.reference is not None and self.wake is not None:
                 self.wake()
@@ -294,7 +361,7 @@ class CitizenBot:
                 prefill["province"] = tag
             elif tag.replace("_", "").replace("-", "").isalnum():
                 variables["campaign"] = tag  # a deep-link campaign tag, for statistics
-        reply = await self.conv.begin(key, lang, variables, prefill)
+        reply = await self.conv.begin(key, lang, variables, prefill, chat=self._handled(chat_id))
         await self.deliver(bot, chat_id, state, before, reply)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -344,9 +411,14 @@ class CitizenBot:
                 # Stale or forged: answer harmlessly and change nothing.
                 await self._quietly(query.answer(t(state.lang, texts.MOVED_ON)))
                 return
-            await self._quietly(query.answer())
-            reply = await self.conv.answer(key, Input(press=press.button), state.lang)
-            await self.deliver(context.bot, chat.id, state, before, reply)
+            # Telegram's spinner stops while the step is stored and the next question sent.
+            answering = asyncio.ensure_future(self._quietly(query.answer()))
+            try:
+                handled = self._handled(chat.id)
+                reply = await self.conv.answer(key, Input(press=press.button), state.lang, loaded=before, chat=handled)
+                await self.deliver(context.bot, chat.id, state, before, reply)
+            finally:
+                await answering
             if reply.reference is not None and self.wake is not None:
                 self.wake()
 
@@ -361,7 +433,8 @@ class CitizenBot:
                 return
             key = chat_key(chat.id)
             before = await self.conv.current(key)
-            reply = await self.conv.answer(key, Input(command=command), state.lang)
+            handled = self._handled(chat.id)
+            reply = await self.conv.answer(key, Input(command=command), state.lang, loaded=before, chat=handled)
             await self.deliver(context.bot, chat.id, state, before, reply)
 
     async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -380,7 +453,8 @@ class CitizenBot:
             if message.contact.user_id != user.id:
                 await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, texts.OWN_CONTACT_ONLY))))
                 return
-            reply = await self.conv.answer(key, Input(text=message.contact.phone_number), state.lang)
+            phone = Input(text=message.contact.phone_number)
+            reply = await self.conv.answer(key, phone, state.lang, loaded=before, chat=self._handled(chat.id))
             await self.deliver(context.bot, chat.id, state, before, reply)
 
     async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -433,7 +507,7 @@ class CitizenBot:
             return
         key = chat_key(chat_id)
         state = replace(state, lang=lang)
-        await self.store.save_chat_state(state)
+        self._keep(chat_id, [], lang=lang, question_message_id=state.question_message_id)
         await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.LANGUAGE_SET), quote=False)))
         before = await self.conv.current(key)
         reply = await self.conv.set_language(key, lang)
@@ -535,27 +609,34 @@ class CitizenBot:
             return
         async with self.locks.hold(chat.id):
             state, _ = await self._begin_update(update)
-            key = chat_key(chat.id)
-            recorded = await self.store.forget_messages(key)
-            now = time.time()
-            ids = sorted(
-                {mid for mid, at in recorded if now - at < DELETE_WINDOW} | ({message.message_id} if message else set())
-            )
-            for start in range(0, len(ids), 100):
-                batch = ids[start : start + 100]
-                if not await self._quietly(context.bot.delete_messages(chat.id, batch)):
-                    for mid in batch:
-                        await self._quietly(context.bot.delete_message(chat.id, mid))
-            await self.conv.drop(key)
-            await self.store.save_chat_state(replace(state, question_message_id=None))
-            # Deliberately not recorded: it is the one line left behind, and says nothing.
-            await self.send(
-                context.bot,
-                chat.id,
-                Outgoing(escape(t(state.lang, texts.EXIT_DONE), quote=False), ReplyKeyboardRemove()),
-                remember=False,
-            )
-            log.info("quick exit", extra={"deleted": len(ids)})
+            # Run even when redelivered: a quick exit is never skipped.
+            turn = self._turns.setdefault(chat.id, _Turn(state))
+            try:
+                key = chat_key(chat.id)
+                recorded = await self.store.forget_messages(key)
+                now = time.time()
+                ids = sorted(
+                    {mid for mid, at in recorded if now - at < DELETE_WINDOW}
+                    | ({message.message_id} if message else set())
+                )
+                for start in range(0, len(ids), 100):
+                    batch = ids[start : start + 100]
+                    if not await self._quietly(context.bot.delete_messages(chat.id, batch)):
+                        for mid in batch:
+                            await self._quietly(context.bot.delete_message(chat.id, mid))
+                await self.conv.drop(key)
+                turn.remember.clear()  # the /exit message itself was just deleted
+                self._keep(chat.id, [], lang=state.lang, question_message_id=None)
+                # Deliberately not recorded: it is the one line left behind, and says nothing.
+                await self.send(
+                    context.bot,
+                    chat.id,
+                    Outgoing(escape(t(state.lang, texts.EXIT_DONE), quote=False), ReplyKeyboardRemove()),
+                    remember=False,
+                )
+            finally:
+                await self._end_update(chat.id)
+        log.info("quick exit", extra={"deleted": len(ids)})
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # The type only: an exception message may quote what the citizen wrote.

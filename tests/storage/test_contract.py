@@ -364,6 +364,32 @@ async def test_a_duplicate_reference_raises_and_leaves_the_session_and_reports_u
     assert await store.reports_for_chat(CHAT) == []
 
 
+async def test_commit_step_saves_the_chat_state_given_with_the_step(store: Store, live: Revision) -> None:
+    handled = ChatState(CHAT, "ur", last_update_id=41, question_message_id=7)
+
+    await store.commit_step(CHAT, make_session(live), chat=handled)
+
+    assert await store.chat_state(CHAT) == handled
+    assert await store.load_session(CHAT) == make_session(live)
+
+
+async def test_a_step_refused_for_its_reference_does_not_mark_its_update_handled(store: Store, live: Revision) -> None:
+    # Telegram redelivers an update that was not marked handled; one whose step was not stored must be.
+    await store.commit_step(OTHER_CHAT, make_session(live, status=COMPLETED), make_report(live, "K7QM-9TDX"))
+    await store.save_chat_state(ChatState(CHAT, "en", last_update_id=40))
+
+    with pytest.raises(ReferenceTaken):
+        await store.commit_step(
+            CHAT,
+            make_session(live, status=COMPLETED),
+            make_report(live, "K7QM-9TDX"),
+            chat=ChatState(CHAT, "en", last_update_id=41),
+        )
+
+    saved = await store.chat_state(CHAT)
+    assert saved is not None and saved.last_update_id == 40
+
+
 async def test_after_reference_taken_a_commit_with_a_fresh_reference_succeeds(store: Store, live: Revision) -> None:
     done = make_session(live, status=COMPLETED)
     await store.commit_step(OTHER_CHAT, done, make_report(live, "K7QM-9TDX", OTHER_CHAT))
