@@ -35,11 +35,22 @@ class CaseStats:
     median_claim_priority: float | None
 
 
-async def _counts(store: SqliteStore, column: str) -> tuple[tuple[str, int], ...]:
-    async with store.db.execute(
-        f"SELECT coalesce({column}, 'none'), count(*) AS n FROM reports GROUP BY 1 ORDER BY n DESC, 1"
-    ) as cur:
-        return tuple((str(key), int(n)) for key, n in await cur.fetchall())
+OPEN = ("new", "claimed", "waiting")
+
+
+async def _totals(store: SqliteStore) -> list[tuple[str, str, str, int]]:
+    """Reports by (province, category, status): running totals kept by triggers (schema 7), so
+    /stats costs the same with a thousand reports or a million."""
+    async with store.db.execute("SELECT province, category, status, n FROM report_counts WHERE n > 0") as cur:
+        return [(str(p), str(c), str(s), int(n)) for p, c, s, n in await cur.fetchall()]
+
+
+def _by(totals: list[tuple[str, str, str, int]], column: int) -> tuple[tuple[str, int], ...]:
+    sums: dict[str, int] = {}
+    for row in totals:
+        key = str(row[column])
+        sums[key] = sums.get(key, 0) + row[3]
+    return tuple(sorted(sums.items(), key=lambda item: (-item[1], item[0])))
 
 
 async def _count(store: SqliteStore, where: str, *args: object) -> int:
@@ -52,7 +63,8 @@ async def case_stats(store: SqliteStore, now: datetime) -> CaseStats:
     def iso(delta: timedelta) -> str:
         return (now - delta).isoformat(timespec="seconds")
 
-    open_where = "status IN ('new', 'claimed', 'waiting')"
+    totals = await _totals(store)
+    marks = ", ".join(f"'{status}'" for status in OPEN)
     async with store.db.execute(
         "SELECT created_at, claimed_at, priority FROM reports WHERE claimed_at IS NOT NULL AND claimed_at >= ?",
         (iso(timedelta(days=30)),),
@@ -62,16 +74,17 @@ async def case_stats(store: SqliteStore, now: datetime) -> CaseStats:
             for r, c, p in await cur.fetchall()
         ]
     return CaseStats(
-        total=await _count(store, "1"),
-        open=await _count(store, open_where),
-        stale=await _count(store, f"{open_where} AND created_at < ?", iso(timedelta(days=2))),
+        total=sum(row[3] for row in totals),
+        open=sum(row[3] for row in totals if row[2] in OPEN),
+        # Open cases are few, found by the (status, queued_at) index; the date is checked on those alone.
+        stale=await _count(store, f"status IN ({marks}) AND created_at < ?", iso(timedelta(days=2))),
         this_week=await _count(store, "created_at >= ?", iso(timedelta(days=7))),
         last_week=await _count(
             store, "created_at >= ? AND created_at < ?", iso(timedelta(days=14)), iso(timedelta(days=7))
         ),
-        by_province=await _counts(store, "province"),
-        by_category=await _counts(store, "category"),
-        by_status=await _counts(store, "status"),
+        by_province=_by(totals, 0),
+        by_category=_by(totals, 1),
+        by_status=_by(totals, 2),
         median_claim=statistics.median([s for s, _ in claims]) if claims else None,
         median_claim_priority=statistics.median([s for s, p in claims if p]) if any(p for _, p in claims) else None,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: flow revisions, sessions pinned to a revision, reports with evidence
     """
@@ -195,4 +197,52 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX reports_created ON reports (created_at);
     CREATE INDEX reports_claimed ON reports (claimed_at) WHERE claimed_at IS NOT NULL;
     """,
+    # 7: running totals of reports by province, category and status, kept by triggers in the same
+    # transaction as the change: /stats read whole tables (1.5 s at 1 M reports) for these figures
+    """
+    CREATE TABLE report_counts (
+        province    TEXT NOT NULL,
+        category    TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        n           INTEGER NOT NULL,
+        PRIMARY KEY (province, category, status)
+    ) WITHOUT ROWID;
+    INSERT INTO report_counts (province, category, status, n)
+        SELECT coalesce(province, 'none'), coalesce(category, 'none'), status, count(*) FROM reports GROUP BY 1, 2, 3;
+    CREATE TRIGGER report_counts_insert AFTER INSERT ON reports BEGIN
+        INSERT INTO report_counts (province, category, status, n)
+            VALUES (coalesce(new.province, 'none'), coalesce(new.category, 'none'), new.status, 1)
+            ON CONFLICT (province, category, status) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER report_counts_update AFTER UPDATE OF province, category, status ON reports
+        WHEN old.province IS NOT new.province OR old.category IS NOT new.category OR old.status IS NOT new.status
+    BEGIN
+        UPDATE report_counts SET n = n - 1
+            WHERE province = coalesce(old.province, 'none') AND category = coalesce(old.category, 'none')
+            AND status = old.status;
+        INSERT INTO report_counts (province, category, status, n)
+            VALUES (coalesce(new.province, 'none'), coalesce(new.category, 'none'), new.status, 1)
+            ON CONFLICT (province, category, status) DO UPDATE SET n = n + 1;
+    END;
+    CREATE TRIGGER report_counts_delete AFTER DELETE ON reports BEGIN
+        UPDATE report_counts SET n = n - 1
+            WHERE province = coalesce(old.province, 'none') AND category = coalesce(old.category, 'none')
+            AND status = old.status;
+    END;
+    """,
 )
+
+
+def statements(script: str) -> list[str]:
+    """A migration's statements, split where SQLite says one ends (a trigger's body holds semicolons)."""
+    found: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                found.append(pending.strip())
+            pending = ""
+    if pending.strip(" \n;"):
+        raise ValueError(f"unfinished statement in a migration: {pending.strip()[:60]!r}")
+    return found

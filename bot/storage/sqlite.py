@@ -24,7 +24,7 @@ from bot.engine.session import Session
 
 from .base import ReferenceTaken, Store
 from .keyring import Keyring, load_keyring, new_key, parse_keys
-from .migrations import MIGRATIONS
+from .migrations import MIGRATIONS, statements
 from .records import ChatState, EvidenceLink, NewReport, Outgoing, Revision, StoredReport
 
 # (table, key, column) of every value sealed by the keyring; reseal() walks them in key order.
@@ -184,7 +184,7 @@ class SqliteStore(Store):
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             await self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in filter(str.strip, script.split(";")):
+                for statement in statements(script):
                     await self.db.execute(statement)
                 await self.db.execute(f"PRAGMA user_version={number}")
                 await self.db.execute("COMMIT")
