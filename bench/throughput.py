@@ -2,7 +2,7 @@
 
     python bench/throughput.py [--citizens 10,100,1000] [--deadline 60] [--paced 100] [--think 5]
                                [--paced-seconds 30] [--no-paced] [--profile 100] [--profile-seconds 30]
-                               [--profile-html FILE]
+                               [--profile-html FILE] [--floor-http httpx|aiohttp]
 
 For each level N, N simulated citizens walk the default English report flow at once (the 17 steps of
 ``walk_english`` in ``tests/e2e/citizens.py``, from /start to "Send report"), each waiting for the bot
@@ -89,6 +89,7 @@ from telegram.ext import (  # noqa: E402
 )
 
 from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.telegram.app import http_requests  # noqa: E402
 from tests.e2e.citizens import button_data, last_question  # noqa: E402
 from tests.e2e.harness import TOKEN, running_bot  # noqa: E402
 from tests.fakeapi.server import FakeBotApi, FakeMessage, Json  # noqa: E402
@@ -188,17 +189,19 @@ async def echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await context.bot.send_message(update.effective_chat.id, query.data or "…", reply_markup=FLOOR_MARKUP)
 
 
+# The floor's HTTP client: PTB's own (httpx), or the bot's (bot/telegram/http.py) with --floor-http aiohttp,
+# which shows what is left once both bots pay the same per call.
+FLOOR_HTTP = ["httpx"]
+
+
 @asynccontextmanager
 async def running_echo(api: FakeBotApi) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """The floor, started and stopped as ``running_bot`` does ours."""
-    app = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .base_url(api.base_url)
-        .base_file_url(api.base_file_url)
-        .concurrent_updates(True)
-        .build()
-    )
+    builder = ApplicationBuilder().token(TOKEN).base_url(api.base_url).base_file_url(api.base_file_url)
+    if FLOOR_HTTP[0] == "aiohttp":
+        calls, updates = http_requests()
+        builder = builder.request(calls).get_updates_request(updates)
+    app = builder.concurrent_updates(True).build()
     app.add_handler(MessageHandler(filters.TEXT, echo_message))
     app.add_handler(CallbackQueryHandler(echo_press))
     await app.initialize()
@@ -241,7 +244,10 @@ class SqlClock:
         def timed() -> Any:
             if self.frozen:
                 return function()
-            durable = kind == "COMMIT" or (kind in ("INSERT", "UPDATE", "DELETE") and not raw.in_transaction)
+            # commit_batch: a whole group commit of SqliteStore.write, run in one trip.
+            durable = kind in ("COMMIT", "commit_batch") or (
+                kind in ("INSERT", "UPDATE", "DELETE") and not raw.in_transaction
+            )
             started = time.perf_counter()
             try:
                 return function()
@@ -540,14 +546,14 @@ def print_details(rows: list[tuple[Run, Run]]) -> None:
                 sql = run.sql
                 line += (
                     f" │ SQLite thread busy {sql.busy / run.seconds:4.0%} of wall,"
-                    f" {sql.commits / run.updates:3.1f} durable commits/update,"
+                    f" {sql.commits / run.updates:4.2f} durable commits/update,"
                     f" {sql.commit_seconds / max(1, sql.commits) * 1000:4.2f} ms/commit"
                 )
                 if sql.lock is not None and sql.lock.acquisitions:
                     lock = sql.lock
                     line += (
                         f" │ write lock held {lock.held / run.seconds:4.0%} of wall,"
-                        f" {lock.acquisitions / run.updates:3.1f} times/update,"
+                        f" {lock.acquisitions / run.updates:4.2f} times/update,"
                         f" {lock.held / lock.acquisitions * 1000:4.2f} ms each,"
                         f" waited for {lock.waited / lock.acquisitions * 1000:5.1f} ms each"
                     )
@@ -764,6 +770,7 @@ class Options:
     profile: int
     profile_seconds: float
     profile_html: str | None
+    floor_http: str
 
 
 async def main(o: Options) -> None:
@@ -774,7 +781,10 @@ async def main(o: Options) -> None:
         "throttling off: offline API global/group/private limits = None;"
         f" bot OVERALL_MESSAGES_PER_SECOND={BOT_ENV['OVERALL_MESSAGES_PER_SECOND']}"
     )
+    FLOOR_HTTP[0] = o.floor_http
     print(f"{len(WALK)} updates per citizen (walk_english); latency = getUpdates hand-out -> last reply call arrives")
+    client = "PTB's default, httpx" if o.floor_http == "httpx" else "the bot's own, aiohttp"
+    print(f"floor: bare PTB echo bot; its HTTP client: {client} (--floor-http)")
     print(f"cores: {os.cpu_count()}, load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n", flush=True)
     rows: list[tuple[Run, Run]] = []
     for citizens in o.levels:
@@ -823,6 +833,12 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", type=int, default=100, help="citizens in the profiled run; 0 skips (default 100)")
     parser.add_argument("--profile-seconds", type=float, default=30.0, help="time box of the profiled run (30 s)")
     parser.add_argument("--profile-html", default=None, help="also write pyinstrument's HTML report here")
+    parser.add_argument(
+        "--floor-http",
+        choices=["httpx", "aiohttp"],
+        default="httpx",
+        help="the floor's HTTP client: PTB's default (httpx) or the bot's own (aiohttp); default httpx",
+    )
     args = parser.parse_args(argv)
     options = Options(
         levels=args.citizens,
@@ -833,6 +849,7 @@ def cli(argv: list[str] | None = None) -> None:
         profile=args.profile,
         profile_seconds=args.profile_seconds,
         profile_html=args.profile_html,
+        floor_http=args.floor_http,
     )
     asyncio.run(main(options))
 

@@ -9,7 +9,6 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
 from telegram.ext import (
@@ -22,7 +21,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot.config import ConfigError, Settings
 from bot.conversation import Conversations
@@ -40,6 +39,7 @@ from .admin import AdminBot
 from .citizen import CitizenBot
 from .courier import Courier
 from .focal import FocalBot
+from .http import AiohttpRequest, tls_context
 from .limits import Limit, SendLimits
 from .sla import check_sla
 from .texts import COMMANDS
@@ -51,6 +51,8 @@ log = logging.getLogger(__name__)
 # only costs memory: Telegram keeps them until we ask.
 UPDATES_IN_FLIGHT = 256
 UPDATES_WAITING = 100
+HTTP_CONNECTIONS = 64
+POOL_WAIT_SECONDS = 30.0
 ROUTING_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "routing.yaml"
 
 # Opt in to PTB's coming behaviour (durations as timedelta, e.g. RetryAfter.retry_after) instead of
@@ -69,12 +71,16 @@ async def set_commands(bot: Bot) -> None:
         log.warning("could not set the command menu: %s", type(exc).__name__)
 
 
-def http_requests() -> tuple[HTTPXRequest, HTTPXRequest]:
-    """PTB's two HTTP clients (API calls, getUpdates), as the builder makes them, with one TLS context:
-    loading the CA bundle takes about 40 ms, once per client, at every start."""
-    tls = httpx.create_ssl_context()
-    calls = HTTPXRequest(connection_pool_size=256, httpx_kwargs={"verify": tls})
-    updates = HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls})
+def http_requests() -> tuple[BaseRequest, BaseRequest]:
+    """The bot's two HTTP clients (API calls, long polling), sharing one TLS context: loading the
+    CA bundle takes about 40 ms, once per context, at every start.
+
+    Telegram takes about 30 messages a second from a bot, which HTTP_CONNECTIONS connections carry
+    at any round trip time. In a burst, calls wait for a free connection rather than fail.
+    """
+    tls = tls_context()
+    calls = AiohttpRequest(HTTP_CONNECTIONS, tls=tls, pool_timeout=POOL_WAIT_SECONDS)
+    updates = AiohttpRequest(1, tls=tls)
     return calls, updates
 
 
