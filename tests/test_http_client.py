@@ -170,3 +170,11 @@ async def test_using_it_before_initialize_or_after_shutdown_is_an_error(server: 
     await request.shutdown()
     with pytest.raises(RuntimeError, match="not initialized"):
         await request.do_request(f"{server.url}/getMe", "POST")
+
+
+async def test_a_transport_error_does_not_carry_the_token_into_ptbs_logs(client: AiohttpRequest) -> None:
+    url = f"http://[::1:0/bot{TOKEN}/getMe"  # a malformed base URL: aiohttp's error quotes the whole URL
+
+    with pytest.raises(NetworkError) as caught:
+        await client.do_request(url, "POST")
+    assert TOKEN not in str(caught.value)

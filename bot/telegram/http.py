@@ -86,7 +86,9 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:  # aiohttp's timeouts are TimeoutErrors (and ClientErrors): first
             raise TimedOut from exc
         except (aiohttp.ClientError, OSError) as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            # PTB logs this message (e.g. "Error while getting Updates"); the URL holds the bot token.
+            detail = str(exc).replace(url, "<Bot API URL>")
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from exc
 
 
 def _seconds(given: object, default: float | None) -> float | None:
