@@ -736,13 +736,13 @@ def report(results: list[Result]) -> None:
     small, large = results[0], results[-1]
     sizes = " / ".join(f"{r.size:,}" for r in results)
     print(f"\nPer operation, µs (median and p99) at {sizes} reports; ratio = {large.size:,} ÷ {small.size:,}")
-    head = "".join(f"{f'{r.size:,} med':>13}{'p99':>10}" for r in results)
+    head = "".join(f"{f'{r.size:,} med':>16}{'p99':>11}" for r in results)
     print(f"{'operation':<20}{'what':<38}{head}{'ratio med':>11}{'ratio p99':>11}")
     for k, op in enumerate(small.ops):
         cells = ""
         for r in results:
             o = r.ops[k]
-            cells += f"{o.median:13.1f}{o.pct(0.99):10.1f}"
+            cells += f"{o.median:16.1f}{o.pct(0.99):11.1f}"
         big = large.ops[k]
         print(
             f"{op.name:<20}{op.what[:37]:<38}{cells}{big.median / op.median:11.2f}{big.pct(0.99) / op.pct(0.99):11.2f}"
