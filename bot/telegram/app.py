@@ -206,6 +206,10 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE
     app.add_handler(MessageHandler(private & media, citizen.on_media))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, citizen.on_text))
+    unreadable = (
+        filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.LOCATION | filters.POLL | filters.Dice.ALL
+    )
+    app.add_handler(MessageHandler(private & unreadable, citizen.on_unreadable))
     app.add_error_handler(citizen.on_error)
     return app
 

@@ -482,6 +482,15 @@ class CitizenBot:
                 text = texts.NO_FILES
             await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, text), quote=False)))
 
+    async def on_unreadable(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Voice notes, stickers, locations, polls: say so, rather than leave the citizen waiting in silence."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        async with self.turn(update, context) as state:
+            if state is not None:
+                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, texts.UNREADABLE), quote=False)))
+
     # ---- commands outside the flow -------------------------------------------------------------
 
     async def on_language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -25,6 +25,10 @@ NO_FILES = N_(
     "Pictures and files are not needed here. Please send links (web addresses) and usernames instead; they help "
     "the officers more."
 )
+UNREADABLE = N_(
+    "Voice messages, stickers and locations cannot be read here. Please type your answer or press a button; "
+    "nothing you sent this way is kept."
+)
 OWN_CONTACT_ONLY = N_("Please share your own number with the button, or type the number.")
 CONTACT_NOT_ASKED = N_("Thank you, but no phone number is needed here.")
 CHOOSE_LANGUAGE = N_("Choose your language:")

@@ -223,6 +223,34 @@ async def test_language_command_switches_and_reasks_in_urdu(bot: Running) -> Non
     assert c.texts()[-1] == "یہ رپورٹ کس کے لیے ہے؟"
 
 
+async def test_voice_notes_stickers_and_locations_get_a_plain_answer_and_change_nothing(bot: Running) -> None:
+    c = Citizen(bot.api, 1023, "ur")
+    for action in ("/start", "اردو", "اپنے لیے", "نہیں"):
+        await (c.says(action) if action.startswith("/") else c.taps(action))
+    assert c.texts()[-1].startswith("اپنے الفاظ میں بتائیں")
+    voice = {"file_id": "voice1", "file_unique_id": "uv1", "duration": 12, "mime_type": "audio/ogg"}
+    sticker = {"file_id": "st1", "file_unique_id": "us1", "type": "regular", "width": 512, "height": 512}
+    sticker |= {"is_animated": False, "is_video": False}
+    for kind, fields in (("voice", voice), ("sticker", sticker), ("location", {"latitude": 31.5, "longitude": 74.3})):
+        before = len(bot.api.calls)
+        c.user.send_other(kind, **fields)
+        await c.settle(before)
+        assert c.texts()[-1] == (
+            "یہاں وائس پیغامات، اسٹیکر اور لوکیشن پڑھے نہیں جا سکتے۔ براہِ کرم اپنا جواب لکھ کر بھیجیں یا کوئی بٹن"
+            " دبائیں؛ اس طرح بھیجی گئی کوئی چیز محفوظ نہیں کی جاتی۔"
+        ), kind
+    # Still at the same question: the answer to it moves the report on.
+    await c.says("وہ مجھے رات کو بار بار فون کرتا ہے۔")
+    assert c.texts()[-1].startswith("ان میں سے کون سی بات")
+    store = SqliteStore(bot.db)
+    await store.open()
+    try:
+        session = await store.load_session("tg:1023")
+    finally:
+        await store.close()
+    assert session is not None and "attachments" not in session.vars
+
+
 async def test_screenshot_outside_child_cases_is_kept_by_file_id_only(bot: Running) -> None:
     c = Citizen(bot.api, 1015, "en")
     for action in ("/start", "English", "For myself", "No", "/skip", "Threatening"):

@@ -125,6 +125,10 @@ class FakeUser:
         ]
         return self._message("photo", None, photo=photo)
 
+    def send_other(self, kind: str, **fields: Any) -> int:
+        """A message of another kind (``voice``, ``sticker``, ``location``…) carrying its Bot API fields."""
+        return self._message(kind, None, **{kind: fields})
+
     def send_document(self, file_name: str, content: bytes, mime_type: str = "application/x-yaml") -> int:
         """A file sent in the private chat; the bot can fetch its bytes with getFile and the file URL."""
         unique = next(self.api.file_ids)
