@@ -103,6 +103,7 @@ _START = rf"{_WITH_SCHEME}|(?<![A-Za-z0-9.@/-])www\."
 _BODY = rf"(?:{_BODY_CHAR}|,(?!{_START}|{_BARE_HOST}))"
 _CANDIDATE = re.compile(rf"(?:{_START}){_BODY}*|{_BARE_HOST}(?:[/?#:]{_BODY}*)?", re.IGNORECASE)
 _SCHEME = re.compile(rf"([A-Za-z][A-Za-z0-9+.-]{{0,31}})(?:://|:(?!\d))|({_NAMED_SCHEMES}):", re.IGNORECASE)
+_GLUED = re.compile(r"[a-z]+?(https?)")
 _LABEL = re.compile(r"[a-z0-9_-]{1,63}")
 _IPV4_PART = re.compile(r"0x[0-9a-f]*|[0-9]+")
 
@@ -205,6 +206,10 @@ def normalise_link(raw: str) -> Outcome[Link]:
     text = normalise(raw)
     scheme_match = _SCHEME.match(text)
     scheme = (scheme_match.group(1) or scheme_match.group(2)).lower() if scheme_match else "https"
+    glued = _GLUED.fullmatch(scheme) if scheme not in ("http", "https") else None
+    if glued is not None:
+        # "linkhttps://…": a word typed against the link, not a scheme; the link starts at "http".
+        text, scheme = text[glued.start(1) :], glued.group(1)
     if scheme not in ("http", "https"):
         return Invalid(Reason(REFUSED_SCHEME, {"scheme": scheme}))
     if len(text) > MAX_LINK_CHARS:

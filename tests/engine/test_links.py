@@ -198,6 +198,17 @@ def test_every_refused_scheme_is_named_in_its_reason() -> None:
         assert extract_links(f"link {raw} here").refused == (reason,)
 
 
+def test_a_word_typed_against_a_link_is_not_taken_for_its_scheme() -> None:
+    # "linkhttps://…" used to be refused as the scheme "linkhttps", which no citizen would understand.
+    extraction = extract_links("ye raha linkhttps://t.me/fake_profile aur Dekhohttp://example.com/post/1")
+    assert [link.url for link in extraction.links] == ["https://t.me/fake_profile", "http://example.com/post/1"]
+    assert extraction.refused == ()
+    # A real scheme with "http" inside it is still refused, named as it was written.
+    assert refused("xhttps-not://example.com") == Reason(REFUSED_SCHEME, {"scheme": "xhttps-not"})
+    # The link that follows the glued word is an ordinary https link, whatever the word.
+    assert accepted("javascripthttps://example.com").url == "https://example.com/"
+
+
 def test_words_followed_by_a_colon_and_space_are_not_links() -> None:
     extraction = extract_links("I am worried about: my data: photos. Note: nothing else")
     assert extraction == extract_links("")
