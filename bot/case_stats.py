@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.engine.outcome import N_
 from bot.i18n import t
+from bot.storage.records import OPEN_STATUSES
 from bot.storage.sqlite import SqliteStore
 
 HEADER = N_("Cases: {total} in all, {open} open ({stale} open for more than 2 days).")
@@ -33,9 +34,6 @@ class CaseStats:
     by_status: tuple[tuple[str, int], ...]
     median_claim: float | None  # seconds
     median_claim_priority: float | None
-
-
-OPEN = ("new", "claimed", "waiting")
 
 
 async def _totals(store: SqliteStore) -> list[tuple[str, str, str, int]]:
@@ -64,7 +62,7 @@ async def case_stats(store: SqliteStore, now: datetime) -> CaseStats:
         return (now - delta).isoformat(timespec="seconds")
 
     totals = await _totals(store)
-    marks = ", ".join(f"'{status}'" for status in OPEN)
+    marks = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
     async with store.db.execute(
         "SELECT created_at, claimed_at, priority FROM reports WHERE claimed_at IS NOT NULL AND claimed_at >= ?",
         (iso(timedelta(days=30)),),
@@ -75,7 +73,7 @@ async def case_stats(store: SqliteStore, now: datetime) -> CaseStats:
         ]
     return CaseStats(
         total=sum(row[3] for row in totals),
-        open=sum(row[3] for row in totals if row[2] in OPEN),
+        open=sum(row[3] for row in totals if row[2] in OPEN_STATUSES),
         # Open cases are few, found by the (status, queued_at) index; the date is checked on those alone.
         stale=await _count(store, f"status IN ({marks}) AND created_at < ?", iso(timedelta(days=2))),
         this_week=await _count(store, "created_at >= ?", iso(timedelta(days=7))),

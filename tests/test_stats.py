@@ -7,11 +7,7 @@ checked by tests/test_locales.py.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest_asyncio
 
 from bot.case_stats import CaseStats, case_stats, duration, format_stats
 from bot.casework import Actor, Casework
@@ -22,17 +18,6 @@ from bot.storage.sqlite import SqliteStore
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OFFICER = Actor(41, "Officer Ayesha")
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "bot.sqlite3")
-    await s.open()
-    await s.publish("report", "spec_version: 1\nid: report\n", "test")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def submit(

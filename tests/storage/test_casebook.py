@@ -3,12 +3,9 @@ guarded transitions, relayed questions and SLA levels."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.casework import Actor, Casework
 from bot.config import Settings
@@ -21,17 +18,6 @@ from bot.storage.sqlite import SqliteStore
 from bot.telegram.sla import check_sla
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "bot.sqlite3")
-    await s.open()
-    await s.publish("report", "spec_version: 1\nid: report\n", "test")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 def finished(chat: str) -> Session:

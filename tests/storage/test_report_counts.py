@@ -8,11 +8,9 @@ compared with a real GROUP BY.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from bot.storage import sqlite as sqlite_module
 from bot.storage.migrations import MIGRATIONS, statements
@@ -21,17 +19,6 @@ from bot.storage.sqlite import SqliteStore
 PROVINCES = ("punjab", "sindh", None)
 CATEGORIES = ("blackmail", "harassment", None)
 STATUSES = ("new", "claimed", "waiting", "resolved", "spam")
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "bot.sqlite3")
-    await s.open()
-    await s.publish("report", "spec_version: 1\nid: report\n", "test")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def insert(store: SqliteStore, n: int, province: str | None, category: str | None, status: str) -> None:

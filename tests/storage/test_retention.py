@@ -4,11 +4,7 @@ gone from the file), open cases are untouched, and spam marks block a sender at 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
-from pathlib import Path
-
-import pytest_asyncio
 
 from bot.engine.session import ACTIVE, COMPLETED, Session
 from bot.storage.casebook import CaseBook
@@ -19,17 +15,6 @@ from bot.storage.sqlite import SqliteStore
 
 ACCOUNT = "Nadia's cousin posts her pictures"
 LINK = "https://instagram.com/nadia.fake.profile"
-
-
-@pytest_asyncio.fixture
-async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    s = SqliteStore(tmp_path / "bot.sqlite3")
-    await s.open()
-    await s.publish("report", "spec_version: 1\nid: report\n", "test")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def submit(store: SqliteStore, reference: str, chat: str = "tg:7") -> int:
