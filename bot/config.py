@@ -5,6 +5,7 @@ A missing or malformed setting is one clear line naming it (``ConfigError``), ne
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -14,6 +15,9 @@ from pathlib import Path
 PROVINCES = ("punjab", "sindh", "kp", "balochistan", "islamabad", "gb", "ajk", "undisclosed")
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{5,}$")
+# Telegram allows 1-256 of these characters; fewer than 32 could be guessed by someone who can reach the port.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class ConfigError(Exception):
@@ -42,8 +46,11 @@ class Settings:
     daily_report_cap: int = 5
     flood_messages_per_minute: int = 30
     webhook_url: str | None = None
-    webhook_secret: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)
+    # The webhook belongs behind a reverse proxy doing TLS on the same host; 0.0.0.0 serves every interface.
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+    webhook_body_seconds: int = 10  # a webhook call still sending its body after this long is cut off
     # The data key(s) sealing reports at rest (keyring.py); repr=False keeps them out of any printed settings.
     data_key: str = field(default="", repr=False)
     data_key_file: str = ""
@@ -117,6 +124,27 @@ def _data_key(raw: str) -> str:
     return raw.strip()
 
 
+def require_webhook(settings: Settings) -> None:
+    """Webhook mode needs the public URL and a secret: without one, anyone who can reach the port
+    can send updates "from" an admin."""
+    if not settings.webhook_url:
+        raise ConfigError("WEBHOOK_URL is not set; it is needed with --webhook")
+    if not settings.webhook_secret:
+        raise ConfigError(
+            f"WEBHOOK_SECRET is not set; it is needed with --webhook (32 or more letters, digits, _ or -; "
+            f"make one with: {MAKE_SECRET})"
+        )
+
+
+def _listen(raw: str) -> str:
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        raise ConfigError(
+            f"WEBHOOK_LISTEN must be an IP address such as 127.0.0.1 (or 0.0.0.0 for every interface), not {raw!r}"
+        ) from None
+
+
 def key_environment(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> dict[str, str]:
     """DATA_KEY and DATA_KEY_FILE as the bot sees them (.env, then the environment), for the CLI commands."""
     env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
@@ -143,8 +171,11 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
     if webhook_url is not None and not webhook_url.startswith("https://"):
         raise ConfigError("WEBHOOK_URL must start with https:// (Telegram only calls HTTPS webhooks)")
     secret = env.get("WEBHOOK_SECRET", "").strip() or None
-    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
-        raise ConfigError("WEBHOOK_SECRET may hold only letters, digits, _ and - (1 to 256 of them)")
+    if secret is not None and not _SECRET.fullmatch(secret):
+        raise ConfigError(f"WEBHOOK_SECRET must be 32 to 256 letters, digits, _ or - (make one with: {MAKE_SECRET})")
+    port = _int(env, "WEBHOOK_PORT", 8443, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"WEBHOOK_PORT must be a port number (1 to 65535), not {port}")
     queues, queue_languages = _queues(env.get("FOCAL_QUEUES", ""))
     return Settings(
         bot_token=token,
@@ -166,7 +197,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         flood_messages_per_minute=_int(env, "FLOOD_MESSAGES_PER_MINUTE", 30, minimum=1),
         webhook_url=webhook_url,
         webhook_secret=secret,
-        webhook_port=_int(env, "WEBHOOK_PORT", 8443, minimum=1),
+        webhook_listen=_listen(env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1"),
+        webhook_port=port,
+        webhook_body_seconds=_int(env, "WEBHOOK_BODY_SECONDS", 10, minimum=1),
         data_key=_data_key(env.get("DATA_KEY", "")),
         data_key_file=env.get("DATA_KEY_FILE", "").strip(),
         draft_expiry_hours=_int(env, "DRAFT_EXPIRY_HOURS", 72, minimum=1),
