@@ -8,14 +8,15 @@ import inspect as pyinspect
 import io
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from babel.messages.pofile import PoFileError, read_po
 
-from bot.engine.errors import FlowLoadError
+from bot.engine.errors import FlowLoadError, listed
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
-from bot.engine.model import LANGUAGES, STEP_KINDS
+from bot.engine.model import LANGUAGES, STEP_KINDS, Flow
 from bot.flowtest import run_suite
 from bot.mermaid import mermaid
 from bot.publishing import Assessment, assess, first_failure
@@ -25,6 +26,7 @@ from bot.storage.sqlite import SqliteStore
 FLOWS_DIR = Path("flows")
 FLOW_ID_RE = re.compile(r"^id:\s*['\"]?([a-z][a-z0-9_]*)", re.MULTILINE)
 ROUTING_FILE = "routing.yaml"
+MAX_PRINTED = 50  # problems or issues printed per file; the rest are counted (issue 20: a hostile file had 1000s)
 
 
 def default_flow_paths() -> list[Path]:
@@ -39,8 +41,7 @@ def check_routing(path: Path) -> bool:
         print(f"{path}: no such file")
         return False
     except FlowLoadError as exc:
-        for problem in exc.problems:
-            print(f"{path}: error: {problem}")
+        _print(path, "error: ", exc.problems)
         return False
     print(f"{path}: {len(table.provinces)} provinces, {len(table.queues)} queues, fallback {table.fallback!r}")
     return True
@@ -67,12 +68,10 @@ def check(paths: list[Path]) -> int:
             continue
         except FlowLoadError as exc:
             failed = True
-            for problem in exc.problems:
-                print(f"{path}: error: {problem}")
+            _print(path, "error: ", exc.problems)
             continue
         issues = inspect(flow)
-        for issue in issues:
-            print(f"{path}: {issue}")
+        _print(path, "", issues)
         errors = [i for i in issues if i.severity == "error"]
         failed |= bool(errors)
         print(f"{path}: {len(flow.steps)} steps, {len(errors)} errors, {len(issues) - len(errors)} warnings")
@@ -199,8 +198,7 @@ def graph(path: Path) -> int:
         print(f"{path}: cannot read: {exc}")
         return 1
     except FlowLoadError as exc:
-        for problem in exc.problems:
-            print(f"{path}: error: {problem}")
+        _print(path, "error: ", exc.problems)
         return 1
     print(mermaid(flow), end="")
     return 0
@@ -212,11 +210,9 @@ async def _publish(path: Path, content: str, db: Path, author: str, force: bool)
     try:
         flow_id = FLOW_ID_RE.search(content)
         live = await store.live_revision(flow_id.group(1)) if flow_id else None
-        verdict = await assess(content, load_flow(live.content) if live is not None else None)
-        for problem in verdict.problems:
-            print(f"{path}: error: {problem}")
-        for issue in verdict.issues:
-            print(f"{path}: {issue}")
+        verdict = await assess(content, _live_flow(path, live.content) if live is not None else None)
+        _print(path, "error: ", verdict.problems)
+        _print(path, "", verdict.issues)
         if not verdict.publishable or verdict.flow is None:
             print(f"{path}: not published: fix the errors above")
             return 1
@@ -235,6 +231,20 @@ async def _publish(path: Path, content: str, db: Path, author: str, force: bool)
     else:
         print(f"{path}: published as revision {revision.id} of {revision.flow_id!r}; new conversations use it")
     return 0
+
+
+def _live_flow(path: Path, content: str) -> Flow | None:
+    try:
+        return load_flow(content)
+    except FlowLoadError as exc:
+        # Published before a check that now refuses it (issue 20); the new file replaces it.
+        print(f"{path}: the live revision no longer loads ({exc.problems[0]}); changes are not compared")
+        return None
+
+
+def _print(path: Path, prefix: str, items: Sequence[object]) -> None:
+    for line in listed(items, MAX_PRINTED):
+        print(f"{path}: {prefix}{line}")
 
 
 def print_changes(path: Path, verdict: Assessment, live_id: int | None) -> None:

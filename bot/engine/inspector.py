@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .answers import PLACEHOLDER, SYSTEM_VARS
+from .errors import MAX_QUOTED
 from .model import ChoiceStep, EndStep, Flow, Step, Text, TextStep
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message
@@ -121,10 +122,16 @@ def _texts(flow: Flow) -> Iterator[Issue]:
                             "unknown_placeholder",
                             "error",
                             step.id,
-                            f"{what} uses {{{name}}}, which is neither a step nor one of {', '.join(SYSTEM_VARS)}",
+                            f"{what} uses {{{_short(name)}}}, which is neither a step nor one of "
+                            f"{', '.join(SYSTEM_VARS)}",
                             lang,
                             text.line or step.line,
                         )
+
+
+def _short(name: str) -> str:
+    # A placeholder is as long as an admin typed it; an issue quotes no more than a line's worth.
+    return name if len(name) <= MAX_QUOTED else name[: MAX_QUOTED - 1] + "…"
 
 
 def _reachability(flow: Flow) -> list[Issue]:

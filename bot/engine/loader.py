@@ -2,6 +2,11 @@
 
 Problems are collected rather than raised one by one, so an admin fixes a file in one pass:
 ``steps[4].next: unknown step 'reveiw' (line 57)``. Non-fatal issues belong to ``inspector``.
+
+The file may be hostile (issue 20): ``yamltree`` refuses what could expand or nest without limit,
+values quoted in a problem are cut short (``clip``), a ``pattern`` that could backtrack
+catastrophically is a load error (``validators.pattern_problem``), and whatever else goes wrong
+while building is still a ``FlowLoadError``, never another exception.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .errors import FlowLoadError, LoadProblem
+from .errors import FlowLoadError, LoadProblem, clip
 from .migrations import SPEC_VERSION, migrate
 from .model import (
     LANGUAGES,
@@ -28,9 +33,10 @@ from .model import (
     TextStep,
     ValidatorSpec,
 )
+from .validators import pattern_problem
 from .yamltree import Lines, child_path, parse
 
-ID_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+ID_RE = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")  # \Z, not $: "ask\n" is not an id
 COMMON_KEYS = {"id", "kind", "text", "label", "next", "skippable", "max_attempts", "on_exhausted"}
 KIND_KEYS: dict[str, set[str]] = {
     "message": set(),
@@ -63,7 +69,7 @@ class _Builder:
         if isinstance(value, dict) and value:
             unknown = sorted(k for k in value if k not in LANGUAGES)
             if unknown:
-                self.fail(path, f"unknown language {unknown[0]!r} (use {', '.join(LANGUAGES)})")
+                self.fail(path, f"unknown language {clip(unknown[0])} (use {', '.join(LANGUAGES)})")
             texts = {k: str(v).strip() for k, v in value.items() if k in LANGUAGES and v is not None}
             return Text(texts, self._line(path) or 0)
         self.fail(path, "expected a text per language, e.g. {en: '…', ur: '…'}")
@@ -133,9 +139,9 @@ class _Builder:
                 continue
             option_id = str(item["id"])
             if not ID_RE.match(option_id):
-                self.fail(child_path(sub, "id"), f"option id {option_id!r} must be lower-case letters, digits, _")
+                self.fail(child_path(sub, "id"), f"option id {clip(option_id)} must be lower-case letters, digits, _")
             if any(o.id == option_id for o in result):
-                self.fail(child_path(sub, "id"), f"duplicate option id {option_id!r}")
+                self.fail(child_path(sub, "id"), f"duplicate option id {clip(option_id)}")
             label = self.text(item.get("label"), child_path(sub, "label"))
             if label is not None:
                 result.append(Option(option_id, label))
@@ -172,8 +178,8 @@ class _Builder:
         if not isinstance(step_id, str) or not ID_RE.match(step_id):
             self.fail(child_path(path, "id"), "a step id must be lower-case letters, digits and _ (max 32)")
             return None
-        if kind not in STEP_KINDS:
-            self.fail(child_path(path, "kind"), f"unknown kind {kind!r} (one of {', '.join(STEP_KINDS)})")
+        if not isinstance(kind, str) or kind not in STEP_KINDS:
+            self.fail(child_path(path, "kind"), f"unknown kind {clip(kind)} (one of {', '.join(STEP_KINDS)})")
             return None
         for key in sorted(set(raw) - COMMON_KEYS - KIND_KEYS[kind]):
             self.fail(child_path(path, key), f"unknown key for a {kind} step")
@@ -210,6 +216,15 @@ class _Builder:
 
 def load_flow(source: str) -> Flow:
     """Parse, migrate and build a flow; raises ``FlowLoadError`` listing every located problem."""
+    try:
+        return _load(source)
+    except FlowLoadError:
+        raise
+    except Exception as exc:  # a hole in the checks above must still reach the admin as a load error
+        raise FlowLoadError([LoadProblem("", f"the file could not be loaded ({type(exc).__name__})", None)]) from exc
+
+
+def _load(source: str) -> Flow:
     data, lines, problems = parse(source)
     if problems or not isinstance(data, dict):
         raise FlowLoadError(problems or [LoadProblem("", "a flow file must be a mapping", 1)])
@@ -227,7 +242,7 @@ def load_flow(source: str) -> Flow:
     languages = tuple(b.typed(data.get("languages"), "languages", list, list(LANGUAGES)))
     for i, lang in enumerate(languages):
         if lang not in LANGUAGES:
-            b.fail(f"languages[{i}]", f"unsupported language {lang!r} (supported: {', '.join(LANGUAGES)})")
+            b.fail(f"languages[{i}]", f"unsupported language {clip(lang)} (supported: {', '.join(LANGUAGES)})")
     raw_steps = data.get("steps")
     steps: dict[str, Step] = {}
     if not isinstance(raw_steps, list) or not raw_steps:
@@ -242,14 +257,14 @@ def load_flow(source: str) -> Flow:
             continue
         steps[step.id] = step
     start = data.get("start") or (next(iter(steps)) if steps else "")
-    if steps and start not in steps:
-        b.fail("start", f"unknown step {start!r}")
+    if steps and (not isinstance(start, str) or start not in steps):
+        b.fail("start", f"unknown step {clip(start)}")
     report = b.typed(data.get("report"), "report", dict, {})
     for field, step_id in report.items():
         if field not in REPORT_FIELDS:
             b.fail(f"report.{field}", f"unknown report field (one of {', '.join(REPORT_FIELDS)})")
-        elif step_id not in steps:
-            b.fail(f"report.{field}", f"unknown step {step_id!r}")
+        elif not isinstance(step_id, str) or step_id not in steps:
+            b.fail(f"report.{field}", f"unknown step {clip(step_id)}")
     _check_references(steps, b.fail)
     if b.problems:
         raise FlowLoadError(sorted(b.problems, key=lambda p: p.line or 0))
@@ -262,18 +277,18 @@ def _check_references(steps: dict[str, Step], fail: Callable[[str, str], None]) 
         for i, branch in enumerate(step.next):
             where = f"{step.path}.next" if len(step.next) == 1 and not branch.when else f"{step.path}.next[{i}]"
             if branch.goto not in steps:
-                fail(where, f"unknown step {branch.goto!r}")
+                fail(where, f"unknown step {clip(branch.goto)}")
             for cond in branch.when:
                 if cond.step not in steps:
-                    fail(f"{where}.when.{cond.step}", f"unknown step {cond.step!r}")
+                    fail(f"{where}.when.{cond.step}", f"unknown step {clip(cond.step)}")
                     continue
                 target = steps[cond.step]
                 if isinstance(target, ChoiceStep):
                     known = {o.id for o in target.options} | {"skipped"}
                     for value in sorted(cond.values - known):
-                        fail(f"{where}.when.{cond.step}", f"{cond.step!r} has no option {value!r}")
+                        fail(f"{where}.when.{cond.step}", f"{cond.step!r} has no option {clip(value)}")
         if step.on_exhausted is not None and step.on_exhausted not in steps:
-            fail(f"{step.path}.on_exhausted", f"unknown step {step.on_exhausted!r}")
+            fail(f"{step.path}.on_exhausted", f"unknown step {clip(step.on_exhausted)}")
         if step.on_exhausted is not None and step.max_attempts is None:
             fail(f"{step.path}.on_exhausted", "on_exhausted needs max_attempts")
         if isinstance(step, ChoiceStep) and step.sets_language:
@@ -283,11 +298,9 @@ def _check_references(steps: dict[str, Step], fail: Callable[[str, str], None]) 
         if isinstance(step, ReviewStep):
             for i, field in enumerate(step.fields):
                 if field not in steps or not steps[field].ASKS:
-                    fail(f"{step.path}.fields[{i}]", f"{field!r} is not a question step")
+                    fail(f"{step.path}.fields[{i}]", f"{clip(field)} is not a question step")
         if isinstance(step, TextStep):
             for i, spec in enumerate(step.validators):
-                if spec.kind == "pattern":
-                    try:
-                        re.compile(str(spec.params.get("regex", "")))
-                    except re.error as exc:
-                        fail(f"{step.path}.validators[{i}].regex", f"bad regular expression: {exc}")
+                problem = pattern_problem(str(spec.params.get("regex", ""))) if spec.kind == "pattern" else None
+                if problem is not None:
+                    fail(f"{step.path}.validators[{i}].regex", f"{problem} (step {step.id!r})")

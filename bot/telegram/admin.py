@@ -4,12 +4,17 @@ Nothing changes before an admin presses Publish on the verdict the bot sends bac
 with their lines, inspection, what changed against the live revision, the golden scripts). The
 uploaded file is stored with its verdict's buttons, so a restart in between loses nothing. Every
 admin action is audited; anyone else gets a refusal that is audited too.
+
+An uploaded file is judged in a worker thread, off the event loop, and its verdict is a few
+messages at most however many problems the file has (issue 20, finding 5).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from html import escape
 
@@ -19,12 +24,14 @@ from telegram.ext import ContextTypes
 
 from bot.case_stats import case_stats, format_stats
 from bot.casework import now_iso
+from bot.engine.errors import FlowLoadError
+from bot.engine.model import Flow
 from bot.flows import FlowRegistry
 from bot.i18n import t
 from bot.publishing import Assessment, assess, first_failure
 from bot.references import normalise_reference
 from bot.storage.adminbook import AdminBook
-from bot.storage.records import AuditEntry
+from bot.storage.records import AuditEntry, Revision
 from bot.storage.senders import SenderBook
 from bot.storage.sqlite import SqliteStore
 from bot.telegram.callbacks import record_id
@@ -36,6 +43,11 @@ log = logging.getLogger(__name__)
 
 MAX_FLOW_BYTES = 512 * 1024
 PREFIX = "a"
+MAX_VERDICT_MESSAGES = 3  # an upload's verdict, however many problems the file has
+LISTED = 20  # problems or errors listed in a verdict; the rest are counted
+LISTED_WARNINGS = 10
+LISTED_STEPS = 30  # step ids named in one line of changes
+MAX_LINE = 300  # one listed problem, whatever it quotes
 
 
 def _name(user: User) -> str:
@@ -53,12 +65,23 @@ class AdminBot:
         state = await self.store.chat_state(f"tg:{chat_id}")
         return state.lang if state else "en"
 
-    async def _say(self, bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        pieces = split(text, 3900)
+    async def _say(
+        self,
+        bot: Bot,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        most: int | None = None,
+    ) -> None:
+        """Send ``text`` in as many messages as it needs, or ``most``: the last one then ends with "…"."""
+        pieces = _html_pieces(text)
+        if most is not None and len(pieces) > most:
+            pieces = pieces[:most]
+            pieces[-1] += "\n…"
         for i, piece in enumerate(pieces):
             await bot.send_message(
                 chat_id,
-                escape(piece, quote=False),
+                piece,
                 parse_mode="HTML",
                 reply_markup=markup if i == len(pieces) - 1 else None,
             )
@@ -92,14 +115,18 @@ class AdminBot:
             log.warning("flow upload not downloaded: %s", type(exc).__name__)
             await self._say(context.bot, chat_id, t(lang, at.UPLOAD_DOWNLOAD_FAILED))
             return
+        if len(raw) > MAX_FLOW_BYTES:  # the size Telegram announced is optional
+            await self._say(
+                context.bot, chat_id, t(lang, at.UPLOAD_TOO_BIG, size=len(raw) // 1024, limit=MAX_FLOW_BYTES // 1024)
+            )
+            return
         try:
             content = raw.decode("utf-8")
         except UnicodeDecodeError:
             await self._say(context.bot, chat_id, t(lang, at.UPLOAD_UNREADABLE))
             return
-        live = await self.store.live_revision(self.flows.flow_id)
-        live_flow = await self.flows.pinned(live.id) if live is not None else None
-        verdict = await assess(content, live_flow)
+        live, live_flow = await self._live()
+        verdict = await _assess_off_loop(content, live_flow)
         header = t(lang, at.UPLOAD_HEADER, name=document.file_name or "flow.yaml")
         lines, buttons = [header, ""], False
         if verdict.flow is not None and verdict.flow.id != self.flows.flow_id:
@@ -122,19 +149,30 @@ class AdminBot:
                     ]
                 ]
             )
-        await self._say(context.bot, chat_id, "\n".join(lines), markup)
+        await self._say(context.bot, chat_id, "\n".join(lines), markup, most=MAX_VERDICT_MESSAGES)
+
+    async def _live(self) -> tuple[Revision | None, Flow | None]:
+        live = await self.store.live_revision(self.flows.flow_id)
+        if live is None:
+            return None, None
+        try:
+            return live, await self.flows.pinned(live.id)
+        except FlowLoadError:
+            # Published before a check that now refuses it: judge the upload without comparing.
+            log.warning("the live flow revision no longer loads", extra={"revision": live.id})
+            return live, None
 
     def _verdict(self, verdict: Assessment, lang: str, live_id: int | None) -> list[str]:
         if verdict.flow is None:
-            return [t(lang, at.UPLOAD_NOT_LOADED), *(f"• {p}" for p in verdict.problems[:30])]
+            return [t(lang, at.UPLOAD_NOT_LOADED), *_bullets(verdict.problems, lang, LISTED)]
         warnings = [i for i in verdict.issues if i.severity != "error"]
         lines = [
             t(lang, at.UPLOAD_STEPS, steps=len(verdict.flow.steps), errors=len(verdict.errors), warnings=len(warnings))
         ]
         if verdict.errors:
-            return [*lines, t(lang, at.UPLOAD_ERRORS), *(f"• {i}" for i in verdict.errors[:30])]
+            return [*lines, t(lang, at.UPLOAD_ERRORS), *_bullets(verdict.errors, lang, LISTED)]
         if warnings:
-            lines += [t(lang, at.UPLOAD_WARNINGS), *(f"• {i}" for i in warnings[:15])]
+            lines += [t(lang, at.UPLOAD_WARNINGS), *_bullets(warnings, lang, LISTED_WARNINGS)]
         lines.append("")
         changes = verdict.changes
         if changes is None or live_id is None:
@@ -149,9 +187,9 @@ class AdminBot:
                 (at.CHANGES_RETARGETED, changes.retargeted),
             ):
                 if steps:
-                    lines.append("• " + t(lang, msgid, steps=", ".join(steps)))
+                    lines.append("• " + t(lang, msgid, steps=_names(steps)))
             for language, steps in changes.texts.items():
-                lines.append("• " + t(lang, at.CHANGES_TEXTS, language=language, steps=", ".join(steps)))
+                lines.append("• " + t(lang, at.CHANGES_TEXTS, language=language, steps=_names(steps)))
         lines.append("")
         if not verdict.scripts:
             lines.append(t(lang, at.SCRIPTS_NONE))
@@ -199,11 +237,11 @@ class AdminBot:
         if action == "drop":
             await self.admins.settle(candidate_id, "discarded", user.id, _name(user), f"candidate {candidate_id}")
             return t(lang, at.DISCARDED)
-        live = await self.store.live_revision(self.flows.flow_id)
-        live_flow = await self.flows.pinned(live.id) if live is not None else None
-        verdict = await assess(candidate.content, live_flow)  # again: the scripts may have changed since
+        _, live_flow = await self._live()
+        verdict = await _assess_off_loop(candidate.content, live_flow)  # again: the scripts may have changed since
         if not verdict.publishable:
-            return t(lang, at.UPLOAD_ERRORS) + "\n" + "\n".join(f"• {i}" for i in verdict.errors[:10])
+            reasons: Sequence[object] = verdict.problems or verdict.errors
+            return t(lang, at.UPLOAD_ERRORS) + "\n" + "\n".join(_bullets(reasons, lang, 10))
         if verdict.failed_scripts and action != "force":
             return t(lang, at.SCRIPTS_BLOCK)
         if not await self.admins.settle(candidate_id, "published", user.id, _name(user), f"candidate {candidate_id}"):
@@ -344,6 +382,43 @@ class AdminBot:
             done = await self.senders.unblock(key, user.id, _name(user), report_id)
             text = at.SENDER_UNBLOCKED if done else at.SENDER_NOT_BLOCKED
             await self._say(context.bot, chat.id, t(lang, text, reference=label))
+
+
+async def _assess_off_loop(content: str, live: Flow | None) -> Assessment:
+    """``assess`` in a worker thread with an event loop of its own: parsing, inspection and the golden
+    scripts take CPU that every other chat would otherwise wait for. The scripts' SQLite stores are
+    opened and closed inside that loop. (A C extension that holds the GIL, such as libyaml or ``re``,
+    still stalls the bot; the loader's limits keep those short.)"""
+    return await asyncio.to_thread(lambda: asyncio.run(assess(content, live)))
+
+
+def _bullets(items: Sequence[object], lang: str, limit: int) -> list[str]:
+    lines = [f"• {_cut(str(item))}" for item in items[:limit]]
+    if len(items) > limit:
+        lines.append(t(lang, at.UPLOAD_MORE, count=len(items) - limit))
+    return lines
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
+
+
+def _names(steps: Sequence[str]) -> str:
+    shown = ", ".join(steps[:LISTED_STEPS])
+    return shown if len(steps) <= LISTED_STEPS else f"{shown}, … (+{len(steps) - LISTED_STEPS})"
+
+
+def _html_pieces(text: str) -> list[str]:
+    """``text`` escaped for parse_mode HTML, in pieces that each fit a message: escaping turns one
+    character into as many as five (``&amp;``), so a piece that grows too much is cut smaller."""
+    pieces: list[str] = []
+    for piece in split(text, 3900):
+        escaped = escape(piece, quote=False)
+        if len(escaped) <= 4000:
+            pieces.append(escaped)
+        else:
+            pieces += [escape(small, quote=False) for small in split(piece, 800)]
+    return pieces
 
 
 async def _answer(query: CallbackQuery, text: str | None) -> None:

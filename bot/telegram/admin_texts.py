@@ -14,6 +14,7 @@ UPLOAD_WRONG_FLOW = N_("Not published: this bot runs the flow '{expected}', but 
 UPLOAD_ERRORS = N_("Not published: fix these errors and send it again:")
 UPLOAD_WARNINGS = N_("Warnings (it can be published with these):")
 UPLOAD_STEPS = N_("{steps} steps, {errors} errors, {warnings} warnings.")
+UPLOAD_MORE = N_("… and {count} more.")
 UPLOAD_SAME = N_("It is identical to the live revision {revision}; nothing to publish.")
 CHANGES_HEADER = N_("Changes against the live revision {revision}:")
 CHANGES_FIRST = N_("No revision is live yet; this will be the first.")
