@@ -230,6 +230,23 @@ MIGRATIONS: tuple[str, ...] = (
             AND status = old.status;
     END;
     """,
+    # 8: wrong status PINs, counted per reference (across chats) and per chat, and references whose PIN
+    # check is paused (pin_guard.py); rows go once older than a day
+    """
+    CREATE TABLE pin_failures (
+        id          INTEGER PRIMARY KEY,
+        reference   TEXT NOT NULL,
+        chat_key    TEXT NOT NULL,
+        at          REAL NOT NULL
+    );
+    CREATE INDEX pin_failures_reference ON pin_failures (reference, at);
+    CREATE INDEX pin_failures_chat ON pin_failures (chat_key, at);
+    CREATE INDEX pin_failures_at ON pin_failures (at);
+    CREATE TABLE pin_locks (
+        reference   TEXT PRIMARY KEY,
+        until       REAL NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 
 

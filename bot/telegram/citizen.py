@@ -37,9 +37,10 @@ from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, Session
 from bot.i18n import t
 from bot.language import detect_language
-from bot.references import normalise_reference, verify_pin
+from bot.references import normalise_reference
 from bot.reports import is_child_case
 from bot.storage.base import Store
+from bot.storage.pin_guard import LIMITED, LOCKED, PASSED, WRONG, check_pin, pin_guard
 from bot.storage.records import CLAIMED, NEW, RESOLVED, WAITING, ChatState, StoredReport
 from bot.storage.retention import Retention
 from bot.storage.senders import SenderBook
@@ -575,6 +576,14 @@ class CitizenBot:
         log.info("citizen used /forget", extra={"reports": forgotten.reports})
 
     async def on_status(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/status``: this chat's reports; ``/status REFERENCE PIN``: any report, if the PIN is right.
+
+        Wrong PINs are counted per reference across all chats and per chat (``PinGuard``): past the
+        limit the check is paused, and while it is paused even the right PIN is refused, or the pause
+        would tell a guesser which guess was right. The reply then shows the way back: ``/status``
+        alone from the chat that sent the report, which needs no PIN. An unknown reference costs the
+        same scrypt work as a wrong PIN and gets the same reply, so neither tells that it exists.
+        """
         chat = update.effective_chat
         if chat is None:
             return
@@ -588,8 +597,20 @@ class CitizenBot:
                 reference = normalise_reference(" ".join(args[:-1]))
                 report = await self.store.report_by_reference(reference) if reference else None
                 pin = normalise(args[-1])
-                ok = report is not None and await asyncio.to_thread(verify_pin, pin, report.pin_hash)
-                if report is None or not ok:
+                pin_hash = report.pin_hash if report is not None else None
+                verdict = WRONG
+                if reference is not None:
+                    verdict = await pin_guard(self.store).check(
+                        reference,
+                        chat_key(chat.id),
+                        report.id if report is not None else None,
+                        lambda: asyncio.to_thread(check_pin, pin, pin_hash),
+                    )
+                if verdict == LOCKED:
+                    lines.append(t(lang, texts.STATUS_LOCKED))
+                elif verdict == LIMITED:
+                    lines.append(t(lang, texts.STATUS_LIMITED))
+                elif report is None or verdict != PASSED:
                     lines.append(t(lang, texts.STATUS_NOT_FOUND))
                 else:
                     lines.append(self._status_line(lang, report))

@@ -73,6 +73,16 @@ STATUS_LINE = N_("{reference}: {status} (sent {date})")
 STATUS_NOT_FOUND = N_("No report matches this reference number and PIN. Please check both and try again.")
 STATUS_USAGE = N_("To check a report, send /status followed by its reference number and PIN.")
 STATUS_NEW = N_("received, waiting for an officer")
+STATUS_LOCKED = N_(
+    "For safety, checking this reference number is paused for up to an hour, because a wrong PIN was sent for it "
+    "too many times. Nothing about the report has changed. Please try again after an hour. If you sent the report "
+    "from this chat, you can see it at any time: just send /status on its own, without the number and PIN."
+)
+STATUS_LIMITED = N_(
+    "For safety, this chat cannot check reports by reference number until tomorrow, because a wrong PIN was sent "
+    "from here too many times. If you sent a report from this chat, you can still see it at any time: just send "
+    "/status on its own, without the number and PIN."
+)
 
 COMMANDS = (
     ("start", N_("Begin or continue a report")),

@@ -344,8 +344,9 @@ ROWS: tuple[Row, ...] = (
         "/status REF PIN (wrong PIN)",
         "text",
         "private",
-        f"/status {CITIZEN_REF} 135790",
-        each(Expect("not found", says=en(texts.STATUS_NOT_FOUND))),
+        # Each cell guesses at its own case: five wrong PINs for one reference would pause its check.
+        "/status {ref} 135790",
+        each(Expect("not found + audited", says=en(texts.STATUS_NOT_FOUND), audit=(("status_pin_wrong", False, "P"),))),
     ),
     Row(
         "forget",
