@@ -109,13 +109,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from bot.logs import configure
 
-    configure(settings.log_level, settings.log_format)
+    configure(settings.log_level, settings.log_format, secrets=(settings.bot_token, settings.webhook_secret or ""))
+    from bot.engine.errors import FlowLoadError
     from bot.telegram.app import run
 
     try:
         run(settings, webhook=getattr(args, "webhook", False))
     except ConfigError as exc:  # e.g. a broken flows/routing.yaml
         print(exc)
+        return 1
+    except sqlite3.DatabaseError as exc:  # not a database, read-only, a disk that failed: one line, no traceback
+        print(f"{settings.database_path}: {exc} (DATABASE_PATH)", file=sys.stderr)
+        return 1
+    except FlowLoadError as exc:  # a live revision published before a loader rule it breaks (e.g. YAML aliases)
+        print(
+            f"the live flow does not load: {exc}. Publish a corrected one: main.py flows publish PATH", file=sys.stderr
+        )
         return 1
     return 0
 

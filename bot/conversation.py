@@ -21,6 +21,7 @@ from bot.engine.outcome import N_, Reason
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, CANCELLED, Session
 from bot.flows import FlowRegistry
+from bot.receipts import Receipts, same_report
 from bot.references import hash_pin, new_pin, new_reference
 from bot.reports import build_report
 from bot.storage.base import ReferenceTaken, Store
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 NO_SESSION = N_("There is no report in progress. Send /start to begin a new one.")
 RESUMING = N_("Welcome back. Your report is where you left it. Send /cancel to start over.")
+ALREADY_SENT = N_(
+    "You have already sent this report, so it was not sent twice. Here are its reference number and PIN again."
+)
 _REFERENCE_TRIES = 5
 MAX_ATTACHMENTS = 10
 
@@ -40,6 +44,8 @@ class Reply:
     events: list[Event]
     reference: str | None = None  # set on the turn that submitted a report
     lang: str = "en"
+    # The outbox key of this turn's receipt, held for the adapter: settle it once shown (receipts.py).
+    receipt: str | None = None
 
 
 def _utcnow() -> datetime:
@@ -59,6 +65,8 @@ class Conversations:
     draw: Callable[[], tuple[str, str]] = field(default=_draw)
     # province -> focal queue key, from the routing table and the queues bound to a group
     route: Callable[[str], str | None] | None = None
+    # Durable receipts (reference and PIN) through the outbox; None where the adapter prints them at once.
+    receipts: Receipts | None = None
 
     async def begin(
         self,
@@ -161,6 +169,9 @@ class Conversations:
             await self.store.commit_step(chat_key, turn.session, chat=chat)
             return Reply(turn.session, turn.events, lang=turn.session.lang)
         # Submitting: store the report and the finished session in one transaction, then show the end.
+        again = await self._resubmitted(chat_key, flow, turn, submit, chat)
+        if again is not None:
+            return again
         for _ in range(_REFERENCE_TRIES):
             reference, pin = self.draw()
             # scrypt takes ~20 ms: off the event loop, so other chats are not held up.
@@ -176,11 +187,33 @@ class Conversations:
                 created_at=self.clock().isoformat(timespec="seconds"),
                 route=self.route,
             )
+            receipt = self.receipts.outgoing(chat_key, reference, pin, after.session.lang) if self.receipts else None
             try:
-                await self.store.commit_step(chat_key, after.session, report, chat=chat)
+                await self.store.commit_step(chat_key, after.session, replace(report, receipt=receipt), chat=chat)
             except ReferenceTaken:
                 continue
             log.info("report submitted", extra={"flow_revision": turn.session.revision})
             events = [e for e in turn.events if not isinstance(e, SubmitRequested)] + after.events
-            return Reply(after.session, events, reference=reference, lang=after.session.lang)
+            key = receipt.dedupe_key if receipt else None
+            return Reply(after.session, events, reference=reference, lang=after.session.lang, receipt=key)
         raise RuntimeError("could not draw an unused reference")
+
+    async def _resubmitted(
+        self, chat_key: str, flow: Flow, turn: runner.Turn, submit: SubmitRequested, chat: ChatState | None
+    ) -> Reply | None:
+        """The same report again from a chat whose receipt never arrived: that report's receipt, no new case."""
+        pending = await self.receipts.undelivered(chat_key) if self.receipts is not None else None
+        if pending is None:
+            return None
+        stored = await self.store.report_by_reference(pending.reference)
+        candidate = build_report(
+            flow, turn.session, submit.answers, reference="", pin_hash="", chat_key=chat_key, created_at=""
+        )
+        if stored is None or not same_report(candidate, stored):
+            return None
+        after = runner.submitted(flow, turn.session, pending.reference, pending.pin)
+        await self.store.commit_step(chat_key, after.session, chat=chat)
+        log.info("a report sent again after its receipt was lost; no second case")
+        events: list[Event] = [e for e in turn.events if not isinstance(e, SubmitRequested)]
+        events += [Notice(Reason(ALREADY_SENT)), *after.events]
+        return Reply(after.session, events, reference=pending.reference, lang=after.session.lang, receipt=pending.key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
@@ -31,8 +32,34 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def configure(level: str, fmt: str) -> None:
+class Redact(logging.Filter):
+    """Replaces secrets (the bot token, the webhook secret) wherever a record would print them.
+
+    python-telegram-bot logs the Bot API URL, which holds the token, at DEBUG ("Set Bot API URL"),
+    and a transport error's text or traceback may hold it too: a log shipped to a collector must not
+    be a way to take over the bot.
+    """
+
+    def __init__(self, secrets: Sequence[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+
+    def _clean(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "<redacted>")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            record.msg, record.args = self._clean(record.getMessage()), None
+            if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+                record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def configure(level: str, fmt: str, secrets: Sequence[str] = ()) -> None:
     handler = logging.StreamHandler()
+    handler.addFilter(Redact(secrets))
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

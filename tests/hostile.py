@@ -20,8 +20,8 @@ Shared by ``tests/test_hostile_input.py`` (Hypothesis draws every choice, so fai
    logged at ERROR or above.
 
 Telegram's sending limits are not under test and would make the bot wait (two seconds between two
-officer-command replies in one private chat): they are lifted in ``SendLimits``, in PTB's
-``AIORateLimiter`` and in the offline API. Nothing in ``bot/`` is changed.
+officer-command replies in one private chat): they are lifted in ``SendLimits``, in the bot's
+``ChatRateLimiter`` and in the offline API. Nothing in ``bot/`` is changed.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from unittest import mock
 from urllib.parse import unquote, urlsplit
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, CommandHandler, ContextTypes
+from telegram.ext import Application, CommandHandler, ContextTypes
 from telegram.request import BaseRequest, RequestData
 
 import bot.telegram.app as telegram_app
@@ -58,6 +58,7 @@ from bot.flows import FlowRegistry
 from bot.storage.sqlite import SqliteStore
 from bot.telegram.citizen import chat_key
 from bot.telegram.limits import Limit
+from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.render import answered_text, keyboard, render
 from tests.fakeapi.html_check import EntityError, visible_text
 from tests.fakeapi.server import JSON_FIELDS, ApiError, FakeBotApi, FakeMessage
@@ -1030,10 +1031,10 @@ class BotUnderFire:
     def _patched(self) -> Iterator[None]:
         """build_application, unchanged, but without group throttling and (in process) with our transport."""
 
-        def limiter(**kwargs: Any) -> AIORateLimiter:
-            return AIORateLimiter(**{**kwargs, "group_max_rate": 0})
+        def limiter(**kwargs: Any) -> ChatRateLimiter:
+            return ChatRateLimiter(**{**kwargs, "group_max_rate": 0})
 
-        with mock.patch.object(telegram_app, "AIORateLimiter", limiter):
+        with mock.patch.object(telegram_app, "ChatRateLimiter", limiter):
             if self.transport == "http":
                 yield
                 return

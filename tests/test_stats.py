@@ -67,7 +67,9 @@ async def test_statuses_are_counted_after_real_claims_questions_resolutions_and_
         found = await store.report_by_id(ids[n])
         assert found is not None and await work.claim(found, OFFICER) is not None
     waiting = await store.report_by_id(ids[2])
-    assert waiting is not None and await work.ask(waiting, OFFICER, "Which account?") is not None
+    assert waiting is not None
+    await work.book.open_ask(waiting.id, OFFICER.user_id, -1001, None)
+    assert await work.ask(waiting, OFFICER, "Which account?") is not None
     to_resolve, to_spam = await store.report_by_id(ids[3]), await store.report_by_id(ids[4])
     assert to_resolve is not None and await work.resolve(to_resolve, OFFICER, "blocked") is not None
     assert to_spam is not None and await work.spam(to_spam, OFFICER) is not None

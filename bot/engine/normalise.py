@@ -30,7 +30,7 @@ _FOLD = str.maketrans(
 
 # Invisible marks that change nothing a reader sees but defeat string comparison.
 _INVISIBLE = dict.fromkeys(
-    map(ord, "\u200b\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+    map(ord, "\u061c\u200b\u200e\u200f\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
     None,
 )
 

@@ -19,6 +19,9 @@ _CHANGEABLE = frozenset(
 )
 
 
+NO_OPEN_ASK = 0  # CaseBook.ask: the officer has no open Ask (another copy of the reply took it)
+
+
 class CaseBook:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
@@ -178,9 +181,14 @@ class CaseBook:
     ) -> int | None:
         """Record the officer's question, close their Ask, mark the case waiting and queue the relay.
 
-        ``delivery.payload`` gets the question's id. Returns it, or None when the case is closed.
+        ``delivery.payload`` gets the question's id. Returns it, None when the case is closed, or
+        ``NO_OPEN_ASK`` when the officer's Ask was already used: the same reply delivered several
+        times at once asks the citizen once (the Ask is taken in the same transaction as the question).
         """
         async with self.store.transaction() as db:
+            cur = await db.execute("DELETE FROM asks WHERE report_id = ? AND officer_id = ?", (report_id, officer_id))
+            if cur.rowcount == 0:
+                return NO_OPEN_ASK
             cur = await db.execute(
                 "UPDATE reports SET status = 'waiting' WHERE id = ? AND status IN ('new', 'claimed', 'waiting')",
                 (report_id,),
@@ -194,7 +202,6 @@ class CaseBook:
             )
             question_id = cur.lastrowid
             assert question_id is not None
-            await db.execute("DELETE FROM asks WHERE report_id = ? AND officer_id = ?", (report_id, officer_id))
             await audit_row(db, audit)
             payload = {**delivery.payload, "question_id": question_id}
             keyed = Outgoing(

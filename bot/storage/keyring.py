@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import logging
 import os
+import sqlite3
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -117,6 +119,13 @@ def load_keyring(database: Path, environ: Mapping[str, str] | None = None, *, cr
     if not path.exists():
         if not create:
             raise KeyProblem(f"{path}: no key file and DATA_KEY is not set")
+        if _holds_data(database):
+            # A new key cannot open what the old one sealed: say so now, rather than create a key that
+            # only fails later, leaving two keys and a confused operator.
+            raise KeyProblem(
+                f"{path}: the key file is missing, but {database} already holds data. Restore the key file "
+                "from its backup, or set DATA_KEY or DATA_KEY_FILE to where the key is."
+            )
         write_key_file(path, [new_key()])
         log.warning(
             "created a new data key in %s (owner-only). Back it up apart from the database: without it "
@@ -127,6 +136,17 @@ def load_keyring(database: Path, environ: Mapping[str, str] | None = None, *, cr
     if mode & 0o077:
         log.warning("%s can be read by other users (mode %o); chmod 600 it", path, mode)
     return Keyring(parse_keys(path.read_text(encoding="ascii"), str(path)), str(path))
+
+
+def _holds_data(database: Path) -> bool:
+    """Whether ``database`` is an existing SQLite file with tables (or a file that is not SQLite at all)."""
+    if str(database) == ":memory:" or not database.is_file() or database.stat().st_size == 0:
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)) as conn:
+            return int(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]) > 0
+    except sqlite3.DatabaseError:
+        return True  # something is there that we cannot read: do not put a fresh key beside it
 
 
 def write_key_file(path: Path, keys: Sequence[str]) -> None:

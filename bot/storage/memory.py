@@ -63,7 +63,8 @@ class MemoryStore(Store):
             if any(r.reference == report.reference for r in self.reports):
                 raise ReferenceTaken(report.reference)
             report_id = len(self.reports) + 1
-            fields = {k: getattr(report, k) for k in NewReport.__slots__}
+            # No outbox here: the receipt is the adapter's to show (the console prints it at once).
+            fields = {k: getattr(report, k) for k in NewReport.__slots__ if k != "receipt"}
             fields["created_at"] = report.created_at or now_iso()
             self.reports.append(StoredReport(id=report_id, status="new", **fields))
         if session.finished:

@@ -1,6 +1,7 @@
 """The durable outbox: deliveries to queues and citizens, written with the change they report.
 
-An entry goes ``pending`` -> ``sending`` (just before the Bot API call) -> ``sent`` | ``dead``.
+An entry goes ``pending`` -> ``sending`` (just before the Bot API call) -> ``sent`` | ``dead``. A
+citizen's receipt is written ``sending`` (the adapter shows it at once) and deleted once it is sent.
 After a crash, entries still ``sending`` are the deliveries that were in flight: they are sent
 again (Telegram may or may not have shown them), so a crash can duplicate at most those, and
 loses none.
@@ -59,6 +60,31 @@ class Outbox:
     async def mark_dead(self, ids: Sequence[int], error: str) -> None:
         await self._set(ids, "state = ?, last_error = ?", DEAD, error)
 
+    # ---- receipts: a citizen's reference and PIN ---------------------------------------------------
+
+    async def undelivered_receipt(self, target: str) -> Delivery | None:
+        """The newest receipt for ``target`` that has not reached it (held, waiting or being retried)."""
+        async with self.store.db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE kind = 'receipt' AND target = ? AND state IN (?, ?) "
+            "ORDER BY id DESC LIMIT 1",
+            (target, PENDING, SENDING),
+        ) as cur:
+            row = await cur.fetchone()
+        return _delivery(row, self.store.keyring) if row else None
+
+    async def settle_receipt(self, dedupe_key: str, delivered: bool) -> None:
+        """The adapter that held a receipt showed it (the row goes: the PIN is kept nowhere in clear
+        form after that), or could not (the courier retries it)."""
+        async with self.store.transaction() as db:
+            if delivered:
+                await db.execute("DELETE FROM outbox WHERE kind = 'receipt' AND dedupe_key = ?", (dedupe_key,))
+            else:
+                await db.execute(
+                    "UPDATE outbox SET state = ?, not_before = ? WHERE kind = 'receipt' AND dedupe_key = ? "
+                    "AND state = ?",
+                    (PENDING, time.time(), dedupe_key, SENDING),
+                )
+
     async def recover_in_flight(self) -> int:
         """At start-up: entries left ``sending`` by a crash go back to pending. Returns how many."""
         async with self.store.transaction() as db:
@@ -75,6 +101,10 @@ class Outbox:
         marks = ",".join("?" * len(ids))
         async with self.store.transaction() as db:
             await db.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks})", (*values, *ids))
+            # A receipt holds the citizen's PIN: once it is sent (or can never be), nothing of it is kept.
+            await db.execute(
+                f"DELETE FROM outbox WHERE id IN ({marks}) AND kind = 'receipt' AND state IN (?, ?)", (*ids, SENT, DEAD)
+            )
 
 
 def _delivery(row: Sequence[object], keyring: Keyring) -> Delivery:

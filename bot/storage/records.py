@@ -44,6 +44,8 @@ class NewReport:
     created_at: str = ""
     queue: str | None = None  # the focal queue it is routed to; None: no queue (console, flow tests)
     priority: bool = False  # a child case or an ongoing threat: first in its queue, shorter SLA
+    # The citizen's receipt (reference and PIN), written with the report so that it cannot be lost.
+    receipt: Outgoing | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +104,9 @@ class Outgoing:
     priority: bool = False
     payload: dict[str, Any] = field(default_factory=dict)
     not_before: float = 0.0
+    # "sending": held by the adapter that is showing it right now; the courier takes it only if that
+    # adapter gives it back, or after a restart (a crash mid-send), never both.
+    state: str = "pending"
 
 
 @dataclass(frozen=True, slots=True)

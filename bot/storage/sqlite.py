@@ -10,10 +10,13 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -54,6 +57,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+log = logging.getLogger(__name__)
+
+
 class SqliteStore(Store):
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", keyring: Keyring | None = None) -> None:
         self.path = Path(path)
@@ -86,6 +92,8 @@ class SqliteStore(Store):
     async def open(self) -> None:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # 0600 from the start: SQLite would create it 0644 under a usual umask
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
         # isolation_level=None: we issue BEGIN/COMMIT ourselves so one step is exactly one transaction.
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
         try:
@@ -97,6 +105,8 @@ class SqliteStore(Store):
             await self.db.execute("PRAGMA secure_delete=ON")
             self.keyring  # noqa: B018  # load (or create) the key before the first write, so a bad key fails here
             await self._migrate()
+            if str(self.path) != ":memory:":
+                _owner_only(self.path)  # only once it proved to be our database: never chmod a stranger's file
         except BaseException:
             # Not a database, or a newer schema: close the connection, or its thread keeps the process alive.
             await self.close()
@@ -315,10 +325,14 @@ class SqliteStore(Store):
                     if "reports.reference" in str(exc):
                         raise ReferenceTaken(report.reference) from None
                     raise
+                deliveries = []
                 if report.queue is not None:
                     # The case's delivery is written with the case: a crash cannot lose one without the other.
-                    delivery = new_case_delivery(report_id, report.reference, report.queue, report.priority)
-                    conn.executemany(ENQUEUE, outbox_rows([delivery], self.keyring))
+                    deliveries.append(new_case_delivery(report_id, report.reference, report.queue, report.priority))
+                if report.receipt is not None:
+                    # So is the citizen's receipt: a reference and PIN that never arrive make her report twice.
+                    deliveries.append(replace(report.receipt, report_id=report_id))
+                conn.executemany(ENQUEUE, outbox_rows(deliveries, self.keyring))
             if session.finished:
                 conn.execute("DELETE FROM sessions WHERE chat_key = ?", (chat_key,))
             else:
@@ -449,6 +463,17 @@ class SqliteStore(Store):
         return await self.write(forget)
 
 
+def _owner_only(path: Path) -> None:
+    """The database file, and the -wal and -shm files SQLite creates with its mode, readable by us alone:
+    an older file readable by others is tightened, with a warning."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            mode = file.stat().st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(file, 0o600)
+                log.warning("%s could be read by other users (mode %o); now 600", file, mode)
+
+
 def commit_batch(conn: sqlite3.Connection, *, works: list[Write[Any]]) -> list[Outcome]:
     """One transaction for a batch of writes, each in a savepoint; runs on the SQLite thread."""
     outcomes: list[Outcome] = []
@@ -528,8 +553,8 @@ def new_case_delivery(report_id: int, reference: str, queue: str, priority: bool
 
 
 ENQUEUE = (
-    "INSERT OR IGNORE INTO outbox (kind, target, dedupe_key, report_id, priority, payload, not_before, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT OR IGNORE INTO outbox (kind, target, dedupe_key, report_id, priority, payload, not_before, created_at, "
+    "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -547,6 +572,7 @@ def outbox_rows(items: Iterable[Outgoing], keyring: Keyring) -> list[tuple[Any, 
             keyring.seal(json.dumps(item.payload, ensure_ascii=False), "outbox.payload"),
             item.not_before,
             now,
+            item.state,
         )
         for item in items
     ]

@@ -12,7 +12,6 @@ from pathlib import Path
 from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -28,6 +27,7 @@ from bot.conversation import Conversations
 from bot.engine.errors import FlowLoadError
 from bot.flows import FlowRegistry, ensure_published
 from bot.i18n import t
+from bot.receipts import Receipts
 from bot.routing import load_routing
 from bot.storage.adminbook import AdminBook
 from bot.storage.keyring import load_keyring
@@ -39,11 +39,13 @@ from .admin import AdminBot
 from .citizen import CitizenBot
 from .courier import Courier
 from .focal import FocalBot
+from .guard import Handler, limited
 from .http import AiohttpRequest, tls_context
 from .limits import Limit, SendLimits
+from .ratelimit import ChatRateLimiter
 from .sla import check_sla
 from .texts import COMMANDS
-from .updates import BotApplication, BoundedUpdateQueue
+from .updates import BotApplication, BoundedUpdateQueue, ReadableBot
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ UPDATES_IN_FLIGHT = 256
 UPDATES_WAITING = 100
 HTTP_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 30.0
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 ROUTING_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "routing.yaml"
 
 # Opt in to PTB's coming behaviour (durations as timedelta, e.g. RetryAfter.retry_after) instead of
@@ -69,6 +72,12 @@ async def set_commands(bot: Bot) -> None:
     except TelegramError as exc:
         # The menu is a convenience; commands work without it, and the next start tries again.
         log.warning("could not set the command menu: %s", type(exc).__name__)
+
+
+def receipt_target(chat_key: str) -> str | None:
+    """Where a citizen's receipt is delivered: her private chat (``tg:<id>`` is a Telegram chat)."""
+    kind, _, chat_id = chat_key.partition(":")
+    return f"chat:{chat_id}" if kind == "tg" else None
 
 
 def http_requests() -> tuple[BaseRequest, BaseRequest]:
@@ -104,9 +113,17 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     retention = Retention(store)
     focal = FocalBot(settings, store, flows, routing, courier, limits, admins, senders)
     admin = AdminBot(store, flows, admins, senders)
-    conversations = Conversations(store, flows, route=focal.route)
+    receipts = Receipts(courier.outbox, receipt_target)
+    conversations = Conversations(store, flows, route=focal.route, receipts=receipts)
     citizen = CitizenBot(
-        settings, store, conversations, casework=focal.work, wake=courier.wake, senders=senders, retention=retention
+        settings,
+        store,
+        conversations,
+        casework=focal.work,
+        wake=courier.wake,
+        senders=senders,
+        retention=retention,
+        receipts=receipts,
     )
     running: list[asyncio.Task[None]] = []
 
@@ -157,42 +174,54 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         await store.close()
 
     calls, updates = http_requests()
-    builder = (
+    telegram_bot = ReadableBot(
+        settings.bot_token,
+        base_url=settings.bot_api_base_url,
+        base_file_url=base_file_url or DEFAULT_FILE_URL,
+        request=calls,
+        get_updates_request=updates,
+        rate_limiter=ChatRateLimiter(overall_max_rate=settings.overall_messages_per_second, max_retries=3),
+    )
+    app = (
         ApplicationBuilder()
-        .token(settings.bot_token)
-        .request(calls)
-        .get_updates_request(updates)
-        .base_url(settings.bot_api_base_url)
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.overall_messages_per_second, max_retries=3))
+        .bot(telegram_bot)
         .concurrent_updates(True)
         .application_class(BotApplication)
         .update_queue(BoundedUpdateQueue(in_flight=UPDATES_IN_FLIGHT, maxsize=UPDATES_WAITING))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .build()
     )
-    if base_file_url:
-        builder = builder.base_file_url(base_file_url)
-    app = builder.build()
     app.bot_data["citizen"] = citizen
     app.bot_data["focal"] = focal
     app.bot_data["courier"] = courier
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    # Every officer's and admin's handler is behind the same per-user flood limit as citizens' turns:
+    # one account typing commands by the hundred must not take the update slots everyone shares.
+    flood = citizen.flood
+
+    def officer(handler: Handler) -> Handler:
+        return limited(flood, handler)
+
     # Officers first: their buttons and commands must not fall through to the citizen handlers.
-    app.add_handler(CallbackQueryHandler(focal.on_press, pattern=r"^f\."))
-    app.add_handler(CallbackQueryHandler(admin.on_press, pattern=r"^a\."))
-    app.add_handler(CommandHandler("flows", admin.on_flows, filters=private))
-    app.add_handler(CommandHandler("admins", admin.on_admins, filters=private))
-    app.add_handler(CommandHandler("stats", admin.on_stats, filters=private))
-    app.add_handler(CommandHandler("block", admin.on_block, filters=private))
-    app.add_handler(CommandHandler("unblock", admin.on_unblock, filters=private))
+    app.add_handler(CallbackQueryHandler(officer(focal.on_press), pattern=r"^f\."))
+    app.add_handler(CallbackQueryHandler(officer(admin.on_press), pattern=r"^a\."))
+    app.add_handler(CommandHandler("flows", officer(admin.on_flows), filters=private))
+    app.add_handler(CommandHandler("admins", officer(admin.on_admins), filters=private))
+    app.add_handler(CommandHandler("stats", officer(admin.on_stats), filters=private))
+    app.add_handler(CommandHandler("block", officer(admin.on_block), filters=private))
+    app.add_handler(CommandHandler("unblock", officer(admin.on_unblock), filters=private))
     flow_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
-    app.add_handler(MessageHandler(private & flow_file, admin.on_upload))
-    app.add_handler(CommandHandler("bindqueue", focal.on_bindqueue))
-    app.add_handler(CommandHandler("queue", focal.on_queue))
-    app.add_handler(CommandHandler("case", focal.on_case))
-    app.add_handler(CommandHandler("focal", focal.on_focal, filters=private))
-    app.add_handler(CommandHandler(["help", "start"], focal.on_group_help, filters=groups))
-    app.add_handler(MessageHandler(groups & filters.REPLY & filters.TEXT & ~filters.COMMAND, focal.on_reply))
+    app.add_handler(MessageHandler(private & flow_file, officer(admin.on_upload)))
+    app.add_handler(CommandHandler("bindqueue", officer(focal.on_bindqueue)))
+    app.add_handler(CommandHandler("queue", officer(focal.on_queue)))
+    app.add_handler(CommandHandler("case", officer(focal.on_case)))
+    app.add_handler(CommandHandler("focal", officer(focal.on_focal), filters=private))
+    app.add_handler(CommandHandler(["help", "start"], officer(focal.on_group_help), filters=groups))
+    # Not flood-limited: a removal must reach the membership cache whoever floods.
+    app.add_handler(MessageHandler(groups & filters.StatusUpdate.LEFT_CHAT_MEMBER, focal.on_member_left))
+    reply = groups & filters.REPLY & filters.TEXT & ~filters.COMMAND
+    app.add_handler(MessageHandler(reply, officer(focal.on_reply)))
     app.add_handler(CommandHandler("start", citizen.on_start, filters=private))
     app.add_handler(CommandHandler(["back", "skip", "cancel"], citizen.on_engine_command, filters=private))
     app.add_handler(CommandHandler("help", admin_aware_help, filters=private))

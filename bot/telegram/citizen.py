@@ -37,6 +37,7 @@ from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, Session
 from bot.i18n import t
 from bot.language import detect_language
+from bot.receipts import Receipts
 from bot.references import normalise_reference
 from bot.reports import is_child_case
 from bot.storage.base import Store
@@ -49,6 +50,7 @@ from . import focal_texts as ft
 from . import texts
 from .callbacks import FORGET_PREFIX, LANGUAGE_PREFIX, decode
 from .card import outcome_text
+from .courier import SEND_READ_TIMEOUT
 from .guard import ChatLocks, FloodControl
 from .render import Outgoing, Rendering, answered_text, keyboard, render
 
@@ -84,8 +86,10 @@ class CitizenBot:
         wake: Callable[[], None] | None = None,
         senders: SenderBook | None = None,
         retention: Retention | None = None,
+        receipts: Receipts | None = None,
     ) -> None:
         self.settings = settings
+        self.receipts = receipts  # reference and PIN held in the outbox until shown; None: nothing held
         self.store = store
         self.conv = conversations
         self.casework = casework  # relays answers to officers' questions; None without focal queues
@@ -110,7 +114,9 @@ class CitizenBot:
         """
         for attempt in range(_SEND_TRIES):
             try:
-                message = await bot.send_message(chat_id, out.text, parse_mode="HTML", reply_markup=out.markup)
+                message = await bot.send_message(
+                    chat_id, out.text, parse_mode="HTML", reply_markup=out.markup, read_timeout=SEND_READ_TIMEOUT
+                )
                 turn = self._turns.get(chat_id)
                 if sent is not None:
                     sent.append(message.message_id)
@@ -174,6 +180,7 @@ class CitizenBot:
         )
         question_id = old_question
         sent: list[int] = []
+        shown = False
         try:
             for out in rendering.messages:
                 message = await self.send(bot, chat_id, out, sent=sent)
@@ -181,9 +188,16 @@ class CitizenBot:
                     break
                 if out.question:
                     question_id = message.message_id
+            else:
+                shown = True
         finally:
             if retiring is not None:
                 await retiring
+            if reply.receipt is not None and self.receipts is not None:
+                # Shown: the held receipt (and its PIN) is deleted. Not shown: the courier sends it.
+                await self.receipts.settle(reply.receipt, shown)
+                if not shown and self.wake is not None:
+                    self.wake()
         if reply.session is None or reply.session.status != ACTIVE:
             question_id = None
         self._keep(chat_id, sent, lang=lang, question_message_id=question_id)

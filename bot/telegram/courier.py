@@ -15,12 +15,21 @@ import asyncio
 import contextlib
 import functools
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from html import escape
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.engine.model import Flow
@@ -28,10 +37,10 @@ from bot.flows import FlowRegistry
 from bot.i18n import t
 from bot.storage.casebook import CaseBook
 from bot.storage.outbox import Outbox
-from bot.storage.records import OPEN_STATUSES, ChatState, Delivery, QueueBinding, StoredReport
+from bot.storage.records import OPEN_STATUSES, ChatState, Delivery, Outgoing, QueueBinding, StoredReport
 from bot.storage.sqlite import SqliteStore
 
-from . import card
+from . import card, texts
 from . import focal_texts as ft
 from .limits import SendLimits
 
@@ -41,6 +50,9 @@ RESERVE = 3  # slots per group window kept for officers' own commands during a b
 MAX_ATTEMPTS = 12
 UNREACHABLE_RETRY = 300.0
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# A message whose answer is slow was most likely shown: wait for the answer rather than time out at the
+# client's default 5 s and send it again (a card answered in 6 s was shown twice).
+SEND_READ_TIMEOUT = 30.0
 
 
 @dataclass
@@ -75,6 +87,29 @@ class Courier:
     def wake(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
         self._wake.set()
+
+    async def later(
+        self,
+        chat_id: int,
+        html: str,
+        markup: InlineKeyboardMarkup | ForceReply | None = None,
+        reply_to: int | None = None,
+        report_id: int | None = None,
+    ) -> None:
+        """Queue a reply whose chat has no free sending slot now; it goes out in turn, in order."""
+        payload: dict[str, object] = {"html": html, "reply_to": reply_to}
+        if markup is not None:
+            payload["markup"] = markup.to_dict()
+            payload["force_reply"] = isinstance(markup, ForceReply)
+        item = Outgoing("message", f"chat:{chat_id}", f"message:{secrets.token_hex(8)}", report_id, payload=payload)
+        await self.outbox.add([item])
+        self.wake()
+
+    async def card_later(self, chat_id: int, report_id: int, reply_to: int | None = None) -> None:
+        """Queue a case card for a chat with no free slot now (the card is remembered when it goes)."""
+        item = Outgoing("card", f"chat:{chat_id}", f"card:{report_id}:{secrets.token_hex(8)}", report_id)
+        await self.outbox.add([item])
+        self.wake()
 
     async def run(self, bot: Bot) -> None:
         recovered = await self.outbox.recover_in_flight()
@@ -265,6 +300,8 @@ class Courier:
         return Unit(deliveries, _sender(chat_id, text, markup), after)
 
     async def _other(self, chat_id: int, delivery: Delivery, lang: str) -> Unit | None:
+        if delivery.kind == "message":
+            return _message_unit(chat_id, delivery)
         report = await self.book.case(delivery.report_id or 0) if delivery.report_id else None
         if report is None:
             await self.outbox.mark_dead([delivery.id], "case gone")
@@ -293,6 +330,10 @@ class Courier:
         return Unit([delivery], _sender(chat_id, escape(text, quote=False), None), after)
 
     async def _citizen_text(self, delivery: Delivery, report: StoredReport, lang: str) -> str | None:
+        if delivery.kind == "receipt":
+            # The flow's own end text was never shown (a crash or a failing network): the plain receipt.
+            pin = str(delivery.payload.get("pin", ""))
+            return t(lang, texts.RECEIPT, reference=report.reference, pin=pin) if pin else None
         if delivery.kind == "question":
             found = await self.book.question(int(delivery.payload.get("question_id", 0)))
             if found is None:
@@ -337,8 +378,25 @@ class Courier:
         return Unit(deliveries[:30], _sender(chat_id, "\n".join(lines), markup))
 
 
+def _message_unit(chat_id: int, delivery: Delivery) -> Unit:
+    """A reply that waited in the outbox for its chat's window (``Courier.later``)."""
+    payload = delivery.payload
+    raw = payload.get("markup")
+    markup: InlineKeyboardMarkup | ForceReply | None = None
+    if isinstance(raw, dict) and payload.get("force_reply"):
+        markup = ForceReply.de_json(raw, None)
+    elif isinstance(raw, dict):
+        markup = InlineKeyboardMarkup.de_json(raw, None)
+    reply_to = payload.get("reply_to")
+    reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
+    return Unit([delivery], _sender(chat_id, str(payload.get("html", "")), markup, reply))
+
+
 def _sender(
-    chat_id: int, text: str, markup: InlineKeyboardMarkup | None, reply: ReplyParameters | None = None
+    chat_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | ForceReply | None,
+    reply: ReplyParameters | None = None,
 ) -> Callable[[Bot], Awaitable[Message | None]]:
     async def send(bot: Bot) -> Message | None:
         return await bot.send_message(
@@ -348,6 +406,7 @@ def _sender(
             reply_markup=markup,
             reply_parameters=reply,
             link_preview_options=NO_PREVIEW,
+            read_timeout=SEND_READ_TIMEOUT,
         )
 
     return send

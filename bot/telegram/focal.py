@@ -23,7 +23,7 @@ from bot.i18n import t
 from bot.references import normalise_reference
 from bot.routing import RoutingTable
 from bot.storage.adminbook import AdminBook
-from bot.storage.casebook import CaseBook
+from bot.storage.casebook import NO_OPEN_ASK, CaseBook
 from bot.storage.records import OPEN_STATUSES, AuditEntry, QueueBinding, StoredReport
 from bot.storage.senders import SenderBook
 from bot.storage.sqlite import SqliteStore
@@ -115,6 +115,12 @@ class FocalBot:
         self._members[key] = (allowed, time.monotonic() + MEMBERSHIP_TTL)
         return allowed
 
+    async def on_member_left(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Someone left (or was removed from) a group: their cached membership goes at once, not in a minute."""
+        message = update.effective_message
+        if message is not None and message.left_chat_member is not None:
+            self._members.pop((message.chat.id, message.left_chat_member.id), None)
+
     async def chat_lang(self, chat_id: int) -> str:
         if chat_id < 0:
             bindings = await self.book.bindings()
@@ -131,8 +137,24 @@ class FocalBot:
         html: str,
         markup: InlineKeyboardMarkup | ForceReply | None = None,
         reply_to: int | None = None,
+        *,
+        refusal: bool = False,
     ) -> Message | None:
-        await self.limits.acquire(chat_id)
+        """Send now if the chat's window has room; never wait for it.
+
+        Waiting would hold one of the application's update slots for up to a minute per message
+        (a group takes 20 a minute): a few hundred commands from one account once stalled every
+        citizen. A reply that cannot go now is queued in the outbox and the courier sends it in
+        turn; a refusal that cannot go now is dropped (``refusal``): it answers nobody's need and
+        queueing it would let a flood fill the outbox.
+        """
+        if self.limits.free(chat_id) <= 0:
+            if refusal:
+                log.info("refusal not sent: the chat's sending window is full")
+                return None
+            await self.courier.later(chat_id, html, markup, reply_to)
+            return None
+        self.limits.take(chat_id)
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         try:
             return await bot.send_message(
@@ -148,6 +170,9 @@ class FocalBot:
             return None
 
     async def show_card(self, bot: Bot, chat_id: int, report: StoredReport, reply_to: int | None = None) -> None:
+        if self.limits.free(chat_id) <= 0:
+            await self.courier.card_later(chat_id, report.id, reply_to)  # remembered as a card when it goes
+            return
         lang = await self.chat_lang(chat_id)
         flow = await self.flows.pinned(report.revision_id)
         text, truncated = card.card_text(report, flow, lang)
@@ -429,6 +454,8 @@ class FocalBot:
             )
             return
         question_id = await self.work.ask(report, actor, message.text[:3000])
+        if question_id == NO_OPEN_ASK:
+            return  # another copy of this reply asked already
         if question_id is None:
             await self.say(
                 context.bot, chat_id, escape(t(lang, ft.ANONYMOUS), quote=False), reply_to=message.message_id
@@ -503,16 +530,20 @@ class FocalBot:
             await self.say(context.bot, chat.id, escape(t(lang, ft.CASE_USAGE), quote=False))
             return
         report = await self.store.report_by_reference(reference)
-        if report is None or not await self.may_act(context.bot, user.id, report.queue):
-            await self.work.refused(actor_of(user), "case", report, "unknown or not in the user's queues")
-            await self.say(context.bot, chat.id, escape(t(lang, ft.CASE_NOT_FOUND), quote=False))
+        # In a group, only that group's own cases: a card shown there reaches every member, whoever
+        # asked (an admin, or an officer of another queue who is also in this group).
+        elsewhere = report is not None and chat.id < 0 and not await self.is_queue_chat_of(chat.id, report.queue)
+        if report is None or elsewhere or not await self.may_act(context.bot, user.id, report.queue):
+            why = "another queue's case in this group" if elsewhere else "unknown or not in the user's queues"
+            await self.work.refused(actor_of(user), "case", report, why)
+            await self.say(context.bot, chat.id, escape(t(lang, ft.CASE_NOT_FOUND), quote=False), refusal=True)
             return
         await self.book.audit(AuditEntry(_now(), user.id, user.full_name[:64], "open", report.id, report.queue, True))
         await self.show_card(context.bot, chat.id, report)
 
     async def _not_an_officer(self, bot: Bot, chat_id: int, lang: str) -> None:
         """A citizen typed an officers' command in a private chat: show the citizen's help instead."""
-        await self.say(bot, chat_id, escape(t(lang, texts.HELP), quote=False))
+        await self.say(bot, chat_id, escape(t(lang, texts.HELP), quote=False), refusal=True)
 
     async def on_bindqueue(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user = update.effective_chat, update.effective_user
@@ -522,7 +553,9 @@ class FocalBot:
         args = [a.lower() for a in context.args or []]
         if not self.is_admin(user.id):
             await self.work.refused(actor_of(user), "bind_queue", None, f"chat {chat.id}")
-            await self.say(context.bot, chat.id, escape(t(lang, ft.BIND_ADMINS_ONLY), quote=False))
+            if chat.id < 0 and not await self.is_queue_chat(chat.id):
+                return  # a group that is not a queue hears nothing: the bot does not say what it is for
+            await self.say(context.bot, chat.id, escape(t(lang, ft.BIND_ADMINS_ONLY), quote=False), refusal=True)
             return
         if chat.id > 0:
             await self.say(context.bot, chat.id, escape(t(lang, ft.BIND_IN_GROUP), quote=False))
@@ -549,7 +582,7 @@ class FocalBot:
         lang = await self.chat_lang(chat.id)
         if not self.is_admin(user.id):
             await self.work.refused(actor_of(user), "focal", None, "not an admin")
-            await self.say(context.bot, chat.id, escape(t(lang, ft.BIND_ADMINS_ONLY), quote=False))
+            await self.say(context.bot, chat.id, escape(t(lang, ft.BIND_ADMINS_ONLY), quote=False), refusal=True)
             return
         args = [a.lower() for a in context.args or []]
         if not args:

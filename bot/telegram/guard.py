@@ -1,4 +1,4 @@
-"""Per-chat ordering and per-user flood control.
+"""Per-chat ordering and per-user flood control (every role: citizens, officers, admins).
 
 PTB runs updates concurrently; one chat's updates must still run in order, or a fast double tap
 could answer two questions with one press. ``ChatLocks`` hands out one lock per chat and forgets
@@ -8,10 +8,16 @@ it when nobody holds or waits for it, so the map stays as small as the number of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
 
 
 class ChatLocks:
@@ -68,3 +74,26 @@ class FloodControl:
             return False
         self._warned.add(user_id)
         return True
+
+
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+def limited(flood: FloodControl, handler: Handler) -> Handler:
+    """``handler`` behind the per-user flood limit (officers' and admins' commands and buttons).
+
+    Past the limit the update is dropped in silence: a refusal would itself be a message waiting for
+    the chat's sending window. A pressed button still gets its spinner stopped, which costs no
+    message. Citizens' handlers apply the same limit inside their chat's turn (``CitizenBot.turn``).
+    """
+
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None or flood.allow(user.id):
+            await handler(update, context)
+            return
+        if update.callback_query is not None:
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
+
+    return guarded

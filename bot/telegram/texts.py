@@ -68,6 +68,11 @@ FORGET_DONE = N_(
 )
 FORGET_KEPT = N_("Nothing was changed.")
 BLOCKED = N_("This service cannot take messages from this account at the moment. If you are in danger now, call 15.")
+RECEIPT = N_(
+    "Your report has been sent to the cyber crime agency (NCCIA).\nReference number: {reference}\nPIN: {pin}\n\n"
+    "Please write both down somewhere safe. With them you can check your report at any time: /status {reference} "
+    "{pin}"
+)
 STATUS_NONE = N_("There are no reports from this chat. To check another report, send /status REFERENCE PIN.")
 STATUS_LINE = N_("{reference}: {status} (sent {date})")
 STATUS_NOT_FOUND = N_("No report matches this reference number and PIN. Please check both and try again.")

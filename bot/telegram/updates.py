@@ -10,9 +10,19 @@ wait at Telegram instead of in our memory.
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
-from telegram.ext import Application, Job
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, ExtBot, Job
+from telegram.request import BaseRequest
+
+log = logging.getLogger(__name__)
+DEFAULT_NONE: Any = BaseRequest.DEFAULT_NONE
+JSONDict = dict[str, Any]
 
 
 class BoundedUpdateQueue(asyncio.Queue):  # type: ignore[type-arg]
@@ -42,3 +52,72 @@ class BotApplication(Application):  # type: ignore[type-arg]
     def _mark_for_persistence_update(self, *, update: object | None = None, job: Job[Any] | None = None) -> None:
         if self.persistence is not None:
             super()._mark_for_persistence_update(update=update, job=job)
+
+
+class _NoUpdateDump(logging.Filter):
+    """PTB logs a batch it cannot parse at CRITICAL with its whole content (citizens' words): drop that
+    record; ``ReadableBot`` logs the update's id instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error while parsing updates")
+
+
+for _name in ("telegram.Bot", "telegram.ext.ExtBot"):
+    logging.getLogger(_name).addFilter(_NoUpdateDump())
+
+
+class ReadableBot(ExtBot[Any]):
+    """A bot whose long polling survives an update PTB cannot parse.
+
+    PTB parses a whole getUpdates batch at once; one update it cannot read (a ``from`` without
+    ``first_name``, a field of a newer Bot API) failed the batch, the same batch came back at the
+    next call, and polling ended for good while the batch was logged at CRITICAL tens of thousands
+    of times. Here such a batch is read again update by update, and an unreadable one becomes an
+    empty update with its id: no handler takes it, and the offset moves past it.
+    """
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: int | timedelta | None = None,  # noqa: ASYNC109  # the Bot API's long-poll timeout, as PTB names it
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: Any = DEFAULT_NONE,
+        write_timeout: Any = DEFAULT_NONE,
+        connect_timeout: Any = DEFAULT_NONE,
+        pool_timeout: Any = DEFAULT_NONE,
+        api_kwargs: JSONDict | None = None,
+    ) -> tuple[Update, ...]:
+        try:
+            return await super().get_updates(
+                offset,
+                limit,
+                timeout,
+                allowed_updates,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+                api_kwargs=api_kwargs,
+            )
+        except TelegramError:
+            raise
+        except Exception:  # a parse failure of any kind: read the batch one by one
+            log.warning("a batch of updates could not be read as a whole; reading it one by one")
+        # The batch is still at Telegram: it is confirmed only by the next call's offset.
+        data: JSONDict = {"offset": offset, "limit": limit, "timeout": 0, "allowed_updates": allowed_updates}
+        raw = await self._post("getUpdates", data, read_timeout=read_timeout, connect_timeout=connect_timeout)
+        updates = []
+        for item in raw if isinstance(raw, list) else []:
+            try:
+                update = Update.de_json(item, self)
+            except Exception:
+                update_id = item.get("update_id") if isinstance(item, dict) else None
+                if not isinstance(update_id, int):
+                    continue
+                log.warning("an update could not be read and was skipped", extra={"update_id": update_id})
+                update = Update(update_id)
+            self.insert_callback_data(update)
+            updates.append(update)
+        return tuple(updates)

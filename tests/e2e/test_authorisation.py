@@ -45,7 +45,7 @@ from typing import Any, Literal
 import pytest
 import pytest_asyncio
 from telegram import Update
-from telegram.ext import AIORateLimiter, ContextTypes, TypeHandler
+from telegram.ext import ContextTypes, TypeHandler
 
 from bot.engine.session import COMPLETED, Session
 from bot.flows import ensure_published
@@ -62,6 +62,7 @@ from bot.telegram import texts
 from bot.telegram.courier import Courier
 from bot.telegram.focal import FocalBot
 from bot.telegram.limits import Limit
+from bot.telegram.ratelimit import ChatRateLimiter
 from tests.conftest import REPORT_FLOW
 from tests.e2e.harness import running_bot
 from tests.fakeapi.html_check import EntityError, visible_text
@@ -559,7 +560,8 @@ ROWS: tuple[Row, ...] = (
         "text",
         "group",
         "/case {sref}",
-        {**queue_groups(shows_card("S")), Role.FOCAL: not_found("S")},
+        # In the Punjab group nobody gets the Sindh card, an admin included: every member would see it.
+        {**queue_groups(shows_card("S")), Role.FOCAL: not_found("S"), Role.ADMIN: not_found("S")},
     ),
     Row(
         "case-none-group",
@@ -579,6 +581,9 @@ ROWS: tuple[Row, ...] = (
         "/bindqueue punjab",
         {
             **each(refused("bind_queue", en(ft.BIND_ADMINS_ONLY))),
+            # A group that is not a queue hears nothing, not even a refusal; the attempt is audited.
+            Role.CITIZEN: Expect("silent + audited", audit=(("bind_queue", False, "-"),)),
+            Role.STRANGER: Expect("silent + audited", audit=(("bind_queue", False, "-"),)),
             Role.ADMIN: Expect(
                 "binds the group",
                 says="This group now receives the Punjab queue.",
@@ -1549,8 +1554,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             app = running.app
             # The same pacing, lifted: PTB's per-group rate limiter and the adapter's own send windows.
             limiter = app.bot.rate_limiter
-            assert isinstance(limiter, AIORateLimiter)
-            limiter._group_max_rate = 0
+            assert isinstance(limiter, ChatRateLimiter)
+            limiter.group_max_rate = 0
             focal: FocalBot = app.bot_data["focal"]
             focal.limits.group = Limit(1_000_000, 60.0)
             focal.limits.private = Limit(1_000_000, 1.0)

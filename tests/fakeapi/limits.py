@@ -54,8 +54,10 @@ class FakeGroup:
             raise ValueError(f"unknown chat member status {status!r}; one of {', '.join(STATUSES)}")
         self.members[user.id] = status
 
-    def remove_member(self, user: FakeUser) -> None:
+    def remove_member(self, user: FakeUser, by: FakeUser | None = None) -> None:
+        """``user`` leaves (or ``by`` removes them); Telegram posts the service message to the group."""
         self.members[user.id] = "left"
+        (by or user)._message("left_chat_member", None, chat_id=self.id, left_chat_member=self.api.user_json(user.id))
 
     def status(self, user_id: int) -> str:
         if user_id == self.api.bot_id:

@@ -75,6 +75,7 @@ class Failure:
     times: int
     retry_after: int
     chat_id: int | None
+    text_contains: str | None = None  # only messages whose text holds this
 
 
 class FakeUser:
@@ -351,9 +352,15 @@ class FakeBotApi:
         return max_in_window(self.sent_times.get(chat_id, []), window)
 
     def fail_next(
-        self, method: str, kind: str, times: int = 1, retry_after: int = 1, chat_id: int | None = None
+        self,
+        method: str,
+        kind: str,
+        times: int = 1,
+        retry_after: int = 1,
+        chat_id: int | None = None,
+        text_contains: str | None = None,
     ) -> None:
-        self.failures.append(Failure(method, kind, times, retry_after, chat_id))
+        self.failures.append(Failure(method, kind, times, retry_after, chat_id, text_contains))
 
     async def wait_for(self, predicate: Callable[[], bool], within: float = 5.0) -> None:
         deadline = time.monotonic() + within
@@ -409,6 +416,8 @@ class FakeBotApi:
     async def _inject(self, method: str, params: Json) -> None:
         chat_id = _int(params.get("chat_id"))
         for failure in self.failures:
+            if failure.text_contains is not None and failure.text_contains not in str(params.get("text", "")):
+                continue
             if failure.method == method and failure.times > 0 and failure.chat_id in (None, chat_id):
                 failure.times -= 1
                 if failure.kind == "429":
@@ -420,6 +429,9 @@ class FakeBotApi:
                 if failure.kind == "timeout":
                     await asyncio.sleep(self.timeout_delay)
                     return
+                if failure.kind == "hang":  # no answer for a long while, then a failure: nothing was sent
+                    await asyncio.sleep(self.timeout_delay)
+                    raise ApiError(502, "Bad Gateway")
                 if failure.kind == "403":
                     raise ApiError(403, "Forbidden: bot was blocked by the user")
                 raise ApiError(int(failure.kind), "Internal Server Error")

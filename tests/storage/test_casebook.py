@@ -3,6 +3,7 @@ guarded transitions, relayed questions and SLA levels."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from bot.casework import Actor, Casework
 from bot.config import Settings
 from bot.engine.session import COMPLETED, Session
 from bot.storage.base import ReferenceTaken
-from bot.storage.casebook import CaseBook
+from bot.storage.casebook import NO_OPEN_ASK, CaseBook
 from bot.storage.outbox import Outbox
 from bot.storage.records import NewReport, Outgoing
 from bot.storage.sqlite import SqliteStore
@@ -105,11 +106,16 @@ async def test_a_question_and_its_answer_travel_through_the_outbox(store: Sqlite
     book, work = CaseBook(store), Casework(CaseBook(store))
     case = await book.case(report_id)
     assert case is not None
+    # Without an open Ask (the button), a reply asks nothing: another copy of it took the Ask.
+    assert await work.ask(case, Actor(1, "Ayesha"), "When did it start?") == NO_OPEN_ASK
+    await book.open_ask(report_id, 1, -1001, 99)
     question_id = await work.ask(case, Actor(1, "Ayesha"), "When did it start?")
-    assert question_id is not None
+    assert question_id not in (None, NO_OPEN_ASK)
+    assert await work.ask(case, Actor(1, "Ayesha"), "When did it start?") == NO_OPEN_ASK  # the Ask was used
     assert (await book.case(report_id)).status == "waiting"  # type: ignore[union-attr]
     # Not shown to the citizen yet: nothing to answer.
     assert await work.answer("tg:7", None, "early", 50) is None
+    assert question_id is not None
     await book.question_shown(question_id, 77)
     assert await work.answer("tg:7", 12, "not a reply to it", 51, exact=True) is None
     answered = await work.answer("tg:7", 77, "In March", 52, exact=True)
@@ -155,3 +161,16 @@ async def test_unfinished_sessions_on_a_retired_revision_expire_and_the_live_one
     assert await store.expire_sessions("2000-01-01T00:00:00+00:00", second.id) == 0  # both too recent
     assert await store.expire_sessions("2999-01-01T00:00:00+00:00", second.id) == 1
     assert await store.load_session("tg:1") is None and await store.load_session("tg:2") is not None
+
+
+async def test_attack_10_copies_of_one_reply_at_once_ask_the_citizen_once(store: SqliteStore) -> None:
+    """Issue 20, finding 10: the officer's open Ask is taken in the question's own transaction."""
+    report_id = await submit(store, new_report("AAAA-AAAA"))
+    book, work = CaseBook(store), Casework(CaseBook(store))
+    case = await book.case(report_id)
+    assert case is not None
+    await book.open_ask(report_id, 1, -1001, 99)
+    results = await asyncio.gather(*(work.ask(case, Actor(1, "Ayesha"), "Which account?") for _ in range(5)))
+    assert sorted(r != NO_OPEN_ASK for r in results) == [False] * 4 + [True]
+    questions = [d for d in await Outbox(store).due() if d.kind == "question"]
+    assert len(questions) == 1

@@ -62,6 +62,7 @@ async def test_closed_cases_past_the_cutoff_are_anonymised_and_keep_their_figure
     await close(store, old_id, "2025-02-01T00:00:00+00:00")
     await close(store, recent_id, "2026-11-01T00:00:00+00:00")
     audit = AuditEntry("2025-01-11T00:00:00+00:00", 5, "officer", "ask", old_id, "sindh", True)
+    await CaseBook(store).open_ask(old_id, 5, -1002, None)
     await CaseBook(store).ask(old_id, 5, f"Is {ACCOUNT}?", audit, Outgoing("question", "chat:7", "q", old_id))
     await close(store, old_id, "2025-02-01T00:00:00+00:00")  # ask() reopened it as waiting
 

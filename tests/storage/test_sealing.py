@@ -61,6 +61,7 @@ async def fill(store: SqliteStore) -> None:
     await store.commit_step("tg:8", draft())
     audit = AuditEntry("2026-11-28T10:00:00+00:00", 5, "officer", "ask", report_id, "punjab", True)
     ask = Outgoing("question", "chat:7", "question:1", report_id, False, {"text": QUESTION})
+    await CaseBook(store).open_ask(report_id, 5, -1001, None)
     await CaseBook(store).ask(report_id, 5, QUESTION, audit, ask)
 
 
