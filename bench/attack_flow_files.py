@@ -39,6 +39,7 @@ from bot.engine.errors import FlowLoadError  # noqa: E402
 from bot.engine.loader import load_flow  # noqa: E402
 from bot.engine.validators import MAX_PATTERN_INPUT, pattern_problem  # noqa: E402
 from bot.engine.yamltree import parse  # noqa: E402
+from tests.test_attack_flow_files import alias_bomb  # noqa: E402  # the same bomb the test refuses
 
 HEAD = "spec_version: 1\nid: demo\nname: {en: Demo, ur: ڈیمو}\nsteps:\n"
 NESTED = (
@@ -46,14 +47,6 @@ NESTED = (
     "    validators:\n      - {kind: pattern, regex: '(a+)+'}\n    next: done\n"
     "  - id: done\n    kind: end\n    text: {en: Bye, ur: خدا حافظ}\n"
 )
-
-
-def alias_bomb() -> str:
-    lines = ["spec_version: 1", "id: report", 'lol: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for level in "bcdefghi":
-        previous = chr(ord(level) - 1)
-        lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]")
-    return "\n".join(lines) + "\n"
 
 
 def median_ms(action: object, runs: int) -> float:

@@ -19,12 +19,15 @@ import asyncio
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.e2e.citizens import Citizen
 from tests.e2e.harness import running_bot
+from tests.e2e.test_focal_e2e import report
 from tests.fakeapi.server import FakeBotApi
 
 PUNJAB, SINDH, FEDERAL, OWN = -1001, -1002, -1003, -1666
@@ -40,67 +43,48 @@ async def reply_seconds(api: FakeBotApi, chat_id: int, sent: float, give_up: flo
     return f"{time.monotonic() - sent:.3f} s"
 
 
-async def walk(c: Citizen) -> None:
-    await c.says("/start")
-    for tap in ("English", "For myself", "No"):
-        await c.taps(tap)
-    await c.says("He sends threats every day.")
-    await c.taps("Threatening")
-    await c.taps("Facebook")
-    await c.taps("Done")
-    await c.taps("Punjab")
-    await c.says("/skip")
-    await c.taps("Yes")
-    await c.says("/skip")
-    await c.says("/skip")
-    await c.taps("Only through this chat")
-    await c.taps("Yes, send it")
-    await c.taps("Send report")
+@asynccontextmanager
+async def bot_with_queues(**env: str) -> AsyncIterator[FakeBotApi]:
+    """The real bot with the three queue groups bound, against a fresh offline Bot API."""
+    api = FakeBotApi()
+    await api.start()
+    for chat_id in (PUNJAB, SINDH, FEDERAL):
+        api.group(chat_id)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            async with running_bot(api, Path(tmp) / "bot.sqlite3", FOCAL_QUEUES=QUEUES, **env):
+                yield api
+    finally:
+        await api.stop()
 
 
 async def flood(give_up: float) -> str:
-    api = FakeBotApi()
-    await api.start()
-    for chat_id in (PUNJAB, SINDH, FEDERAL):
-        api.group(chat_id)
-    attacker = api.user(6666, "Attacker")
-    api.group(OWN, "Attacker's group").add_member(attacker)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            async with running_bot(api, Path(tmp) / "bot.sqlite3", FOCAL_QUEUES=QUEUES, ADMIN_IDS="9000"):
-                for _ in range(300):
-                    attacker.send_in_group(OWN, "/bindqueue punjab")
-                for _ in range(300):
-                    attacker.send("/queue")
-                await asyncio.sleep(0.5)
-                sent = time.monotonic()
-                api.user(7001, "Bystander").send("/start")
-                waited = await reply_seconds(api, 7001, sent, give_up)
-                # Printed here: with the old code, stopping the bot waits for the flood to drain.
-                print(f"bystander's /start after 300+300 officer commands from one account: {waited}", flush=True)
-                return waited
-    finally:
-        await api.stop()
+    async with bot_with_queues(ADMIN_IDS="9000") as api:
+        attacker = api.user(6666, "Attacker")
+        api.group(OWN, "Attacker's group").add_member(attacker)
+        for _ in range(300):
+            attacker.send_in_group(OWN, "/bindqueue punjab")
+        for _ in range(300):
+            attacker.send("/queue")
+        await asyncio.sleep(0.5)
+        sent = time.monotonic()
+        api.user(7001, "Bystander").send("/start")
+        waited = await reply_seconds(api, 7001, sent, give_up)
+        # Printed here: with the old code, stopping the bot waits for the flood to drain.
+        print(f"bystander's /start after 300+300 officer commands from one account: {waited}", flush=True)
+        return waited
 
 
 async def one_429(give_up: float) -> str:
-    api = FakeBotApi()
-    await api.start()
-    for chat_id in (PUNJAB, SINDH, FEDERAL):
-        api.group(chat_id)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            async with running_bot(api, Path(tmp) / "bot.sqlite3", FOCAL_QUEUES=QUEUES):
-                api.fail_next("sendMessage", "429", retry_after=20, chat_id=PUNJAB)
-                await walk(Citizen(api, 1401, "en"))
-                await api.wait_for(lambda: api.failures[-1].times == 0, within=10)  # the 429 was given
-                sent = time.monotonic()
-                api.user(1402, "Other").send("/help")
-                waited = await reply_seconds(api, 1402, sent, give_up)
-                print(f"another chat's /help after a 429 (retry after 20 s) on a Punjab card: {waited}", flush=True)
-                return waited
-    finally:
-        await api.stop()
+    async with bot_with_queues() as api:
+        api.fail_next("sendMessage", "429", retry_after=20, chat_id=PUNJAB)
+        await report(Citizen(api, 1401, "en"), "Punjab")
+        await api.wait_for(lambda: api.failures[-1].times == 0, within=10)  # the 429 was given
+        sent = time.monotonic()
+        api.user(1402, "Other").send("/help")
+        waited = await reply_seconds(api, 1402, sent, give_up)
+        print(f"another chat's /help after a 429 (retry after 20 s) on a Punjab card: {waited}", flush=True)
+        return waited
 
 
 async def main() -> None:

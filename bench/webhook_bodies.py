@@ -89,44 +89,34 @@ async def big_post(port: int, size: int) -> float:
     return time.monotonic() - started
 
 
-async def slow_body(port: int, secret: str, cap: float) -> float:
-    """Seconds a connection trickling its body a byte a second stays open (at most ``cap``)."""
+async def trickle(port: int, start: bytes, drip: bytes, cap: float) -> float:
+    """Seconds a connection that sends ``start`` then ``drip`` once a second stays open (at most ``cap``)."""
     started = time.monotonic()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
-        writer.write(head(10_000, secret) + b'{"update_id": 1, ')
+        writer.write(start)
         while time.monotonic() - started < cap:
             try:
                 if await asyncio.wait_for(reader.read(1), 1.0) or reader.at_eof():
                     break
             except TimeoutError:
-                writer.write(b" ")
+                writer.write(drip)
                 await writer.drain()
     except OSError:
         pass
     finally:
         writer.close()
     return min(time.monotonic() - started, cap)
+
+
+async def slow_body(port: int, secret: str, cap: float) -> float:
+    """A body trickled a byte a second."""
+    return await trickle(port, head(10_000, secret) + b'{"update_id": 1, ', b" ", cap)
 
 
 async def slow_headers(port: int, cap: float) -> float:
-    """Seconds a connection sending its headers a byte a second stays open (at most ``cap``)."""
-    started = time.monotonic()
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    try:
-        writer.write(b"POST /telegram HTTP/1.1\r\nX-Padding: ")
-        while time.monotonic() - started < cap:
-            try:
-                if await asyncio.wait_for(reader.read(1), 1.0) or reader.at_eof():
-                    break
-            except TimeoutError:
-                writer.write(b"a")
-                await writer.drain()
-    except OSError:
-        pass
-    finally:
-        writer.close()
-    return min(time.monotonic() - started, cap)
+    """Headers trickled a byte a second."""
+    return await trickle(port, b"POST /telegram HTTP/1.1\r\nX-Padding: ", b"a", cap)
 
 
 async def measure(name: str, command: list[str], api: FakeBotApi, args: argparse.Namespace) -> None:

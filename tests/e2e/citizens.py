@@ -60,22 +60,35 @@ class Citizen:
         return [m.text or "" for m in self.api.bot_messages(self.id)]
 
 
-async def walk_english(c: Citizen) -> None:
+async def walk_to_send(
+    c: Citizen,
+    province: str = "Punjab",
+    account: str = "He posts <b>lies</b> about me & my family </a> every day.",
+    links: str = "see https://www.facebook.com/liar.page?fbclid=x",
+    contact: str = "Only through this chat",
+    phone: str = "",
+) -> None:
+    """The English report up to its last button, "Send report"."""
     await c.says("/start")
     await c.taps("English")
     await c.taps("For myself")
     await c.taps("No")
-    await c.says("He posts <b>lies</b> about me & my family </a> every day.")
+    await c.says(account)
     await c.taps("Threatening")
     await c.taps("Facebook")
     await c.taps("Done")
-    await c.taps("Punjab")
+    await c.taps(province)
     await c.says("March 2025")
     await c.taps("Yes")
-    await c.says("see https://www.facebook.com/liar.page?fbclid=x")
+    await c.says(links)
     await c.taps("Done")
     await c.says("@liar_page")
-    await c.taps("Only through this chat")
+    await c.taps(contact)
+    if phone:
+        await c.says(phone)
     await c.taps("Yes, send it")
+
+
+async def walk_english(c: Citizen) -> None:
+    await walk_to_send(c)
     await c.taps("Send report")
-    await c.api.wait_for(lambda: "Your report has been sent" in c.texts()[-1], within=10)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest_asyncio
 
+from tests.e2e.harness import Running, running_bot
 from tests.fakeapi.server import FakeBotApi
+
+PUNJAB, SINDH, FEDERAL = -1001, -1002, -1003
+ADMIN = 9000
+QUEUES = f"punjab={PUNJAB},sindh={SINDH}:ur,undisclosed={FEDERAL}"
 
 
 @pytest_asyncio.fixture
@@ -17,3 +23,12 @@ async def api() -> AsyncIterator[FakeBotApi]:
         yield server
     finally:
         await server.stop()
+
+
+@pytest_asyncio.fixture
+async def queues_bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
+    """The bot with three queue groups (Punjab, Sindh with Urdu cards, the federal fallback) and an admin."""
+    for chat_id, title in ((PUNJAB, "Punjab queue"), (SINDH, "Sindh queue"), (FEDERAL, "HQ queue")):
+        api.group(chat_id, title)
+    async with running_bot(api, tmp_path / "bot.sqlite3", FOCAL_QUEUES=QUEUES, ADMIN_IDS=str(ADMIN)) as running:
+        yield running

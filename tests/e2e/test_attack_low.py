@@ -12,7 +12,6 @@ import os
 import sqlite3
 import stat
 import sys
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
@@ -26,16 +25,13 @@ from tests.conftest import ROOT
 from tests.e2e.citizens import Citizen
 from tests.e2e.harness import TOKEN, Running, running_bot
 from tests.e2e.test_attack_receipts import press_send, receipts_shown, walk_to_send
-from tests.e2e.test_focal_e2e import ADMIN, FEDERAL, PUNJAB, QUEUES, SINDH, await_one, card_in, press, report
+from tests.e2e.test_focal_e2e import ADMIN, PUNJAB, await_one, card_in, press, report
 from tests.fakeapi.server import FakeBotApi
 
 
 @pytest_asyncio.fixture
-async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
-    for chat_id, title in ((PUNJAB, "Punjab queue"), (SINDH, "Sindh queue"), (FEDERAL, "HQ queue")):
-        api.group(chat_id, title)
-    async with running_bot(api, tmp_path / "bot.sqlite3", FOCAL_QUEUES=QUEUES, ADMIN_IDS=str(ADMIN)) as running:
-        yield running
+async def bot(queues_bot: Running) -> Running:
+    return queues_bot
 
 
 async def test_one_reply_delivered_five_times_asks_once_end_to_end(bot: Running) -> None:

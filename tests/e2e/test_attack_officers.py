@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest_asyncio
 
 from tests.e2e.citizens import Citizen
-from tests.e2e.harness import Running, running_bot
-from tests.e2e.test_focal_e2e import ADMIN, FEDERAL, PUNJAB, QUEUES, SINDH, card_in, cards, case, report
+from tests.e2e.harness import Running
+from tests.e2e.test_focal_e2e import ADMIN, PUNJAB, SINDH, card_in, cards, case, report
 from tests.fakeapi.server import FakeBotApi
 
 
 @pytest_asyncio.fixture
-async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
-    for chat_id, title in ((PUNJAB, "Punjab queue"), (SINDH, "Sindh queue"), (FEDERAL, "HQ queue")):
-        api.group(chat_id, title)
-    async with running_bot(api, tmp_path / "bot.sqlite3", FOCAL_QUEUES=QUEUES, ADMIN_IDS=str(ADMIN)) as running:
-        yield running
+async def bot(queues_bot: Running) -> Running:
+    return queues_bot
 
 
 async def first_reply_after(api: FakeBotApi, chat_id: int, sent_at: float, within: float) -> float:

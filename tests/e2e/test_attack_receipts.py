@@ -13,33 +13,12 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from tests.e2e.citizens import Citizen, button_data, last_question
+from tests.e2e.citizens import Citizen, button_data, last_question, walk_to_send
 from tests.e2e.harness import running_bot
-from tests.e2e.test_focal_e2e import HOSTILE
 from tests.e2e.test_process_e2e import start_bot
 from tests.fakeapi.server import FakeBotApi
 
 PUNJAB = -1001
-
-
-async def walk_to_send(c: Citizen) -> None:
-    """The English report up to its last button, "Send report"."""
-    await c.says("/start")
-    await c.taps("English")
-    await c.taps("For myself")
-    await c.taps("No")
-    await c.says(HOSTILE)
-    await c.taps("Threatening")
-    await c.taps("Facebook")
-    await c.taps("Done")
-    await c.taps("Punjab")
-    await c.says("March 2025")
-    await c.taps("Yes")
-    await c.says("see https://www.facebook.com/liar.page")
-    await c.taps("Done")
-    await c.says("@liar_page")
-    await c.taps("Only through this chat")
-    await c.taps("Yes, send it")
 
 
 def press_send(c: Citizen) -> None:

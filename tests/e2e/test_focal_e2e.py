@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
@@ -16,46 +15,25 @@ import pytest_asyncio
 from bot.storage.casebook import CaseBook
 from bot.storage.records import AuditEntry, StoredReport
 from bot.storage.sqlite import SqliteStore
-from tests.e2e.citizens import Citizen, button_data
+from tests.e2e.citizens import Citizen, button_data, walk_to_send
+from tests.e2e.conftest import ADMIN, FEDERAL, PUNJAB, QUEUES, SINDH  # re-exported for other tests
 from tests.e2e.harness import Running, running_bot
 from tests.fakeapi.server import FakeBotApi, FakeMessage
 
-PUNJAB, SINDH, FEDERAL = -1001, -1002, -1003
-ADMIN = 9000
-QUEUES = f"punjab={PUNJAB},sindh={SINDH}:ur,undisclosed={FEDERAL}"
 HOSTILE = "He posts <b>lies</b> about me & my family </a> every day."
 
 
 @pytest_asyncio.fixture
-async def bot(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Running]:
-    for chat_id, title in ((PUNJAB, "Punjab queue"), (SINDH, "Sindh queue"), (FEDERAL, "HQ queue")):
-        api.group(chat_id, title)
-    async with running_bot(api, tmp_path / "bot.sqlite3", FOCAL_QUEUES=QUEUES, ADMIN_IDS=str(ADMIN)) as running:
-        yield running
+async def bot(queues_bot: Running) -> Running:
+    return queues_bot
 
 
 async def report(
     c: Citizen, province: str, account: str = HOSTILE, contact: str = "Only through this chat", phone: str = ""
 ) -> str:
     """Walk the English flow to the end; returns the reference."""
-    await c.says("/start")
-    await c.taps("English")
-    await c.taps("For myself")
-    await c.taps("No")
-    await c.says(account)
-    await c.taps("Threatening")
-    await c.taps("Facebook")
-    await c.taps("Done")
-    await c.taps(province)
-    await c.says("March 2025")
-    await c.taps("Yes")
-    await c.says("see https://www.facebook.com/liar.page?fbclid=x and https://instagram.com/liar")
-    await c.taps("Done")
-    await c.says("@liar_page")
-    await c.taps(contact)
-    if phone:
-        await c.says(phone)
-    await c.taps("Yes, send it")
+    links = "see https://www.facebook.com/liar.page?fbclid=x and https://instagram.com/liar"
+    await walk_to_send(c, province, account, links, contact, phone)
     await c.taps("Send report")
     await c.api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
     return c.texts()[-1].split("Reference number: ")[1].split()[0]
