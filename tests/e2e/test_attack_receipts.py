@@ -61,7 +61,7 @@ async def test_attack_4_kill_while_the_receipt_is_in_flight_delivers_it_after_re
     try:
         c = Citizen(api, 4001, "en")
         await walk_to_send(c)
-        api.timeout_delay = 120.0
+        api.timeout_delay = 15.0  # longer than the kill and restart take; the server waits it out at the end
         api.fail_next("sendMessage", "hang", chat_id=c.id, text_contains="PIN")  # the receipt's send hangs
         press_send(c)
         await api.wait_for(lambda: api.failures[-1].times == 0, within=20)
