@@ -16,7 +16,7 @@ from babel.messages.pofile import PoFileError, read_po
 from bot.engine.errors import FlowLoadError, listed
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
-from bot.engine.model import LANGUAGES, STEP_KINDS, Flow
+from bot.engine.model import LANGUAGES, STEP_KINDS, Danger, Flow
 from bot.flowtest import run_suite
 from bot.mermaid import mermaid
 from bot.publishing import Assessment, assess, first_failure
@@ -104,6 +104,9 @@ def reference() -> int:
         if doc and not doc.startswith(cls.__name__ + "("):
             print(doc + "\n")
         print(cls.EXAMPLE)
+    print("## danger (top level, optional)\n")
+    print((pyinspect.getdoc(Danger) or "") + "\n")
+    print(Danger.EXAMPLE)
     return 0
 
 

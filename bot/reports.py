@@ -13,6 +13,15 @@ from bot.engine.model import Flow
 from bot.engine.session import Answer, Session
 from bot.storage.records import EvidenceLink, NewReport
 
+# Key in a report's answers, "yes" when the citizen typed words saying someone is in danger (the
+# runner marks the session ``vars["danger"]``). Kept beside the answers like "attachments", so no
+# storage change is needed; a flow should not name a step so.
+DANGER_MENTIONED = "danger_mentioned"
+
+
+def danger_mentioned(session: Session) -> bool:
+    return session.vars.get("danger") == "1"
+
 
 def field(flow: Flow, answers: Mapping[str, Answer], name: str) -> Answer:
     step_id = flow.report.get(name)
@@ -29,8 +38,13 @@ def is_child_case(flow: Flow, answers: Mapping[str, Answer]) -> bool:
 
 
 def is_priority(flow: Flow, answers: Mapping[str, Answer]) -> bool:
-    """First in its queue with a shorter reminder time: a child case, or harm still going on."""
-    return is_child_case(flow, answers) or field(flow, answers, "ongoing") == "yes"
+    """First in its queue with a shorter reminder time (the child SLA): a child case, harm still going
+    on, or danger mentioned while reporting."""
+    return (
+        is_child_case(flow, answers)
+        or field(flow, answers, "ongoing") == "yes"
+        or answers.get(DANGER_MENTIONED) == "yes"
+    )
 
 
 def build_report(
@@ -53,6 +67,8 @@ def build_report(
     province = field(flow, answers, "province")
     province_key = str(province) if isinstance(province, str) else "undisclosed"
     anonymous = field(flow, answers, "contact") == "anonymous"
+    if danger_mentioned(session):
+        answers = {**answers, DANGER_MENTIONED: "yes"}
     return NewReport(
         reference=reference,
         pin_hash=pin_hash,

@@ -60,6 +60,13 @@ class Message:
 
 
 @dataclass(frozen=True, slots=True)
+class Safety(Message):
+    """The flow's safety text (its ``danger`` block), shown at once when typed words say someone is
+    in danger. A ``Message``, so every adapter that shows messages shows it, and not a ``Notice``: the
+    question is shown again in full below it, with its buttons, instead of being treated as refused."""
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     reason: Reason
 
@@ -93,4 +100,4 @@ class Ended:
     status: str
 
 
-Event = Question | Message | Notice | Answered | SubmitRequested | Ended | Moved
+Event = Question | Message | Safety | Notice | Answered | SubmitRequested | Ended | Moved

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .answers import PLACEHOLDER, SYSTEM_VARS
 from .errors import MAX_QUOTED
-from .model import ChoiceStep, EndStep, Flow, Step, Text, TextStep
+from .model import PHRASE_LANGUAGES, ChoiceStep, EndStep, Flow, Step, Text, TextStep
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for a button's callback data
@@ -90,6 +90,7 @@ def _texts(flow: Flow) -> Iterator[Issue]:
     for lang in flow.languages:
         if not flow.name.by_lang.get(lang):
             yield Issue("missing_translation", "error", None, f"the flow name has no {lang} text", lang)
+    yield from _danger(flow)
     known = set(flow.steps) | set(SYSTEM_VARS)
     for step in flow.steps.values():
         for what, text, limit in step_texts(step):
@@ -127,6 +128,36 @@ def _texts(flow: Flow) -> Iterator[Issue]:
                             lang,
                             text.line or step.line,
                         )
+
+
+def _danger(flow: Flow) -> Iterator[Issue]:
+    """The safety text reaches people in danger: a missing translation is an error like any other."""
+    if flow.danger is None:
+        return
+    line = flow.danger.text.line or flow.danger.line
+    for lang in flow.languages:
+        value = flow.danger.text.by_lang.get(lang)
+        if not value:
+            yield Issue("missing_translation", "error", None, f"the danger text has no {lang} text", lang, line)
+        elif len(value) > MAX_MESSAGE_CHARS:
+            yield Issue(
+                "message_too_long",
+                "error",
+                None,
+                f"the danger text is {len(value)} characters (max {MAX_MESSAGE_CHARS})",
+                lang,
+                line,
+            )
+    for lang in PHRASE_LANGUAGES:
+        if not flow.danger.phrases.get(lang):
+            yield Issue(
+                "no_danger_phrases",
+                "warning",
+                None,
+                f"no danger phrases in {lang}: such messages get no safety text",
+                lang,
+                flow.danger.line,
+            )
 
 
 def _short(name: str) -> str:

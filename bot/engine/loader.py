@@ -15,16 +15,19 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .danger import words
 from .errors import FlowLoadError, LoadProblem, clip
 from .migrations import SPEC_VERSION, migrate
 from .model import (
     LANGUAGES,
+    PHRASE_LANGUAGES,
     REPORT_FIELDS,
     STEP_KINDS,
     VALIDATOR_KINDS,
     Branch,
     ChoiceStep,
     Condition,
+    Danger,
     Flow,
     Option,
     ReviewStep,
@@ -170,6 +173,42 @@ class _Builder:
             result.append(ValidatorSpec(kind, params, message))
         return tuple(result)
 
+    def danger(self, value: Any, path: str) -> Danger | None:
+        """The optional ``danger:`` block: phrase lists per language and the safety text."""
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.fail(path, "expected {phrases: {en: […], ur: […], roman: […]}, text: {en: '…', ur: '…'}}")
+            return None
+        for key in sorted(set(value) - {"phrases", "text"}):
+            self.fail(child_path(path, key), "unknown key (the danger block has 'phrases' and 'text')")
+        text = self.text(value.get("text"), child_path(path, "text"))
+        where = child_path(path, "phrases")
+        raw = value.get("phrases")
+        phrases: dict[str, tuple[str, ...]] = {}
+        if not isinstance(raw, dict) or not raw:
+            self.fail(where, "expected a list of phrases per language, e.g. {en: ['i am in danger'], roman: [...]}")
+            return None
+        for lang, items in raw.items():
+            sub = child_path(where, str(lang))
+            if lang not in PHRASE_LANGUAGES:
+                self.fail(sub, f"unknown language {clip(lang)} (use {', '.join(PHRASE_LANGUAGES)})")
+                continue
+            if not isinstance(items, list) or not items:
+                self.fail(sub, "expected a list of phrases")
+                continue
+            kept: list[str] = []
+            for i, item in enumerate(items):
+                # A phrase without words would match every message; a number is not a phrase.
+                if not isinstance(item, str) or not words(item):
+                    self.fail(child_path(sub, i), "a phrase must be text with at least one word")
+                    continue
+                kept.append(item.strip())
+            phrases[lang] = tuple(kept)
+        if text is None:
+            return None
+        return Danger(phrases, text, self._line(path) or 0)
+
     def step(self, raw: Any, path: str) -> Step | None:
         if not isinstance(raw, dict):
             self.fail(path, "each step must be a mapping with at least 'id' and 'kind'")
@@ -233,7 +272,7 @@ def _load(source: str) -> Flow:
     except ValueError as exc:
         raise FlowLoadError([LoadProblem("spec_version", str(exc), lines.get("spec_version"))]) from None
     b = _Builder(lines)
-    for key in sorted(set(data) - {"spec_version", "id", "name", "languages", "start", "report", "steps"}):
+    for key in sorted(set(data) - {"spec_version", "id", "name", "languages", "start", "report", "steps", "danger"}):
         b.fail(key, "unknown top-level key")
     flow_id = data.get("id")
     if not isinstance(flow_id, str) or not ID_RE.match(flow_id):
@@ -265,11 +304,12 @@ def _load(source: str) -> Flow:
             b.fail(f"report.{field}", f"unknown report field (one of {', '.join(REPORT_FIELDS)})")
         elif not isinstance(step_id, str) or step_id not in steps:
             b.fail(f"report.{field}", f"unknown step {clip(step_id)}")
+    danger = b.danger(data.get("danger"), "danger")
     _check_references(steps, b.fail)
     if b.problems:
         raise FlowLoadError(sorted(b.problems, key=lambda p: p.line or 0))
     assert isinstance(flow_id, str)
-    return Flow(flow_id, SPEC_VERSION, name, languages, start, steps, dict(report))
+    return Flow(flow_id, SPEC_VERSION, name, languages, start, steps, dict(report), danger)
 
 
 def _check_references(steps: dict[str, Step], fail: Callable[[str, str], None]) -> None:

@@ -201,6 +201,34 @@ class EndStep(Step):
 """
 
 
+# Phrase lists may also be written in Roman Urdu, the way most Pakistanis type Urdu.
+PHRASE_LANGUAGES: tuple[str, ...] = ("en", "ur", "roman")
+
+
+@dataclass(frozen=True, slots=True)
+class Danger:
+    """Typed phrases that say someone is in danger now, and the safety text they bring at once.
+
+    Checked at every step on typed text (see ``danger.py`` and ``runner._danger``); a flow without a
+    ``danger`` block has no such check.
+    """
+
+    phrases: Mapping[str, tuple[str, ...]]  # PHRASE_LANGUAGES key -> phrases
+    text: Text
+    line: int = 0
+
+    EXAMPLE: ClassVar[str] = """\
+danger:
+  phrases:
+    en: ["he is outside my house", "i am in danger", "kill myself"]
+    ur: ["وہ مجھے مار دے گا", "خودکشی"]
+    roman: ["wo mujhe maar dega", "khudkushi", "ghar ke bahar"]
+  text:
+    en: "If you are in danger now, call 15 (police). Numbers can change; if one does not answer, call 15."
+    ur: "اگر آپ اس وقت خطرے میں ہیں تو پولیس کو \u206615\u2069 پر کال کریں۔"
+"""
+
+
 STEP_KINDS: dict[str, type[Step]] = {
     cls.KIND: cls for cls in (MessageStep, ChoiceStep, TextStep, LinksStep, ReviewStep, SubmitStep, EndStep)
 }
@@ -233,6 +261,7 @@ class Flow:
     start: str
     steps: Mapping[str, Step]
     report: Mapping[str, str]  # report field -> step id
+    danger: Danger | None = None
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]

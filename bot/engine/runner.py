@@ -11,6 +11,7 @@ from datetime import date
 from typing import NamedTuple
 
 from . import answers as ans
+from .danger import mentions_danger
 from .errors import SessionError
 from .events import (
     BACK,
@@ -30,6 +31,7 @@ from .events import (
     Moved,
     Notice,
     Question,
+    Safety,
     SubmitRequested,
     SummaryLine,
 )
@@ -128,6 +130,8 @@ def resume(flow: Flow, session: Session, given: Input, *, today: date) -> Turn:
             return _reask(flow, session, step, Reason(NOT_SKIPPABLE), count=False)
         return _accept(flow, session, step, None, events)
     text = normalise(given.text)
+    if given.press is None and flow.danger is not None and mentions_danger(flow.danger, text):
+        return _danger(flow, session, step, text, today)
     if isinstance(step, ChoiceStep):
         return _choice(flow, session, step, given.press, text)
     if isinstance(step, ReviewStep):
@@ -388,6 +392,33 @@ def _links(flow: Flow, session: Session, step: LinksStep, text: str, *, done: bo
     stored = [{"url": link.url, "platform": link.platform} for link in merged]
     session = replace(session, answers={**session.answers, step.id: stored}, attempts=0)
     return Turn(session, events)
+
+
+def _danger(flow: Flow, session: Session, step: Step, text: str, today: date) -> Turn:
+    """Typed words say someone is in danger: the flow's safety text first, and no answer lost.
+
+    The session is marked (``vars["danger"] = "1"``) so the report carries a "danger mentioned" flag.
+    Per step kind:
+
+    * free text (a text step such as "in your own words"): the text is still taken when it is a valid
+      answer ("he threatened to kill me" is part of an account); the safety text comes before the
+      next question;
+    * links: links found in the same message are saved as usual, after the safety text;
+    * anything else (a choice, the review, or free text the step refuses): typed words cannot be
+      understood as an answer, so the safety text replaces the "please choose" retry and the same
+      question is shown again in full. The try is not counted towards ``max_attempts``.
+    """
+    assert flow.danger is not None
+    session = replace(session, vars={**session.vars, "danger": "1"})
+    safety = Safety(flow.danger.text.get(session.lang))
+    if isinstance(step, TextStep):
+        outcome = _text(step, text, today, session.lang)
+        if isinstance(outcome, Valid):
+            return _accept(flow, session, step, outcome.value, [safety])
+    elif isinstance(step, LinksStep) and extract_links(text).links:
+        turn = _links(flow, session, step, text, done=False)
+        return Turn(turn.session, [safety, *turn.events])
+    return Turn(session, [safety, _question(flow, session, step)])
 
 
 def _text(step: TextStep, text: str, today: date, lang: str) -> Outcome[str]:

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.engine.answers import display
 from bot.engine.model import Flow
 from bot.i18n import t
+from bot.reports import DANGER_MENTIONED
 from bot.storage.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
 
 from . import focal_texts as ft
@@ -90,6 +91,9 @@ def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
     """The card as HTML, and whether the account was cut short (the card then offers the rest)."""
     e = _escape
     lines: list[str] = []
+    if report.answers.get(DANGER_MENTIONED) == "yes":
+        # First of all: the citizen typed words saying someone is in danger and was shown the safety text.
+        lines.append("⚠️ <b>" + e(t(lang, ft.DANGER_MENTIONED)) + "</b>")
     flags = []
     if report.minor:
         flags.append(t(lang, ft.PRIORITY_CHILD))

@@ -11,6 +11,7 @@ from bot.engine.outcome import N_
 CASE = N_("Case {reference}")
 PRIORITY_CHILD = N_("CHILD")
 PRIORITY_THREAT = N_("STILL HAPPENING")
+DANGER_MENTIONED = N_("Danger mentioned")
 STATUS = N_("Status")
 CATEGORY = N_("Category")
 PLATFORMS = N_("Platforms")

@@ -1,0 +1,56 @@
+"""Recognising typed words that say someone is in danger now, at any step of a flow.
+
+The phrases live in the flow file (``danger: {phrases: {en: […], ur: […], roman: […]}, text: …}``)
+so admins extend them without code. Matching is deliberately simple and predictable:
+
+* the typed text and every phrase go through the same fold: ``fold_for_match`` (NFKC, Urdu letter
+  folding, case), Urdu diacritics and ZWNJ dropped, then split into words (letters and digits);
+* a run of the same Latin letter counts once, so Roman spellings differ less (maar/mar,
+  baahar/bahar, door/dor) — cheap tolerance; other spellings are written out in the list;
+* a phrase matches when its words appear one after another, as whole words, in the text:
+  "he is outside my house" matches "Please help, he is outside my house!" but "kill" does not
+  match "skills", and "i am in danger" does not match "I am not in danger anymore".
+
+Every phrase list is used whatever the session's language: people mix scripts and languages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from .model import Danger
+from .normalise import fold_for_match
+
+_WORD = re.compile(r"\w+")
+_LATIN_RUN = re.compile(r"([a-z])\1+")
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The matching key of a text: folded words, in order."""
+    folded = fold_for_match(text)
+    # Urdu vowel marks (zer, zabar, pesh…) are usually left out when typing; ZWNJ may or may not be typed.
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) not in ("Mn", "Cf"))
+    return tuple(_LATIN_RUN.sub(r"\1", word) for word in _WORD.findall(folded))
+
+
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    size = len(needle)
+    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
+
+
+def find_phrase(phrases: Iterable[str], text: str) -> str | None:
+    """The first phrase whose words occur, in order and next to each other, in ``text``."""
+    typed = words(text)
+    if not typed:
+        return None
+    for phrase in phrases:
+        needle = words(phrase)
+        if needle and _contains(typed, needle):
+            return phrase
+    return None
+
+
+def mentions_danger(danger: Danger, text: str) -> bool:
+    return find_phrase((p for group in danger.phrases.values() for p in group), text) is not None
