@@ -52,6 +52,7 @@ from .callbacks import FORGET_PREFIX, LANGUAGE_PREFIX, decode
 from .card import outcome_text
 from .courier import SEND_READ_TIMEOUT
 from .guard import ChatLocks, FloodControl
+from .ratelimit import retry_seconds
 from .render import Outgoing, Rendering, answered_text, keyboard, render
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,7 @@ class CitizenBot:
                 await self._mark_inactive(chat_id)
                 return None
             except RetryAfter as exc:
-                await asyncio.sleep(_seconds(exc.retry_after))
+                await asyncio.sleep(retry_seconds(exc.retry_after))
             except BadRequest:
                 raise
             except NetworkError:
@@ -713,8 +714,3 @@ def _attachment(message: Message) -> dict[str, str | int]:
         "mime_type": mime,
         "received_at": message.date.isoformat(),
     }
-
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

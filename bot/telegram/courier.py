@@ -43,6 +43,7 @@ from bot.storage.sqlite import SqliteStore
 from . import card, texts
 from . import focal_texts as ft
 from .limits import SendLimits
+from .ratelimit import retry_seconds
 
 log = logging.getLogger(__name__)
 
@@ -201,7 +202,7 @@ class Courier:
         try:
             message = await unit.send(bot)
         except RetryAfter as exc:
-            seconds = _seconds(exc.retry_after)
+            seconds = retry_seconds(exc.retry_after)
             self.limits.pause(chat_id, seconds)
             await self.outbox.retry(ids, time.time() + seconds, "429")
             return False
@@ -410,8 +411,3 @@ def _sender(
         )
 
     return send
-
-
-def _seconds(value: object) -> float:
-    total = getattr(value, "total_seconds", None)
-    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]

@@ -119,7 +119,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                         await limits.enter_async_context(self._overall)
                     return await callback(*args, **kwargs)
             except RetryAfter as exc:
-                seconds = _seconds(exc.retry_after)
+                seconds = retry_seconds(exc.retry_after)
                 self.pauses += 1
                 self._pause(key, seconds + 0.1)
                 log.warning(
@@ -130,6 +130,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         raise AssertionError("unreachable: the last try returns or raises")
 
 
-def _seconds(value: object) -> float:
+def retry_seconds(value: object) -> float:
+    """A 429's ``retry_after`` in seconds, a timedelta (PTB_TIMEDELTA) or a number alike."""
     total = getattr(value, "total_seconds", None)
     return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
