@@ -22,7 +22,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the Telegram bot (the default command; needs BOT_TOKEN)")
     run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook instead of long polling")
     console = sub.add_parser("console", help="try the citizen flow in this terminal; no token or network needed")
-    console.add_argument("--lang", choices=["ur", "en"], default="en", help="language to start in (default en)")
+    console.add_argument(
+        "--lang", choices=["ur", "roman", "en"], default="en", help="language to start in (default en)"
+    )
     console.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
     migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
     migrate.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")

@@ -16,12 +16,21 @@ from babel.messages.pofile import PoFileError, read_po
 from bot.engine.errors import FlowLoadError, listed
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
-from bot.engine.model import LANGUAGES, STEP_KINDS, Danger, Flow
+from bot.engine.model import LANGUAGES, STEP_KINDS, Danger, Flow, Words
 from bot.flowtest import run_suite
 from bot.mermaid import mermaid
 from bot.publishing import Assessment, assess, first_failure
 from bot.routing import load_routing
 from bot.storage.sqlite import SqliteStore
+
+PLACES_EXAMPLE = """\
+# Typed place names that mean an option of a single-choice question. A match is a proposal: the bot
+# asks "Lahore is in Punjab. Is that right?" with a one-tap "Yes, Punjab" before taking it.
+places:
+  province:                 # the question's step id
+    punjab: [lahore, lhr, "لاہور", pindi, rawalpindi]
+    sindh: [karachi, khi, "کراچی", hyderabad]
+"""
 
 FLOWS_DIR = Path("flows")
 FLOW_ID_RE = re.compile(r"^id:\s*['\"]?([a-z][a-z0-9_]*)", re.MULTILINE)
@@ -107,6 +116,11 @@ def reference() -> int:
     print("## danger (top level, optional)\n")
     print((pyinspect.getdoc(Danger) or "") + "\n")
     print(Danger.EXAMPLE)
+    print("## words (top level, optional)\n")
+    print((pyinspect.getdoc(Words) or "") + "\n")
+    print(Words.EXAMPLE)
+    print("## places (top level, optional)\n")
+    print(PLACES_EXAMPLE)
     return 0
 
 

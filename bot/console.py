@@ -1,6 +1,8 @@
 """``python main.py console``: the whole citizen flow in a terminal, with the same engine and store.
 
-No token, no network. Buttons are numbered: type the number, or the answer itself.
+No token, no network. Buttons are numbered: type the number, or the answer itself. The commands
+are the Telegram bot's (/back, /skip, /done, /send, /cancel, /status, /exit, /help), so what the
+welcome text teaches works here too.
 """
 
 from __future__ import annotations
@@ -18,14 +20,19 @@ from bot.flows import FlowRegistry, ensure_published
 from bot.i18n import t
 from bot.plaintext import Rendered, render
 from bot.storage.sqlite import SqliteStore
+from bot.telegram.citizen import status_line
+from bot.telegram.texts import STATUS_NONE
 
 CHAT_KEY = "console:local"
-COMMANDS = {"/back": "back", "/skip": "skip", "/cancel": "cancel"}
+COMMANDS = {"/back": "back", "/skip": "skip", "/cancel": "cancel", "/done": "done", "/send": "send"}
 
 HELP = N_(
     "Type the number of an answer, or write the answer. Commands: /back (previous question), "
-    "/skip (skip this question), /cancel (stop this report), /help, /quit."
+    "/skip (skip this question), /done (finish sending links), /send (send the report), /cancel (stop this "
+    "report), /status (your reports), /exit (delete the unfinished report and clear the screen), /help, /quit."
 )
+UNKNOWN = N_("{command} is not a command here. Send /help to see the commands.")
+EXITED = N_("The unfinished report was deleted. Reports already sent are kept.")
 STALE_FLOW = N_("Note: {path} differs from the published flow. Run 'python main.py flows publish {path}' to use it.")
 STORED = N_("The report is stored in {db}.")
 BYE = N_("Goodbye.")
@@ -50,15 +57,42 @@ class Console:
             print(block, end="\n\n", file=self.out)
         self.out.flush()
 
-    async def handle(self, line: str) -> Reply:
+    async def handle(self, line: str) -> Reply | None:
+        """One typed line; None when it was a console command answered here (help, status, unknown)."""
         text = line.strip()
-        if text == "/start":
+        command = text.split()[0].lower() if text.startswith("/") else ""
+        if command == "/start":
             return await self.conversations.begin(CHAT_KEY, self.lang)
         if text in self.rendered.buttons:
             return await self.conversations.answer(CHAT_KEY, Input(press=self.rendered.buttons[text]), self.lang)
-        if text in COMMANDS:
-            return await self.conversations.answer(CHAT_KEY, Input(command=COMMANDS[text]), self.lang)
-        return await self.conversations.answer(CHAT_KEY, Input(text=line), self.lang)
+        if command in COMMANDS:
+            return await self.conversations.answer(CHAT_KEY, Input(command=COMMANDS[command]), self.lang)
+        if command == "/help":
+            self.say(t(self.lang, HELP))
+        elif command == "/status":
+            await self.status()
+        elif command:
+            # Never an answer: "/foo" typed at "what happened?" must not become the account.
+            self.say(t(self.lang, UNKNOWN, command=command[:32]))
+        else:
+            return await self.conversations.answer(CHAT_KEY, Input(text=line), self.lang)
+        return None
+
+    def say(self, text: str) -> None:
+        print(text, end="\n\n", file=self.out)
+        self.out.flush()
+
+    async def status(self) -> None:
+        reports = await self.conversations.store.reports_for_chat(CHAT_KEY)
+        lines = [status_line(self.lang, r) for r in reports[-10:]] or [t(self.lang, STATUS_NONE)]
+        self.say("\n".join(lines))
+
+    async def exit(self) -> None:
+        """/exit: the unfinished report goes, and so does what the terminal shows (when it is one)."""
+        await self.conversations.drop(CHAT_KEY)
+        if self.out.isatty():
+            print("\033[3J\033[H\033[2J", end="", file=self.out)
+        self.say(t(self.lang, EXITED))
 
 
 async def run_console(db_path: Path, lang: str, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
@@ -80,10 +114,12 @@ async def run_console(db_path: Path, lang: str, stdin: TextIO = sys.stdin, out: 
                 if draft is not None:
                     print(t(console.lang, DRAFT_KEPT), file=out)
                 return 0
-            if line.strip() == "/help":
-                print(t(console.lang, HELP), end="\n\n", file=out)
-                continue
+            if line.strip().lower() == "/exit":
+                await console.exit()
+                return 0
             reply = await console.handle(line.rstrip("\n"))
+            if reply is None:
+                continue
             console.show(reply)
             if reply.reference is not None:
                 print(t(console.lang, STORED, db=str(db_path)), end="\n\n", file=out)

@@ -15,15 +15,17 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from bot.engine import runner
-from bot.engine.events import Event, Notice, Question, SubmitRequested
+from bot.engine.danger import mentions_danger
+from bot.engine.events import Event, Notice, Question, Safety, SubmitRequested
 from bot.engine.model import ChoiceStep, Flow
+from bot.engine.normalise import normalise
 from bot.engine.outcome import N_, Reason
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, CANCELLED, Session
 from bot.flows import FlowRegistry
 from bot.receipts import Receipts, same_report
 from bot.references import hash_pin, new_pin, new_reference
-from bot.reports import build_report
+from bot.reports import build_report, is_child_case
 from bot.storage.base import ReferenceTaken, Store
 from bot.storage.records import ChatState
 
@@ -46,6 +48,23 @@ class Reply:
     lang: str = "en"
     # The outbox key of this turn's receipt, held for the adapter: settle it once shown (receipts.py).
     receipt: str | None = None
+    # Chat message ids of files sent before the report became a child case: dropped from the report in
+    # this turn; the adapter deletes them from the chat (pictures of a child are never kept).
+    dropped_files: tuple[int, ...] = ()
+
+
+def _drop_files_of_a_child_case(flow: Flow, turn: runner.Turn) -> tuple[runner.Turn, tuple[int, ...]]:
+    """Files kept before an answer made this a child case are dropped with this very step.
+
+    A picture sent while the report looked like an adult's ("the screenshot is kept") may show the
+    child; once the answers say it is a child case, it must be neither kept nor counted on the card.
+    """
+    raw = turn.session.vars.get("attachments")
+    if not raw or not is_child_case(flow, turn.session.answers):
+        return turn, ()
+    ids = tuple(int(a["message_id"]) for a in json.loads(raw) if isinstance(a.get("message_id"), int))
+    variables = {k: v for k, v in turn.session.vars.items() if k != "attachments"}
+    return runner.Turn(replace(turn.session, vars=variables), turn.events), ids
 
 
 def _utcnow() -> datetime:
@@ -75,11 +94,18 @@ class Conversations:
         variables: dict[str, str] | None = None,
         prefill: dict[str, str] | None = None,
         chat: ChatState | None = None,
+        *,
+        language: str = "",
+        first_text: str = "",
     ) -> Reply:
         """/start: continue an unfinished report, or start a new one on the live revision.
 
         ``prefill`` maps report fields to option ids (``{"province": "punjab"}`` from a /start link);
         values the flow does not offer are ignored. ``chat`` is stored with the step (see commit_step).
+        ``language``: "detected" when ``lang`` was read with confidence from the first message (the
+        language question is not asked; the first question offers a one-tap switch), "likely" when
+        it was only a guess (the language question lists ``lang`` first). ``first_text``: the message
+        that started the conversation, checked for danger words like any answer.
         """
         existing = await self.store.load_session(chat_key)
         if existing is not None and existing.status == ACTIVE:
@@ -92,9 +118,22 @@ class Conversations:
             step = flow.steps.get(flow.report.get(report_field, ""))
             if isinstance(step, ChoiceStep) and not step.multi and step.option(value) is not None:
                 answers[step.id] = value
+        variables = dict(variables or {})
+        chooser = next((s for s in flow.steps.values() if isinstance(s, ChoiceStep) and s.sets_language), None)
+        if language == "detected" and chooser is not None and chooser.option(lang) and lang in flow.languages:
+            answers[chooser.id] = lang
+            variables["language"] = "detected"
+        elif language:
+            variables["likely_language"] = lang
+        danger = flow.danger is not None and bool(first_text) and mentions_danger(flow.danger, normalise(first_text))
+        if danger:
+            variables["danger"] = "1"
         turn = runner.start(
             flow, revision_id, lang, variables=variables, session_id=secrets.token_hex(3), prefill=answers
         )
+        if danger and flow.danger is not None:
+            # The very first message says someone is in danger: the safety text comes before anything else.
+            turn = runner.Turn(turn.session, [Safety(flow.danger.text.get(turn.session.lang)), *turn.events])
         return await self._finish(chat_key, flow, turn, chat)
 
     async def answer(
@@ -116,7 +155,9 @@ class Conversations:
         if turn.session == session:
             # A refused input or a repeated question: nothing to store.
             return Reply(session, turn.events, lang=session.lang)
-        return await self._finish(chat_key, flow, turn, chat)
+        turn, dropped = _drop_files_of_a_child_case(flow, turn)
+        reply = await self._finish(chat_key, flow, turn, chat)
+        return replace(reply, dropped_files=dropped) if dropped else reply
 
     async def current(self, chat_key: str) -> Session | None:
         return await self.store.load_session(chat_key)

@@ -1,8 +1,11 @@
 """Golden conversation scripts: a flow's conversations, replayed and compared reply by reply.
 
-A script (``flows/tests/<flow>/<name>.yaml``) lists turns (``start: LANG``, ``send`` text with
-an optional ``repeat``, ``press`` a button id, ``command`` back/skip/cancel), the replies each
-must produce as plain text, and the answers and report stored at the end. ``--update`` rewrites
+A script (``flows/tests/<flow>/<name>.yaml``) lists turns (``start: LANG``, ``first`` text typed
+into an idle chat with an optional ``language_code``, ``send`` text with
+an optional ``repeat``, ``press`` a button id, ``command`` back/skip/cancel/done/send), the replies
+each must produce as plain text, and the answers and report stored at the end. ``typed_only: true``
+marks a script that answers by typing words only (no press, no option number). Coverage is
+printed for all scripts and per reply language. ``--update`` rewrites
 the expected parts from a run, for a human to read and commit. Coverage counts the flow's steps
 and edges the scripts took.
 """
@@ -24,6 +27,7 @@ from bot.engine.loader import load_flow
 from bot.engine.model import Flow
 from bot.engine.runner import Input
 from bot.flows import FlowRegistry
+from bot.language import opening
 from bot.plaintext import render
 from bot.storage.sqlite import SqliteStore
 
@@ -38,6 +42,9 @@ class ScriptResult:
     visited: set[str] = field(default_factory=set)
     edges: set[tuple[str, str]] = field(default_factory=set)
     actual: dict[str, Any] = field(default_factory=dict)
+    # The same, per reply language (the session's language when the step was shown or the edge taken).
+    visited_by_lang: dict[str, set[str]] = field(default_factory=dict)
+    edges_by_lang: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
 
 
 def flow_edges(flow: Flow) -> set[tuple[str, str]]:
@@ -73,20 +80,37 @@ async def run_script(flow_source: str, script: dict[str, Any], name: str, db_dir
         lang = str(script.get("lang", "en"))
         turns_out: list[dict[str, Any]] = []
         reply: Reply | None = None
+        typed_only = bool(script.get("typed_only"))
+        asked = ""  # the kind of the question on screen
         for i, turn in enumerate(script.get("turns", [])):
             given = _input(turn)
-            if given is None:
+            number = given is not None and given.text.strip().isdigit() and asked == "choice"
+            if typed_only and given is not None and (given.press is not None or number):
+                # A typed-only script proves that words alone reach a reference: no taps, no option numbers.
+                result.failures.append(f"turn {i}: a typed-only script must type words, not {turn!r}")
+            if given is None and "first" in turn:
+                # A first message typed into an idle chat, as the Telegram adapter starts from it.
+                text = str(turn["first"])
+                start_lang, how = opening(text, turn.get("language_code"), lang)
+                reply = await conv.begin(CHAT_KEY, start_lang, language=how, first_text=text)
+            elif given is None:
                 reply = await conv.begin(CHAT_KEY, str(turn.get("start") or lang))
             else:
                 reply = await conv.answer(CHAT_KEY, given, lang)
             lang = reply.lang
             replies = render(reply.events, lang).lines
+            asked = next((e.kind for e in reply.events if isinstance(e, Question)), asked)
+            visited = result.visited_by_lang.setdefault(lang, set())
+            edges = result.edges_by_lang.setdefault(lang, set())
             for event in reply.events:
                 if isinstance(event, Moved):
-                    result.edges.add((event.source, event.target))
-                    result.visited |= {event.source, event.target}
+                    for into in (result.edges, edges):
+                        into.add((event.source, event.target))
+                    for seen in (result.visited, visited):
+                        seen |= {event.source, event.target}
                 elif isinstance(event, Question):
                     result.visited.add(event.step)
+                    visited.add(event.step)
             turns_out.append({**{k: v for k, v in turn.items() if k != "replies"}, "replies": replies})
             if "replies" in turn and turn["replies"] != replies:
                 result.failures.append(_diff(i, turn, turn["replies"], replies))
@@ -147,6 +171,12 @@ class SuiteResult:
             f"steps covered: {len(self.visited)}/{len(self.steps)}",
             f"transitions covered: {len(self.covered_edges)}/{len(self.edges)}",
         ]
+        for lang in sorted({lang for r in self.results for lang in r.visited_by_lang}):
+            steps = set().union(*(r.visited_by_lang.get(lang, set()) for r in self.results)) & self.steps
+            edges = set().union(*(r.edges_by_lang.get(lang, set()) for r in self.results)) & self.edges
+            lines.append(
+                f"  in {lang}: steps {len(steps)}/{len(self.steps)}, transitions {len(edges)}/{len(self.edges)}"
+            )
         lines += [f"  step never reached: {s}" for s in missing_steps]
         lines += [f"  transition never taken: {a} -> {b}" for a, b in missing_edges]
         return lines
@@ -182,6 +212,6 @@ def _dump(script: dict[str, Any]) -> str:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
-    order = ["description", "lang", "today", "turns", "report", "open_session"]
+    order = ["description", "lang", "typed_only", "today", "turns", "report", "open_session"]
     ordered = {k: script[k] for k in order if k in script} | {k: v for k, v in script.items() if k not in order}
     return yaml.dump(ordered, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=110)

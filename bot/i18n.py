@@ -23,7 +23,9 @@ from bot.engine.outcome import ParamValue, Reason
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
-LANGUAGES = ("en", "ur")
+LANGUAGES = ("en", "ur", "roman")
+# Babel knows no locale for Roman Urdu (Urdu in Latin letters); its catalogue is read without one.
+_BABEL_LOCALE = {"en": "en", "ur": "ur", "roman": None}
 
 
 def po_path(lang: str) -> Path:
@@ -36,7 +38,7 @@ def translations(lang: str) -> gettext.NullTranslations:
     if lang not in LANGUAGES or not path.exists():
         return gettext.NullTranslations()
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale=lang)
+        catalog = read_po(handle, locale=_BABEL_LOCALE[lang])
     buffer = BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)

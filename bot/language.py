@@ -1,4 +1,4 @@
-"""Which of the bot's two languages, Urdu ("ur") or English ("en"), a user's first message is written in.
+"""Which reply language a user's first message asks for: Urdu script ("ur"), Roman Urdu ("roman") or English ("en").
 
 Why: the first reply must be in the writer's language, and a frightened user who gets an answer in
 a language they read poorly may give up. Three kinds of writer arrive: Urdu in its own script,
@@ -21,12 +21,12 @@ from typing import Any
 
 from bot.engine.normalise import normalise
 
-URDU, ENGLISH = "ur", "en"
+URDU, ENGLISH, ROMAN = "ur", "en", "roman"
 
 
 @dataclass(frozen=True, slots=True)
 class Detection:
-    lang: str  # "ur" | "en"
+    lang: str  # "ur" | "roman" | "en"
     reason: str  # "urdu_script" | "roman_urdu" | "langdetect" | "english_words" | "prior" | "default"
     confidence: float  # 0..1, rough
 
@@ -76,7 +76,9 @@ _ROMAN_URDU = _lexicon(
         bheja bhejta bhejti bhejo dega degi dena diya lena liya lia keh kehta kehti kaha pata chal chala dar
         lagta lag saal mahine mahina naam galat gande ganday gandi ek sab sabko jaldi foran haan han ji jee
         shikayat dijiye kahin bilkul khud sath saath liye wajah zara mil mila rahay hoga hogi bana bani bane
-        banai banayi banaya maang mang bachao bina hum na de di le li""",
+        banai banayi banaya maang mang bachao bina hum na de di le li
+        hogya hogaya hogyi krdi krdo krdia krdiya krta krti mdd mada jldi btao btaen btayen bta plzz g
+        kesy kaisy kuchh mjhy mujhy hy hn ni nhn kch bht usne usney isne unhon unhone inhon""",
     ),
     (0.7, "par log jo"),
     (0.5, "main"),
@@ -99,12 +101,36 @@ _ENGLISH = _lexicon(
         real own other another going come coming went gone like found received stolen stranger""",
     ),
     (0.7, "is or"),
-    (0.5, "a in so do to me he no hello hey help please plz pls now daughter son sister brother wife husband"),
+    # "plz"/"pls" score nothing: Roman Urdu writers use them as much as English ones.
+    (0.5, "a in so do to me he no hello hey help please now daughter son sister brother wife husband"),
     (0.3, "hi main"),
 )
 _ENGLISH_SUFFIXES = ("ing", "tion", "sion")
 # Scored apart: a greeting alone may tip an otherwise empty message, never outweigh the prior.
-_GREETINGS = frozenset(["salam", "salaam", "assalam", "asalam", "alaikum", "alaykum", "walaikum", "aoa", "slm"])
+_GREETINGS = frozenset(
+    (
+        "salam",
+        "salaam",
+        "slam",
+        "assalam",
+        "asalam",
+        "aslam",
+        "assalamualaikum",
+        "asalamualaikum",
+        "assalamoalaikum",
+        "asalamoalaikum",
+        "assalamu",
+        "asalamu",
+        "alaikum",
+        "alaykum",
+        "alaikom",
+        "walaikum",
+        "aoa",
+        "slm",
+    )
+)
+# "A.O.A", "a o a": the initials of the greeting, written with dots or spaces.
+_AOA = re.compile(r"\ba[.\s]{0,2}o[.\s]{0,2}a\b", re.IGNORECASE)
 
 
 def _language_of_code(code: str | None) -> str | None:
@@ -168,10 +194,11 @@ def _langdetect(text: str) -> tuple[str, float] | None:
     return (lang, min(float(best.prob), 0.95)) if lang else None
 
 
-def _words_decision(ur: float, en: float, reason_confidence: float) -> Detection:
-    lang = URDU if ur > en else ENGLISH
+def _words_decision(ur: float, en: float, reason_confidence: float, script_words: int = 0) -> Detection:
+    # Urdu words in Latin letters mean a Roman Urdu reader; a few in Urdu script among them, an Urdu reader.
+    lang = (URDU if script_words and script_words >= ur - script_words else ROMAN) if ur > en else ENGLISH
     # Word lists are a heuristic: never claim certainty.
-    return Detection(lang, "roman_urdu" if lang == URDU else "english_words", round(min(reason_confidence, 0.95), 3))
+    return Detection(lang, "roman_urdu" if lang != ENGLISH else "english_words", round(min(reason_confidence, 0.95), 3))
 
 
 def detect_language(text: str, language_code: str | None = None) -> Detection:
@@ -179,6 +206,7 @@ def detect_language(text: str, language_code: str | None = None) -> Detection:
     prior = _language_of_code(language_code)
     # The opening sentences decide; a cap keeps a pasted 20,000-character message cheap.
     cleaned = _STRIP.sub(" ", normalise(text)[:_SCAN_CHARS].replace("\u2019", "'").replace("'", ""))
+    cleaned = _AOA.sub(" aoa ", cleaned)
 
     arabic = _arabic_letters(cleaned)
     words = _LATIN_WORD.findall(cleaned.lower())
@@ -191,18 +219,42 @@ def detect_language(text: str, language_code: str | None = None) -> Detection:
     total = ur + en
     share = max(ur, en) / total if total else 0.5
     if max(ur, en) >= 1.0 and share >= 0.6:
-        return _words_decision(ur, en, 0.5 + (share - 0.5) * min(1.0, total / 3))
+        return _words_decision(ur, en, 0.5 + (share - 0.5) * min(1.0, total / 3), arabic_words)
 
     # Word lists undecided on a longer text: let the statistical model arbitrate.
     if latin >= 25:
         found = _langdetect(" ".join(words))
         if found:
-            return Detection(found[0], "langdetect", round(found[1], 3))
+            # Only the Latin words were given to it: an Urdu-like verdict on them is Roman Urdu.
+            return Detection(ROMAN if found[0] == URDU else found[0], "langdetect", round(found[1], 3))
 
-    # Ties and weak evidence (a greeting, "please", "hello") yield to the prior but beat a blind default.
+    # A Latin-letter Urdu greeting and nothing against it ("salam", "A.O.A", "slam sir"): likely a
+    # Roman Urdu writer, whatever the phone's language, but not sure enough to skip asking.
+    if greetings and ur >= en:
+        return Detection(ROMAN, "greeting", 0.55)
+    # Ties and weak evidence ("please", "hello") yield to the prior but beat a blind default.
     if prior:
         return Detection(prior, "prior", 0.6)
     ur += greetings
     if abs(ur - en) >= 0.5:
         return _words_decision(ur, en, 0.5 + 0.2 * min(1.0, abs(ur - en)))
     return Detection(ENGLISH, "default", 0.5)
+
+
+# At or above this, the first reply is in the detected language with a one-tap switch; below it the
+# bot asks, with the likely language first. Measured on bench/corpus/first_messages.tsv.
+CONFIDENT = 0.7
+
+
+def confident(detection: Detection) -> bool:
+    return detection.reason not in ("prior", "default") and detection.confidence >= CONFIDENT
+
+
+def opening(text: str, language_code: str | None, fallback: str) -> tuple[str, str]:
+    """The language to start a conversation in from its first message, and how sure that is:
+    ("roman", "detected") skips the language question; ("en", "likely") asks it, English first.
+    ``fallback`` is the chat's language so far, used when the text says nothing."""
+    detected = detect_language(text, language_code)
+    if confident(detected):
+        return detected.lang, "detected"
+    return (detected.lang if detected.reason not in ("prior", "default") else fallback), "likely"

@@ -9,13 +9,37 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from bot.engine.events import BACK, DONE, SKIP, SUBMIT, Event, Label, Message, Notice, Question
+from bot.engine.events import (
+    BACK,
+    CONFIRM,
+    DONE,
+    LANGUAGE_PREFIX,
+    SKIP,
+    SUBMIT,
+    Event,
+    Label,
+    Message,
+    Notice,
+    Question,
+)
 from bot.engine.outcome import N_, Reason
 from bot.i18n import reason, t
 
 SKIPPED = N_("(skipped)")
 # Controls are typed as commands, so that a number typed as an answer can never mean "skip".
-CONTROL_COMMANDS = {DONE: "/done", SKIP: "/skip", BACK: "/back", SUBMIT: "/send"}
+CONTROL_COMMANDS = {DONE: "/done", SKIP: "/skip", BACK: "/back", SUBMIT: "/send", CONFIRM: "/yes"}
+
+
+def control_command(button_id: str) -> str:
+    """The command that presses a control in a terminal: /done, /yes, and /ur, /en, /roman to switch language."""
+    if button_id.startswith(LANGUAGE_PREFIX):
+        return "/" + button_id.removeprefix(LANGUAGE_PREFIX)
+    return CONTROL_COMMANDS.get(button_id, button_id)
+
+
+def notice_text(lang: str, notice: Notice) -> str:
+    """A notice with its further lines, one bullet each."""
+    return "\n".join([reason(lang, notice.reason), *("• " + reason(lang, more) for more in notice.also)])
 
 
 def label_text(lang: str, label: Label) -> str:
@@ -34,7 +58,7 @@ def render(events: Iterable[Event], lang: str) -> Rendered:
         if isinstance(event, Message):
             out.lines.append(event.text)
         elif isinstance(event, Notice):
-            out.lines.append(reason(lang, event.reason))
+            out.lines.append(notice_text(lang, event))
         elif isinstance(event, Question):
             out.lines.append(_question(event, lang, out.buttons))
     return out
@@ -56,7 +80,7 @@ def _question(question: Question, lang: str, numbers: dict[str, str]) -> str:
         parts.append(f"  {number}) {label_text(lang, button.label)}{tick}")
     controls = []
     for button in question.controls:
-        command = CONTROL_COMMANDS.get(button.id, button.id)
+        command = control_command(button.id)
         numbers[command] = button.id
         controls.append(f"{command} {label_text(lang, button.label)}")
     if controls:

@@ -1150,7 +1150,7 @@ class BotUnderFire:
         except Exception as exc:  # not loadable is the finding
             self.problems.append(Problem("invariant", f"session of {key} not loadable: {exc!r}", self.current))
             return
-        if state is not None and state.lang not in ("en", "ur"):
+        if state is not None and state.lang not in ("en", "ur", "roman"):
             self.problems.append(Problem("invariant", f"chat state language {state.lang!r}", self.current))
         self.stats.steps[session.step or "-" if session is not None else "(none)"] += 1
         self.waiting.pop(chat_id, None)

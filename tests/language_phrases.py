@@ -165,8 +165,8 @@ ENGLISH_LONG: tuple[str, ...] = (
 CATEGORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "Urdu script short": ("ur", URDU_SCRIPT_SHORT),
     "Urdu script long": ("ur", URDU_SCRIPT_LONG),
-    "Roman Urdu short": ("ur", ROMAN_URDU_SHORT),
-    "Roman Urdu long": ("ur", ROMAN_URDU_LONG),
+    "Roman Urdu short": ("roman", ROMAN_URDU_SHORT),
+    "Roman Urdu long": ("roman", ROMAN_URDU_LONG),
     "English short": ("en", ENGLISH_SHORT),
     "English long": ("en", ENGLISH_LONG),
 }

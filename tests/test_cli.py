@@ -54,7 +54,7 @@ def test_flows_check_is_clean_for_the_default_flow() -> None:
 
 BROKEN = {
     "bad_yaml": ("steps: [\n  - id: a\n", "not valid YAML"),
-    "unknown_step": (None, "steps[18].next[1]: unknown step 'reveiw' (line 275)"),
+    "unknown_step": (None, "steps[18].next[1]: unknown step 'reveiw' (line {line})"),
     "duplicate_id": (None, "duplicate step id 'contact'"),
     "missing_urdu": (None, "error: [missing_translation] step ongoing, ur"),
 }
@@ -66,6 +66,7 @@ def test_broken_flow_files_give_located_errors_and_exit_1(case: str, tmp_path: P
     content, expected = BROKEN[case]
     if case == "unknown_step":
         content = source.replace("      - goto: review\n", "      - goto: reveiw\n")
+        expected = expected.format(line=content[: content.index("- goto: reveiw")].count("\n") + 1)
     elif case == "duplicate_id":
         content = source.replace("  - id: phone\n", "  - id: contact\n")
     elif case == "missing_urdu":

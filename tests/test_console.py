@@ -101,8 +101,8 @@ def test_urdu_report_with_typed_urdu_answers(tmp_path: Path) -> None:
 
 def test_quitting_midway_keeps_the_draft_and_the_next_run_continues(tmp_path: Path) -> None:
     db = tmp_path / "console.sqlite3"
-    first = run_console(db, ["2", "1", "/quit"], "en")
+    first = run_console(db, ["2", "2", "/quit"], "en")
     assert "Goodbye." in first.stdout and "Your unfinished report is kept" in first.stdout
     second = run_console(db, [], "en")
     assert "Welcome back. Your report is where you left it." in second.stdout
-    assert "Is the person this happened to under 18 years old?" in second.stdout
+    assert "Is the person this happened to under 18 years old?" in second.stdout  # "For someone else"

@@ -54,3 +54,17 @@ def test_translation_is_served_and_english_falls_back_to_the_msgid() -> None:
     assert t("en", "Done") == "Done"
     assert t("xx", "Done") == "Done"
     assert translations("ur") is translations("ur")
+
+
+def test_every_code_string_has_a_roman_urdu_translation_in_latin_letters() -> None:
+    roman = catalogue("roman")
+    missing = sorted(m for m in code_msgids() if not roman.get(m))
+    assert missing == [], "untranslated in locales/roman (see docs/roman-urdu.md):\n" + "\n".join(missing)
+    for msgid, text in roman.items():
+        assert set(PLACEHOLDER.findall(text)) == set(PLACEHOLDER.findall(msgid)), msgid
+        assert not re.search("[\u0600-\u06ff]", text), f"Roman Urdu is written in Latin letters: {text!r}"
+
+
+def test_roman_urdu_is_served_as_its_own_language() -> None:
+    assert t("roman", "Done") == "Mukammal"
+    assert t("roman", "Yes, {option}", option="Punjab") == "Ji haan, Punjab"

@@ -16,23 +16,10 @@ Every phrase list is used whatever the session's language: people mix scripts an
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable
 
 from .model import Danger
-from .normalise import fold_for_match
-
-_WORD = re.compile(r"\w+")
-_LATIN_RUN = re.compile(r"([a-z])\1+")
-
-
-def words(text: str) -> tuple[str, ...]:
-    """The matching key of a text: folded words, in order."""
-    folded = fold_for_match(text)
-    # Urdu vowel marks (zer, zabar, pesh…) are usually left out when typing; ZWNJ may or may not be typed.
-    folded = "".join(ch for ch in folded if unicodedata.category(ch) not in ("Mn", "Cf"))
-    return tuple(_LATIN_RUN.sub(r"\1", word) for word in _WORD.findall(folded))
+from .normalise import match_words as words
 
 
 def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:

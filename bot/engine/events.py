@@ -16,6 +16,8 @@ Label = str | Reason
 
 # Ids of buttons the engine adds itself; flow option ids cannot start with ':'.
 DONE, SKIP, BACK, SUBMIT, EDIT_PREFIX = ":done", ":skip", ":back", ":submit", ":edit:"
+CONFIRM = ":yes"  # takes the option a typed answer proposed (a place: "Lahore" -> Punjab)
+LANGUAGE_PREFIX = ":lang:"  # switches the reply language, offered on the first question
 
 DONE_LABEL = Reason(N_("Done"))
 SKIP_LABEL = Reason(N_("Skip"))
@@ -51,6 +53,8 @@ class Question:
     summary: tuple[SummaryLine, ...] = ()
     repeat: bool = False
     hint: str = ""  # "phone": a chat adapter may offer its own share-your-number button
+    # After a typed answer was not understood: show each option's number, so it can be typed.
+    numbered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +73,7 @@ class Safety(Message):
 @dataclass(frozen=True, slots=True)
 class Notice:
     reason: Reason
+    also: tuple[Reason, ...] = ()  # more lines of the same notice ("3 links could not be saved:" + why)
 
 
 @dataclass(frozen=True, slots=True)

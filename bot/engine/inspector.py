@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .answers import PLACEHOLDER, SYSTEM_VARS
 from .errors import MAX_QUOTED
 from .model import PHRASE_LANGUAGES, ChoiceStep, EndStep, Flow, Step, Text, TextStep
+from .vocabulary import conflicts
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for a button's callback data
@@ -47,6 +48,8 @@ def inspect(flow: Flow) -> list[Issue]:
     issues += _reachability(flow)
     for step in flow.steps.values():
         if isinstance(step, ChoiceStep):
+            for clash in conflicts(step, flow.vocabulary):
+                issues.append(Issue("ambiguous_phrase", "error", step.id, clash, line=step.line))
             for option in step.options:
                 size = len(option.id.encode()) + CALLBACK_OVERHEAD
                 if size > MAX_CALLBACK_BYTES:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from .danger import words
 from .errors import FlowLoadError, LoadProblem, clip
 from .migrations import SPEC_VERSION, migrate
 from .model import (
@@ -24,6 +24,7 @@ from .model import (
     REPORT_FIELDS,
     STEP_KINDS,
     VALIDATOR_KINDS,
+    WORD_ROLES,
     Branch,
     ChoiceStep,
     Condition,
@@ -35,15 +36,20 @@ from .model import (
     Text,
     TextStep,
     ValidatorSpec,
+    Variant,
+    Words,
 )
+from .normalise import match_words as words
 from .validators import pattern_problem
+from .vocabulary import compile_words, option_table, place_table
 from .yamltree import Lines, child_path, parse
 
 ID_RE = re.compile(r"[a-z][a-z0-9_]{0,31}\Z")  # \Z, not $: "ask\n" is not an id
-COMMON_KEYS = {"id", "kind", "text", "label", "next", "skippable", "max_attempts", "on_exhausted"}
+COMMON_KEYS = {"id", "kind", "text", "label", "next", "skippable", "max_attempts", "on_exhausted", "variants"}
+TOP_KEYS = {"spec_version", "id", "name", "languages", "start", "report", "steps", "danger", "words", "places"}
 KIND_KEYS: dict[str, set[str]] = {
     "message": set(),
-    "choice": {"options", "multi", "sets_language", "columns"},
+    "choice": {"options", "multi", "sets_language", "columns", "ages"},
     "text": {"validators"},
     "links": set(),
     "review": {"fields"},
@@ -145,10 +151,141 @@ class _Builder:
                 self.fail(child_path(sub, "id"), f"option id {clip(option_id)} must be lower-case letters, digits, _")
             if any(o.id == option_id for o in result):
                 self.fail(child_path(sub, "id"), f"duplicate option id {clip(option_id)}")
+            for key in sorted(set(item) - {"id", "label", "aliases"}):
+                self.fail(child_path(sub, key), "unknown key (an option has 'id', 'label' and 'aliases')")
             label = self.text(item.get("label"), child_path(sub, "label"))
+            aliases = self.phrase_lists(item.get("aliases"), child_path(sub, "aliases"), required=False)
             if label is not None:
-                result.append(Option(option_id, label))
+                result.append(Option(option_id, label, aliases))
         return tuple(result)
+
+    def phrase_lists(self, value: Any, path: str, *, required: bool = True) -> dict[str, tuple[str, ...]]:
+        """``{en: [...], ur: [...], roman: [...]}``: phrases per language, each with at least one word."""
+        if value is None and not required:
+            return {}
+        if not isinstance(value, dict) or not value:
+            self.fail(path, "expected a list of phrases per language, e.g. {en: ['…'], ur: ['…'], roman: ['…']}")
+            return {}
+        phrases: dict[str, tuple[str, ...]] = {}
+        for lang, items in value.items():
+            sub = child_path(path, str(lang))
+            if lang not in PHRASE_LANGUAGES:
+                self.fail(sub, f"unknown language {clip(lang)} (use {', '.join(PHRASE_LANGUAGES)})")
+                continue
+            if not isinstance(items, list) or not items:
+                self.fail(sub, "expected a list of phrases")
+                continue
+            kept: list[str] = []
+            for i, item in enumerate(items):
+                # A phrase without words would match every message; a number is not a phrase.
+                if not isinstance(item, str) or not words(item):
+                    self.fail(child_path(sub, i), "a phrase must be text with at least one word")
+                    continue
+                kept.append(item.strip())
+            phrases[lang] = tuple(kept)
+        return phrases
+
+    def ages(self, value: Any, path: str) -> tuple[tuple[str, int, int], ...]:
+        """``ages: {option id: [min, max]}``: a typed age picks the option whose range holds it."""
+        if value is None:
+            return ()
+        if not isinstance(value, dict) or not value:
+            self.fail(path, 'expected {option id: [lowest age, highest age]}, e.g. {"yes": [0, 17], "no": [18, 120]}')
+            return ()
+        result: list[tuple[str, int, int]] = []
+        for option_id, bounds in value.items():
+            ok = isinstance(bounds, list) and len(bounds) == 2 and all(type(b) is int for b in bounds)
+            if not ok or not 0 <= bounds[0] <= bounds[1] <= 150:
+                self.fail(child_path(path, str(option_id)), "expected [lowest age, highest age], whole numbers 0-150")
+                continue
+            result.append((str(option_id), bounds[0], bounds[1]))
+        return tuple(result)
+
+    def variants(self, value: Any, path: str) -> tuple[Variant, ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not value:
+            self.fail(path, "expected a list of {when: {step: value}, text: {en: '…', ur: '…'}}")
+            return ()
+        result: list[Variant] = []
+        for i, item in enumerate(value):
+            sub = child_path(path, i)
+            if not isinstance(item, dict) or "when" not in item or "text" not in item:
+                self.fail(sub, "each variant needs 'when' and 'text'")
+                continue
+            for key in sorted(set(item) - {"when", "text"}):
+                self.fail(child_path(sub, key), "unknown key (a variant has 'when' and 'text')")
+            when = self.conditions(item.get("when"), child_path(sub, "when"))
+            text = self.text(item.get("text"), child_path(sub, "text"))
+            if when and text is not None:
+                result.append(Variant(when, text))
+        return tuple(result)
+
+    def words(self, value: Any, path: str, option_ids: set[str]) -> Words:
+        """The optional ``words`` block: shared option aliases, done/send/skip words, numbers."""
+        if value is None:
+            return Words()
+        if not isinstance(value, dict):
+            self.fail(path, "expected {yes: {en: […]}, done: {…}, numbers: {en: [[first, one], …]}, …}")
+            return Words()
+        lists: dict[str, dict[str, tuple[str, ...]]] = {}
+        numbers: dict[str, tuple[tuple[str, ...], ...]] = {}
+        for key, item in value.items():
+            sub = child_path(path, str(key))
+            if key == "numbers":
+                numbers = self.numbers(item, sub)
+            elif key in WORD_ROLES or key in option_ids:
+                lists[str(key)] = self.phrase_lists(item, sub)
+            else:
+                self.fail(sub, f"{clip(key)} is neither one of {', '.join(WORD_ROLES)}, 'numbers' nor an option id")
+        return Words(lists, numbers, self._line(path) or 0)
+
+    def numbers(self, value: Any, path: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+        result: dict[str, tuple[tuple[str, ...], ...]] = {}
+        if not isinstance(value, dict):
+            self.fail(path, "expected {en: [[first, one], [second, two]], roman: [[pehla, ek], …]}")
+            return result
+        for lang, positions in value.items():
+            sub = child_path(path, str(lang))
+            if lang not in PHRASE_LANGUAGES:
+                self.fail(sub, f"unknown language {clip(lang)} (use {', '.join(PHRASE_LANGUAGES)})")
+                continue
+            if not isinstance(positions, list) or not all(
+                isinstance(p, list) and all(isinstance(w, str) and len(words(w)) == 1 for w in p) for p in positions
+            ):
+                self.fail(sub, "expected a list per position of single words: [[first, one], [second, two]]")
+                continue
+            result[str(lang)] = tuple(tuple(str(w) for w in p) for p in positions)
+        return result
+
+    def places(self, value: Any, path: str, steps: dict[str, Step]) -> dict[str, dict[str, tuple[str, ...]]]:
+        """``places: {step: {option: [names]}}``: typed place names that mean an option, to confirm."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(path, "expected {province: {punjab: [lahore, …], sindh: […]}}")
+            return {}
+        result: dict[str, dict[str, tuple[str, ...]]] = {}
+        for step_id, table in value.items():
+            sub = child_path(path, str(step_id))
+            step = steps.get(str(step_id))
+            if not isinstance(step, ChoiceStep) or step.multi:
+                self.fail(sub, f"{clip(step_id)} is not a single-choice step")
+                continue
+            if not isinstance(table, dict):
+                self.fail(sub, "expected {option id: [place names]}")
+                continue
+            options: dict[str, tuple[str, ...]] = {}
+            for option_id, names in table.items():
+                where = child_path(sub, str(option_id))
+                if step.option(str(option_id)) is None:
+                    self.fail(where, f"{step.id!r} has no option {clip(option_id)}")
+                elif not isinstance(names, list) or not all(isinstance(n, str) and words(n) for n in names):
+                    self.fail(where, "expected a list of place names")
+                else:
+                    options[str(option_id)] = tuple(str(n).strip() for n in names)
+            result[step.id] = options
+        return result
 
     def validators(self, value: Any, path: str) -> tuple[ValidatorSpec, ...]:
         if value is None:
@@ -183,28 +320,9 @@ class _Builder:
         for key in sorted(set(value) - {"phrases", "text"}):
             self.fail(child_path(path, key), "unknown key (the danger block has 'phrases' and 'text')")
         text = self.text(value.get("text"), child_path(path, "text"))
-        where = child_path(path, "phrases")
-        raw = value.get("phrases")
-        phrases: dict[str, tuple[str, ...]] = {}
-        if not isinstance(raw, dict) or not raw:
-            self.fail(where, "expected a list of phrases per language, e.g. {en: ['i am in danger'], roman: [...]}")
+        phrases = self.phrase_lists(value.get("phrases"), child_path(path, "phrases"))
+        if not phrases:
             return None
-        for lang, items in raw.items():
-            sub = child_path(where, str(lang))
-            if lang not in PHRASE_LANGUAGES:
-                self.fail(sub, f"unknown language {clip(lang)} (use {', '.join(PHRASE_LANGUAGES)})")
-                continue
-            if not isinstance(items, list) or not items:
-                self.fail(sub, "expected a list of phrases")
-                continue
-            kept: list[str] = []
-            for i, item in enumerate(items):
-                # A phrase without words would match every message; a number is not a phrase.
-                if not isinstance(item, str) or not words(item):
-                    self.fail(child_path(sub, i), "a phrase must be text with at least one word")
-                    continue
-                kept.append(item.strip())
-            phrases[lang] = tuple(kept)
         if text is None:
             return None
         return Danger(phrases, text, self._line(path) or 0)
@@ -234,6 +352,7 @@ class _Builder:
             "on_exhausted": self.typed(raw.get("on_exhausted"), child_path(path, "on_exhausted"), str, None),
             "path": path,
             "line": self._line(path) or 0,
+            "variants": self.variants(raw.get("variants"), child_path(path, "variants")),
         }
         if kind not in {"end"} and not common["next"]:
             self.fail(path, f"a {kind} step needs 'next'")
@@ -244,6 +363,7 @@ class _Builder:
                 "multi": self.typed(raw.get("multi"), child_path(path, "multi"), bool, False),
                 "sets_language": self.typed(raw.get("sets_language"), child_path(path, "sets_language"), bool, False),
                 "columns": self.typed(raw.get("columns"), child_path(path, "columns"), int, 1),
+                "ages": self.ages(raw.get("ages"), child_path(path, "ages")),
             }
         elif kind == "text":
             extra = {"validators": self.validators(raw.get("validators"), child_path(path, "validators"))}
@@ -272,13 +392,14 @@ def _load(source: str) -> Flow:
     except ValueError as exc:
         raise FlowLoadError([LoadProblem("spec_version", str(exc), lines.get("spec_version"))]) from None
     b = _Builder(lines)
-    for key in sorted(set(data) - {"spec_version", "id", "name", "languages", "start", "report", "steps", "danger"}):
+    for key in sorted(set(data) - TOP_KEYS):
         b.fail(key, "unknown top-level key")
     flow_id = data.get("id")
     if not isinstance(flow_id, str) or not ID_RE.match(flow_id):
         b.fail("id", "the flow needs an 'id' of lower-case letters, digits and _")
     name = b.text(data.get("name"), "name") or Text({})
-    languages = tuple(b.typed(data.get("languages"), "languages", list, list(LANGUAGES)))
+    # Without a list, the two languages every flow needs; Roman Urdu is checked once a flow lists it.
+    languages = tuple(b.typed(data.get("languages"), "languages", list, ["en", "ur"]))
     for i, lang in enumerate(languages):
         if lang not in LANGUAGES:
             b.fail(f"languages[{i}]", f"unsupported language {clip(lang)} (supported: {', '.join(LANGUAGES)})")
@@ -305,11 +426,39 @@ def _load(source: str) -> Flow:
         elif not isinstance(step_id, str) or step_id not in steps:
             b.fail(f"report.{field}", f"unknown step {clip(step_id)}")
     danger = b.danger(data.get("danger"), "danger")
+    option_ids = {o.id for s in steps.values() if isinstance(s, ChoiceStep) for o in s.options}
+    words_block = b.words(data.get("words"), "words", option_ids)
+    places = b.places(data.get("places"), "places", steps)
     _check_references(steps, b.fail)
     if b.problems:
         raise FlowLoadError(sorted(b.problems, key=lambda p: p.line or 0))
     assert isinstance(flow_id, str)
-    return Flow(flow_id, SPEC_VERSION, name, languages, start, steps, dict(report), danger)
+    vocabulary = compile_words(words_block)
+    for step_id, step in steps.items():
+        if isinstance(step, ChoiceStep):
+            table, clashes = place_table(step, places.get(step_id, {}))
+            for clash in clashes:
+                b.fail(f"places.{step_id}", clash)
+            steps[step_id] = replace(step, vocabulary=option_table(step, vocabulary), places=table)
+    if b.problems:
+        raise FlowLoadError(sorted(b.problems, key=lambda p: p.line or 0))
+    return Flow(
+        flow_id, SPEC_VERSION, name, languages, start, steps, dict(report), danger, words_block, vocabulary, places
+    )
+
+
+def _check_conditions(
+    steps: dict[str, Step], when: tuple[Condition, ...], where: str, fail: Callable[[str, str], None]
+) -> None:
+    for cond in when:
+        if cond.step not in steps:
+            fail(f"{where}.when.{cond.step}", f"unknown step {clip(cond.step)}")
+            continue
+        target = steps[cond.step]
+        if isinstance(target, ChoiceStep):
+            known = {o.id for o in target.options} | {"skipped"}
+            for value in sorted(cond.values - known):
+                fail(f"{where}.when.{cond.step}", f"{cond.step!r} has no option {clip(value)}")
 
 
 def _check_references(steps: dict[str, Step], fail: Callable[[str, str], None]) -> None:
@@ -318,19 +467,17 @@ def _check_references(steps: dict[str, Step], fail: Callable[[str, str], None]) 
             where = f"{step.path}.next" if len(step.next) == 1 and not branch.when else f"{step.path}.next[{i}]"
             if branch.goto not in steps:
                 fail(where, f"unknown step {clip(branch.goto)}")
-            for cond in branch.when:
-                if cond.step not in steps:
-                    fail(f"{where}.when.{cond.step}", f"unknown step {clip(cond.step)}")
-                    continue
-                target = steps[cond.step]
-                if isinstance(target, ChoiceStep):
-                    known = {o.id for o in target.options} | {"skipped"}
-                    for value in sorted(cond.values - known):
-                        fail(f"{where}.when.{cond.step}", f"{cond.step!r} has no option {clip(value)}")
+            _check_conditions(steps, branch.when, where, fail)
+        for i, variant in enumerate(step.variants):
+            _check_conditions(steps, variant.when, f"{step.path}.variants[{i}]", fail)
         if step.on_exhausted is not None and step.on_exhausted not in steps:
             fail(f"{step.path}.on_exhausted", f"unknown step {clip(step.on_exhausted)}")
         if step.on_exhausted is not None and step.max_attempts is None:
             fail(f"{step.path}.on_exhausted", "on_exhausted needs max_attempts")
+        if isinstance(step, ChoiceStep):
+            for option_id, _low, _high in step.ages:
+                if step.option(option_id) is None:
+                    fail(f"{step.path}.ages.{option_id}", f"{step.id!r} has no option {clip(option_id)}")
         if isinstance(step, ChoiceStep) and step.sets_language:
             for i, opt in enumerate(step.options):
                 if opt.id not in LANGUAGES:

@@ -11,8 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-LANGUAGES: tuple[str, ...] = ("en", "ur")
+# Reply languages: English, Urdu in its own script, and Roman Urdu (Urdu in Latin letters, the way
+# most Pakistanis type). Officers' cards stay in en/ur; citizens may use any of the three.
+LANGUAGES: tuple[str, ...] = ("en", "ur", "roman")
 FALLBACK_LANGUAGE = "en"
+# The matching key of a typed phrase (``normalise.match_words``): folded words in order.
+Phrase = tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +58,16 @@ class Branch:
 class Option:
     id: str
     label: Text
+    # Other ways to type this answer, per PHRASE_LANGUAGES key (``aliases: {en: […], roman: […]}``).
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A step text used instead of the step's own when an earlier answer says so (first match wins)."""
+
+    when: tuple[Condition, ...]
+    text: Text
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +93,7 @@ class Step:
     on_exhausted: str | None = None
     path: str = ""
     line: int = 0
+    variants: tuple[Variant, ...] = ()
 
     KIND: ClassVar[str] = ""
     ASKS: ClassVar[bool] = True  # waits for the citizen's input
@@ -105,6 +120,12 @@ class ChoiceStep(Step):
     multi: bool = False
     sets_language: bool = False
     columns: int = 1
+    # Compiled by the loader from labels, ids, aliases and the flow's shared ``words``: phrase -> option id.
+    vocabulary: Mapping[Phrase, str] = field(default_factory=dict)
+    # From the flow's ``places`` table: a typed place name -> (option id, the name as written).
+    places: Mapping[Phrase, tuple[str, str]] = field(default_factory=dict)
+    # A typed age ("she is 15", "10 saal ki") picks the option whose range holds it: (option id, min, max).
+    ages: tuple[tuple[str, int, int], ...] = ()
 
     KIND: ClassVar[str] = "choice"
     EXAMPLE: ClassVar[str] = """\
@@ -113,6 +134,7 @@ class ChoiceStep(Step):
   multi: true          # several buttons may be ticked, then Done
   skippable: true
   columns: 2           # buttons per row on Telegram
+  # ages: {"yes": [0, 17], "no": [18, 120]}   # a typed age picks an option (e.g. "Is she under 18?")
   label: {en: Platforms, ur: پلیٹ فارم}
   text: {en: "Where did it happen?", ur: "یہ کہاں ہوا؟"}
   options:
@@ -229,6 +251,51 @@ danger:
 """
 
 
+# Keys of a flow's ``words`` block that are not option ids: what they mean when typed.
+WORD_ROLES: tuple[str, ...] = ("done", "send", "skip", "negations", "joiners", "years")
+
+
+@dataclass(frozen=True, slots=True)
+class Words:
+    """Typed words every question of the flow understands (the ``words`` block).
+
+    ``lists`` maps a role (``WORD_ROLES``) or an option id (``yes``, ``no``, ``not_sure``…: aliases
+    shared by every option with that id) to phrases per language; ``numbers`` lists, per language,
+    the words for the 1st, 2nd… option ("first", "pehla", "پہلا").
+    """
+
+    lists: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    numbers: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    line: int = 0
+
+    EXAMPLE: ClassVar[str] = """\
+words:
+  yes: {en: ["yes", "yeah"], ur: ["ہاں", "جی ہاں"], roman: ["haan", "ji", "jee"]}   # every option with id yes
+  no: {en: ["no", "nope"], ur: ["نہیں"], roman: ["nahi", "nai", "nhi", "ji nahi"]}
+  done: {en: ["done", "that's all"], ur: ["ہو گیا", "مکمل"], roman: ["bas", "ho gaya"]}   # ends links, ticks
+  send: {en: ["send"], ur: ["بھیج دیں"], roman: ["bhej do"]}                     # sends from the review
+  skip: {en: ["skip"], roman: ["chhor do"]}                                       # skips a skippable question
+  negations: {en: ["not", "dont"], ur: ["نہیں", "مت"], roman: ["nahi", "mat"]}   # near a match: ask again
+  joiners: {en: ["and"], ur: ["اور"], roman: ["aur"]}                             # between typed numbers
+  years: {en: ["years", "year old"], ur: ["سال"], roman: ["saal", "sal"]}         # "15 saal" is an age
+  numbers: {en: [[first, one], [second, two]], roman: [[pehla, ek], [doosra, do]]}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """``Words`` compiled for matching: every phrase as its ``match_words`` key."""
+
+    roles: Mapping[str, frozenset[Phrase]] = field(default_factory=dict)  # role or option id -> phrases
+    numbers: Mapping[str, int] = field(default_factory=dict)  # a number word -> its position (1-based)
+
+    def phrases(self, role: str) -> frozenset[Phrase]:
+        return self.roles.get(role, frozenset())
+
+    def single(self, role: str) -> frozenset[str]:
+        return frozenset(p[0] for p in self.phrases(role) if len(p) == 1)
+
+
 STEP_KINDS: dict[str, type[Step]] = {
     cls.KIND: cls for cls in (MessageStep, ChoiceStep, TextStep, LinksStep, ReviewStep, SubmitStep, EndStep)
 }
@@ -262,6 +329,10 @@ class Flow:
     steps: Mapping[str, Step]
     report: Mapping[str, str]  # report field -> step id
     danger: Danger | None = None
+    words: Words = field(default_factory=Words)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    # The ``places`` block as written: choice step id -> option id -> place names.
+    places: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def step(self, step_id: str) -> Step:
         return self.steps[step_id]

@@ -7,6 +7,7 @@ phones offer Arabic-Indic or Extended Arabic-Indic (Urdu) digits. A phone number
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Hard cap on any single input, applied after normalisation. Far above every flow limit, so a
@@ -46,3 +47,19 @@ def normalise(text: str, *, cap: int = MAX_INPUT_CHARS) -> str:
 def fold_for_match(text: str) -> str:
     """A looser key for matching typed button labels: normalised, case-folded, inner spaces collapsed."""
     return " ".join(normalise(text).casefold().split())
+
+
+_WORD = re.compile(r"\w+")
+_LATIN_RUN = re.compile(r"([a-z])\1+")
+
+
+def match_words(text: str) -> tuple[str, ...]:
+    """The matching key of a text, for phrase tables (danger words, typed answers): folded words in order.
+
+    Urdu vowel marks (zer, zabar, pesh…) are usually left out when typing and ZWNJ may or may not be
+    typed, so both are dropped; a run of the same Latin letter counts once, so Roman spellings differ
+    less (haan/han, maar/mar, jee/je). Apostrophes join their word ("don't" is "dont").
+    """
+    folded = fold_for_match(text).replace("\u2019", "").replace("'", "")
+    folded = "".join(ch for ch in folded if unicodedata.category(ch) not in ("Mn", "Cf"))
+    return tuple(_LATIN_RUN.sub(r"\1", word) for word in _WORD.findall(folded))

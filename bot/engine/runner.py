@@ -16,9 +16,11 @@ from .errors import SessionError
 from .events import (
     BACK,
     BACK_LABEL,
+    CONFIRM,
     DONE,
     DONE_LABEL,
     EDIT_PREFIX,
+    LANGUAGE_PREFIX,
     SKIP,
     SKIP_LABEL,
     SUBMIT,
@@ -37,32 +39,34 @@ from .events import (
 )
 from .links import Link, extract_links, merge_links
 from .model import (
-    LANGUAGES,
     ChoiceStep,
     EndStep,
     Flow,
     LinksStep,
     MessageStep,
+    Option,
     ReviewStep,
     Step,
     SubmitStep,
     TextStep,
 )
-from .normalise import fold_for_match, normalise
+from .normalise import match_words, normalise
 from .outcome import N_, Invalid, Outcome, Reason, Valid
 from .session import ACTIVE, CANCELLED, COMPLETED, HISTORY_CAP, SUBMITTING, Answer, Session
+from .understand import read_choice, says
 from .validators import check
 
 USE_BUTTONS = N_("Please choose one of the options, using the buttons or by typing its number.")
-CHOOSE_ONE_OR_MORE = N_("Please tick at least one option, then press Done.")
+CHOOSE_ONE_OR_MORE = N_("Please tick at least one option, or write its name, then tap Done.")
 TYPE_ANSWER = N_("Please type your answer in a message.")
 EMPTY_ANSWER = N_("The message was empty. Please type your answer.")
 NO_LINK_FOUND = N_(
     "I could not find a link in your message. Please paste the whole link, for example "
-    "https://www.facebook.com/… , or press Done."
+    "https://www.facebook.com/… , or write done to finish."
 )
-LINKS_SAVED = N_("Links saved so far: {total}. You can send more, or press Done.")
-LINKS_ALREADY_SAVED = N_("These links were already saved. You can send more, or press Done.")
+LINKS_SAVED = N_("Links saved so far: {total}. You can send more, or tap Done (or write done) to finish.")
+LINKS_ALREADY_SAVED = N_("These links were already saved. You can send more, or tap Done (or write done) to finish.")
+LINKS_REFUSED = N_("{count} links in your message could not be saved:")
 LINKS_CAP = N_("A report can hold {max} links, so {dropped} of them could not be saved.")
 NOT_SKIPPABLE = N_("This question cannot be skipped. Please answer it, or send /cancel to stop.")
 AT_FIRST = N_("This is the first question; there is nothing to go back to.")
@@ -71,6 +75,12 @@ ENDED = N_("This conversation has ended. Send /start to make a new report.")
 USE_REVIEW_BUTTONS = N_("Please use the buttons below to change an answer or to send the report.")
 BACK_TO_REVIEW = N_("Changes saved. Here is your report again.")
 MOVING_ON = N_("Let us move on. You can still add this answer from the review before sending.")
+NOT_UNDERSTOOD = N_("Sorry, I did not understand. Please tap one of the options below, or type its number.")
+WHICH_ONE = N_("Which one do you mean: {options}? Please tap it, or type its number.")
+PLACE_CONFIRM = N_("{place} is in {option}. Is that right? Tap “Yes, {option}”, or choose another option.")
+CONFIRM_LABEL = N_("Yes, {option}")
+NOTHING_TO_FINISH = N_("There is nothing to finish on this question. Please answer it, or send /skip.")
+SEND_AT_REVIEW = N_("The report is sent at the end, after you check it. Please answer this question first.")
 
 
 class Turn(NamedTuple):
@@ -84,7 +94,7 @@ class Input:
 
     text: str = ""
     press: str | None = None
-    command: str | None = None  # back | skip | cancel
+    command: str | None = None  # back | skip | cancel | done | send
 
 
 def start(
@@ -97,7 +107,9 @@ def start(
     prefill: dict[str, str] | None = None,
 ) -> Turn:
     """Begin at the flow's start. ``prefill`` answers steps ahead (by step id); they are not asked."""
-    lang = lang if lang in LANGUAGES else flow.languages[0]
+    if lang not in flow.languages:
+        # Roman Urdu readers read Latin letters: a flow without Roman texts speaks English to them.
+        lang = "en" if lang == "roman" and "en" in flow.languages else flow.languages[0]
     answers = {k: v for k, v in (prefill or {}).items() if k in flow.steps}
     variables = {**(variables or {}), **({"prefilled": ",".join(answers)} if answers else {})}
     session = Session(flow.id, revision, lang, step=None, answers=answers, vars=variables, id=session_id)
@@ -117,7 +129,14 @@ def resume(flow: Flow, session: Session, given: Input, *, today: date) -> Turn:
         return Turn(session, [Notice(Reason(ENDED))])
     step = _step(flow, session)
     events: list[Event] = []
+    if given.press is not None and given.press.startswith(LANGUAGE_PREFIX):
+        return _switch_language(flow, session, step, given.press.removeprefix(LANGUAGE_PREFIX))
+    if given.command in ("done", "send"):
+        return _typed_control(flow, session, step, given.command)
+    text = normalise(given.text)
     command = given.command or {BACK: "back", SKIP: "skip"}.get(given.press or "")
+    if given.press is None and command is None and step.skippable and says(flow.vocabulary, "skip", text, strict=True):
+        command = "skip"  # "skip", "chhor dein", "چھوڑ دیں" typed as the whole message
     if command == "cancel":
         return Turn(
             replace(session, status=CANCELLED, step=None, answers={}, draft=()),
@@ -129,17 +148,21 @@ def resume(flow: Flow, session: Session, given: Input, *, today: date) -> Turn:
         if not step.skippable:
             return _reask(flow, session, step, Reason(NOT_SKIPPABLE), count=False)
         return _accept(flow, session, step, None, events)
-    text = normalise(given.text)
     if given.press is None and flow.danger is not None and mentions_danger(flow.danger, text):
         return _danger(flow, session, step, text, today)
+    if given.press is None and not isinstance(step, TextStep):
+        switched = _language_named(flow, session, step, text)
+        if switched is not None:
+            return switched
     if isinstance(step, ChoiceStep):
         return _choice(flow, session, step, given.press, text)
     if isinstance(step, ReviewStep):
-        return _review(flow, session, step, given.press)
+        return _review(flow, session, step, given.press, text)
     if given.press is not None and not (isinstance(step, LinksStep) and given.press == DONE):
         return _reask(flow, session, step, Reason(TYPE_ANSWER), count=False)
     if isinstance(step, LinksStep):
-        return _links(flow, session, step, text, done=given.press == DONE)
+        done = given.press == DONE or (not extract_links(text).links and says(flow.vocabulary, "done", text))
+        return _links(flow, session, step, text, done=done)
     if isinstance(step, TextStep):
         outcome = _text(step, text, today, session.lang)
         if isinstance(outcome, Invalid):
@@ -216,20 +239,26 @@ def _draft(session: Session, step: Step) -> tuple[str, ...]:
 
 
 def _say(flow: Flow, session: Session, step: Step) -> str:
-    if step.text is None:
+    text = next((v.text for v in step.variants if all(ans.holds(c, session.answers) for c in v.when)), step.text)
+    if text is None:
         return ""
-    return ans.interpolate(step.text.get(session.lang), flow, session.answers, session.vars, session.lang)
+    return ans.interpolate(text.get(session.lang), flow, session.answers, session.vars, session.lang)
 
 
-def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False) -> Question:
+def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False, numbered: bool = False) -> Question:
     text = _say(flow, session, step)
     controls: list[Button] = []
     options: tuple[Button, ...] = ()
     summary: tuple[SummaryLine, ...] = ()
     if isinstance(step, ChoiceStep):
+        ordered = _likely_first(step, session) if step.sets_language else step.options
         options = tuple(
-            Button(o.id, o.label.get(session.lang), selected=step.multi and o.id in session.draft) for o in step.options
+            Button(o.id, o.label.get(session.lang), selected=step.multi and o.id in session.draft) for o in ordered
         )
+        proposed = _proposal(step, session)
+        if proposed is not None:
+            label = proposed.label.get(session.lang)
+            controls.append(Button(CONFIRM, Reason(CONFIRM_LABEL, {"option": label})))
         if step.multi:
             controls.append(Button(DONE, DONE_LABEL))
     elif isinstance(step, LinksStep):
@@ -242,9 +271,41 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False)
         controls.append(Button(SKIP, SKIP_LABEL))
     if session.history:
         controls.append(Button(BACK, BACK_LABEL))
+    elif session.vars.get("language") == "detected" and not (isinstance(step, ChoiceStep) and step.sets_language):
+        # The language was read from the first message: one tap switches it, on the first question only.
+        controls += _language_buttons(flow, session)
     columns = step.columns if isinstance(step, ChoiceStep) else 1
     hint = "phone" if isinstance(step, TextStep) and any(v.kind == "phone" for v in step.validators) else ""
-    return Question(step.id, step.KIND, text, options, tuple(controls), columns, summary, repeat, hint)
+    numbered = numbered and isinstance(step, ChoiceStep)
+    return Question(step.id, step.KIND, text, options, tuple(controls), columns, summary, repeat, hint, numbered)
+
+
+def _language_step(flow: Flow) -> ChoiceStep | None:
+    return next((s for s in flow.steps.values() if isinstance(s, ChoiceStep) and s.sets_language), None)
+
+
+def _language_buttons(flow: Flow, session: Session) -> list[Button]:
+    chooser = _language_step(flow)
+    if chooser is None:
+        return []
+    # Each language is named in itself: a reader who cannot read the current one still finds hers.
+    return [
+        Button(LANGUAGE_PREFIX + o.id, o.label.get(o.id))
+        for o in chooser.options
+        if o.id != session.lang and o.id in flow.languages
+    ]
+
+
+def _likely_first(step: ChoiceStep, session: Session) -> tuple[Option, ...]:
+    likely = session.vars.get("likely_language", "")
+    return tuple(sorted(step.options, key=lambda o: o.id != likely))
+
+
+def _proposal(step: ChoiceStep, session: Session) -> Option | None:
+    """The option a typed place proposed, waiting for the citizen's one-tap confirmation."""
+    if step.multi or len(session.draft) != 2 or session.draft[0] != CONFIRM:
+        return None
+    return step.option(session.draft[1])
 
 
 def _summary(flow: Flow, session: Session, review: ReviewStep) -> tuple[SummaryLine, ...]:
@@ -280,13 +341,15 @@ def _accept(flow: Flow, session: Session, step: Step, value: Answer, events: lis
     return Turn(_enter(flow, session, target, events, step.id), events)
 
 
-def _reask(flow: Flow, session: Session, step: Step, reason: Reason, *, count: bool = True) -> Turn:
+def _reask(
+    flow: Flow, session: Session, step: Step, reason: Reason, *, count: bool = True, numbered: bool = False
+) -> Turn:
     if count:
         session = replace(session, attempts=session.attempts + 1)
-    return Turn(session, [Notice(reason), _question(flow, session, step, repeat=True)])
+    return Turn(session, [Notice(reason), _question(flow, session, step, repeat=True, numbered=numbered)])
 
 
-def _refuse(flow: Flow, session: Session, step: Step, reason: Reason) -> Turn:
+def _refuse(flow: Flow, session: Session, step: Step, reason: Reason, *, numbered: bool = False) -> Turn:
     """A refused answer: re-ask, or after ``max_attempts`` move to ``on_exhausted`` (answer skipped)."""
     attempts = session.attempts + 1
     if step.max_attempts is not None and attempts >= step.max_attempts and step.on_exhausted:
@@ -298,7 +361,7 @@ def _refuse(flow: Flow, session: Session, step: Step, reason: Reason) -> Turn:
             attempts=0,
         )
         return Turn(_enter(flow, session, step.on_exhausted, events, step.id), events)
-    return _reask(flow, session, step, reason)
+    return _reask(flow, session, step, reason, numbered=numbered)
 
 
 def _back(flow: Flow, session: Session) -> Turn:
@@ -314,13 +377,10 @@ def _back(flow: Flow, session: Session) -> Turn:
 
 def _choice(flow: Flow, session: Session, step: ChoiceStep, press: str | None, text: str) -> Turn:
     if press is not None:
+        if press == CONFIRM and (proposed := _proposal(step, session)) is not None:
+            return _accept(flow, session, step, proposed.id, [])
         if step.multi and press == DONE:
-            if not session.draft:
-                if step.skippable:
-                    return _accept(flow, session, step, None, [])
-                return _reask(flow, session, step, Reason(CHOOSE_ONE_OR_MORE), count=False)
-            ordered = [o.id for o in step.options if o.id in session.draft]
-            return _accept(flow, session, step, ordered, [])
+            return _choice_done(flow, session, step)
         if step.option(press) is None:
             return _reask(flow, session, step, Reason(USE_BUTTONS), count=False)
         if step.multi:
@@ -330,33 +390,90 @@ def _choice(flow: Flow, session: Session, step: ChoiceStep, press: str | None, t
             session = replace(session, draft=draft)
             return Turn(session, [_question(flow, session, step, repeat=True)])
         return _accept(flow, session, step, press, [])
-    chosen = _match_options(step, text)
-    if not chosen or (len(chosen) > 1 and not step.multi):
-        return _refuse(flow, session, step, Reason(USE_BUTTONS))
-    return _accept(flow, session, step, chosen if step.multi else chosen[0], [])
+    if step.multi and says(flow.vocabulary, "done", text):
+        return _choice_done(flow, session, step)
+    proposed = _proposal(step, session)
+    if proposed is not None and says(flow.vocabulary, "yes", text):
+        return _accept(flow, session, step, proposed.id, [])
+    reading = read_choice(flow, step, text)
+    if reading.chosen:
+        if step.multi:
+            # Typed names join any ticks already made, and the answer is taken: typing is one message.
+            chosen = [o.id for o in step.options if o.id in reading.chosen or o.id in session.draft]
+            return _accept(flow, session, step, chosen, [])
+        return _accept(flow, session, step, reading.chosen[0], [])
+    if reading.place is not None:
+        option_id, place = reading.place
+        session = replace(session, draft=(CONFIRM, option_id))
+        label = step.option(option_id)
+        name = label.label.get(session.lang) if label else option_id
+        notice = Notice(Reason(PLACE_CONFIRM, {"place": _place_name(place), "option": name}))
+        return Turn(session, [notice, _question(flow, session, step, repeat=True)])
+    if proposed is not None:
+        session = replace(session, draft=())
+    if reading.candidates:
+        names = [o.label.get(session.lang) for o in step.options if o.id in reading.candidates]
+        reason = Reason(WHICH_ONE, {"options": " / ".join(names)})
+        return _refuse(flow, session, step, reason, numbered=True)
+    return _refuse(flow, session, step, Reason(NOT_UNDERSTOOD), numbered=True)
 
 
-def _match_options(step: ChoiceStep, text: str) -> list[str]:
-    """Typed answers: option numbers ("2", "1, 3") or labels in any language ("Punjab", "پنجاب")."""
-    by_name: dict[str, str] = {}
-    for number, option in enumerate(step.options, start=1):
-        by_name[str(number)] = option.id
-        by_name[fold_for_match(option.id)] = option.id
-        for label in option.label.by_lang.values():
-            by_name[fold_for_match(label)] = option.id
-    whole = fold_for_match(text)
-    if whole in by_name:
-        return [by_name[whole]]
-    if not step.multi:
-        return []
-    parts = [p for p in (fold_for_match(x) for x in text.replace("،", ",").replace(",", " ").split()) if p]
-    chosen = [by_name[p] for p in parts if p in by_name]
-    if len(chosen) != len(parts):
-        return []
-    return [o.id for o in step.options if o.id in chosen]
+def _choice_done(flow: Flow, session: Session, step: ChoiceStep) -> Turn:
+    if not session.draft:
+        if step.skippable:
+            return _accept(flow, session, step, None, [])
+        return _reask(flow, session, step, Reason(CHOOSE_ONE_OR_MORE), count=False)
+    ordered = [o.id for o in step.options if o.id in session.draft]
+    return _accept(flow, session, step, ordered, [])
 
 
-def _review(flow: Flow, session: Session, step: ReviewStep, press: str | None) -> Turn:
+def _place_name(place: str) -> str:
+    # Names are listed in lower case for matching; shown capitalised ("Lahore", "D I Khan").
+    return " ".join(w[:1].upper() + w[1:] if w.isascii() else w for w in place.split())
+
+
+def _switch_language(flow: Flow, session: Session, step: Step, lang: str) -> Turn:
+    """A one-tap language switch (or a typed language name): the same question, in that language."""
+    if lang not in flow.languages:
+        return Turn(session, [_question(flow, session, step)])
+    chooser = _language_step(flow)
+    answers = dict(session.answers)
+    if chooser is not None and chooser.id in answers:
+        answers[chooser.id] = lang
+    session = replace(session, lang=lang, answers=answers, vars={**session.vars, "language": "chosen"})
+    return Turn(session, [_question(flow, session, step)])
+
+
+def _language_named(flow: Flow, session: Session, step: Step, text: str) -> Turn | None:
+    """Typing just a language's name ("urdu", "english", "roman urdu", "اردو") at any question switches to it."""
+    chooser = _language_step(flow)
+    if chooser is None or chooser.id == step.id or not text:
+        return None
+    reading = read_choice(flow, chooser, text)
+    if len(reading.chosen) != 1 or len(text.split()) > 3:
+        return None
+    if isinstance(step, ChoiceStep) and read_choice(flow, step, text).chosen:
+        return None  # the words also answer this question: the answer wins
+    return _switch_language(flow, session, step, reading.chosen[0])
+
+
+def _typed_control(flow: Flow, session: Session, step: Step, command: str) -> Turn:
+    """/done and /send typed as commands: the Done and Send buttons, where the question has them."""
+    if command == "done" and isinstance(step, LinksStep):
+        return _links(flow, session, step, "", done=True)
+    if command == "done" and isinstance(step, ChoiceStep) and step.multi:
+        return _choice_done(flow, session, step)
+    if command == "send" and isinstance(step, ReviewStep):
+        return _accept(flow, session, step, "ok", [])
+    reason = SEND_AT_REVIEW if command == "send" else NOTHING_TO_FINISH
+    return _reask(flow, session, step, Reason(reason), count=False)
+
+
+def _review(flow: Flow, session: Session, step: ReviewStep, press: str | None, text: str = "") -> Turn:
+    if press is None and (says(flow.vocabulary, "send", text) or says(flow.vocabulary, "yes", text)):
+        press = SUBMIT
+    if press is None and text:
+        press = _typed_edit(flow, session, step, text)
     if press == SUBMIT:
         return _accept(flow, session, step, "ok", [])
     if press is not None and press.startswith(EDIT_PREFIX):
@@ -369,6 +486,27 @@ def _review(flow: Flow, session: Session, step: ReviewStep, press: str | None) -
     return _reask(flow, session, step, Reason(USE_REVIEW_BUTTONS), count=False)
 
 
+def _typed_edit(flow: Flow, session: Session, step: ReviewStep, text: str) -> str | None:
+    """A typed line name ("province", "صوبہ", "phone number") opens that line, when it names one only."""
+    typed = match_words(text)
+    found = set()
+    for line in _summary(flow, session, step):
+        target = flow.steps[line.step]
+        name = target.label or target.text
+        names = name.by_lang.values() if name is not None else ()
+        keys = [match_words(n) for n in names]
+        # The whole line name in the message ("change province or region"), or the message a part of
+        # it ("province"), when that part is a word of some length, not "or".
+        if any(key and (_contains(typed, key) or (len("".join(typed)) >= 4 and _contains(key, typed))) for key in keys):
+            found.add(line.step)
+    return EDIT_PREFIX + found.pop() if len(found) == 1 else None
+
+
+def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    size = len(needle)
+    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
+
+
 def _links(flow: Flow, session: Session, step: LinksStep, text: str, *, done: bool) -> Turn:
     existing = [Link(str(d["url"]), str(d["platform"])) for d in session.answers.get(step.id) or []]
     if done:
@@ -377,7 +515,16 @@ def _links(flow: Flow, session: Session, step: LinksStep, text: str, *, done: bo
             return _reask(flow, session, step, Reason(NO_LINK_FOUND), count=False)
         return _accept(flow, session, step, value, [])
     found = extract_links(text)
-    events: list[Event] = [Notice(reason) for reason in found.refused]
+    events: list[Event] = []
+    if len(found.refused) == 1:
+        events.append(Notice(found.refused[0]))
+    elif found.refused:
+        # One notice for the whole message, each different reason once: five refused links are one message.
+        why: list[Reason] = []
+        for reason in found.refused:
+            if reason not in why:
+                why.append(reason)
+        events.append(Notice(Reason(LINKS_REFUSED, {"count": len(found.refused)}), tuple(why)))
     if not found.links:
         if not found.refused:
             return _refuse(flow, session, step, Reason(NO_LINK_FOUND))
@@ -391,7 +538,8 @@ def _links(flow: Flow, session: Session, step: LinksStep, text: str, *, done: bo
         events.append(Notice(Reason(LINKS_ALREADY_SAVED)))
     stored = [{"url": link.url, "platform": link.platform} for link in merged]
     session = replace(session, answers={**session.answers, step.id: stored}, attempts=0)
-    return Turn(session, events)
+    # Repeated so that the Done button is on the newest message, not on the question far above.
+    return Turn(session, [*events, _question(flow, session, step, repeat=True)])
 
 
 def _danger(flow: Flow, session: Session, step: Step, text: str, today: date) -> Turn:

@@ -223,7 +223,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     reply = groups & filters.REPLY & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(reply, officer(focal.on_reply)))
     app.add_handler(CommandHandler("start", citizen.on_start, filters=private))
-    app.add_handler(CommandHandler(["back", "skip", "cancel"], citizen.on_engine_command, filters=private))
+    engine_commands = ["back", "skip", "cancel", "done", "send"]
+    app.add_handler(CommandHandler(engine_commands, citizen.on_engine_command, filters=private))
     app.add_handler(CommandHandler("help", admin_aware_help, filters=private))
     app.add_handler(CommandHandler("privacy", citizen.on_privacy, filters=private))
     app.add_handler(CommandHandler("language", citizen.on_language, filters=private))
@@ -235,6 +236,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE
     app.add_handler(MessageHandler(private & media, citizen.on_media))
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, citizen.on_text))
+    # Last of the private commands: one the bot does not know gets a pointer to /help, not silence.
+    app.add_handler(MessageHandler(private & filters.COMMAND, citizen.on_unknown_command))
     unreadable = (
         filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.LOCATION | filters.POLL | filters.Dice.ALL
     )

@@ -35,8 +35,8 @@ from bot.engine.events import Answered, Question
 from bot.engine.normalise import normalise
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, Session
-from bot.i18n import t
-from bot.language import detect_language
+from bot.i18n import LANGUAGES, t
+from bot.language import detect_language, opening
 from bot.receipts import Receipts
 from bot.references import normalise_reference
 from bot.reports import is_child_case
@@ -162,6 +162,11 @@ class CitizenBot:
 
     async def deliver(self, bot: Bot, chat_id: int, state: ChatState, before: Session | None, reply: Reply) -> None:
         lang = reply.lang
+        if reply.dropped_files:
+            # Before the next question, so that the notice reads as part of the answer just given.
+            await self._quietly(bot.delete_messages(chat_id, list(reply.dropped_files)))
+            log.info("earlier files deleted from a child case", extra={"files": len(reply.dropped_files)})
+            await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.EARLIER_FILES_DELETED), quote=False)))
         session_id = reply.session.id if reply.session is not None else ""
         old_question = state.question_message_id
         question = await self.conv.question(before) if before is not None else None
@@ -333,9 +338,10 @@ class CitizenBot:
             if await self._relay_answer(context.bot, chat.id, state, message, exact=not idle):
                 return
             if idle:
-                detected = detect_language(message.text, user.language_code if user else None)
-                lang = detected.lang if detected.reason not in ("prior", "default") else state.lang
-                await self._start(context.bot, chat.id, state, lang, None)
+                # The first message says which language to answer in; when it says so clearly, the
+                # language question is skipped (a one-tap switch stays on the first question).
+                lang, how = opening(message.text, user.language_code if user else None, state.lang)
+                await self._start(context.bot, chat.id, state, lang, None, language=how, first_text=message.text)
                 return
             handled = self._handled(chat.id)
             reply = await self.conv.answer(key, Input(text=message.text), state.lang, loaded=before, chat=handled)
@@ -360,7 +366,17 @@ class CitizenBot:
             self.wake()
         return True
 
-    async def _start(self, bot: Bot, chat_id: int, state: ChatState, lang: str, payload: str | None) -> None:
+    async def _start(
+        self,
+        bot: Bot,
+        chat_id: int,
+        state: ChatState,
+        lang: str,
+        payload: str | None,
+        *,
+        language: str = "likely",
+        first_text: str = "",
+    ) -> None:
         key = chat_key(chat_id)
         before = await self.conv.current(key)
         if before is None or before.status != ACTIVE:
@@ -377,7 +393,9 @@ class CitizenBot:
                 prefill["province"] = tag
             elif tag.replace("_", "").replace("-", "").isalnum():
                 variables["campaign"] = tag  # a deep-link campaign tag, for statistics
-        reply = await self.conv.begin(key, lang, variables, prefill, chat=self._handled(chat_id))
+        reply = await self.conv.begin(
+            key, lang, variables, prefill, chat=self._handled(chat_id), language=language, first_text=first_text
+        )
         await self.deliver(bot, chat_id, state, before, reply)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -439,7 +457,7 @@ class CitizenBot:
                 self.wake()
 
     async def on_engine_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/back, /skip and /cancel go to the engine like buttons do."""
+        """/back, /skip, /cancel, /done and /send go to the engine like buttons do."""
         message, chat = update.effective_message, update.effective_chat
         if message is None or chat is None or not message.text:
             return
@@ -516,10 +534,12 @@ class CitizenBot:
         async with self.turn(update, context) as state:
             if state is None:
                 return
+            # Each language named in itself, so that a reader finds hers whatever the chat's language.
             markup = InlineKeyboardMarkup(
                 [
                     [
                         InlineKeyboardButton("اردو", callback_data=LANGUAGE_PREFIX + "ur"),
+                        InlineKeyboardButton("Roman Urdu", callback_data=LANGUAGE_PREFIX + "roman"),
                         InlineKeyboardButton("English", callback_data=LANGUAGE_PREFIX + "en"),
                     ]
                 ]
@@ -528,7 +548,7 @@ class CitizenBot:
             await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False), markup))
 
     async def _switch_language(self, bot: Bot, chat_id: int, state: ChatState, lang: str) -> None:
-        if lang not in ("ur", "en"):
+        if lang not in LANGUAGES:
             return
         key = chat_key(chat_id)
         state = replace(state, lang=lang)
@@ -538,6 +558,17 @@ class CitizenBot:
         reply = await self.conv.set_language(key, lang)
         if reply.events:
             await self.deliver(bot, chat_id, state, before, reply)
+
+    async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A command the bot does not know: say so and point to /help, rather than stay silent."""
+        message, chat = update.effective_message, update.effective_chat
+        if message is None or chat is None or not message.text:
+            return
+        command = message.text.split()[0].split("@")[0][:32]
+        async with self.turn(update, context, blockable=False) as state:
+            if state is not None:
+                text = t(state.lang, texts.UNKNOWN_COMMAND, command=command)
+                await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False)))
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._say(update, context, texts.HELP)
@@ -640,12 +671,7 @@ class CitizenBot:
 
     @staticmethod
     def _status_line(lang: str, report: StoredReport) -> str:
-        if report.status == RESOLVED:
-            status = t(lang, ft.STATUS_RESOLVED, outcome=outcome_text(report.outcome, lang))
-        else:
-            words = {NEW: texts.STATUS_NEW, CLAIMED: ft.STATUS_CLAIMED, WAITING: ft.STATUS_WAITING}
-            status = t(lang, words.get(report.status, ft.STATUS_CLOSED))
-        return t(lang, texts.STATUS_LINE, reference=report.reference, status=status, date=report.created_at[:10])
+        return status_line(lang, report)
 
     async def on_exit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Quick exit: delete what Telegram still allows of this conversation, end it, leave one neutral line."""
@@ -694,6 +720,16 @@ class CitizenBot:
             )
 
 
+def status_line(lang: str, report: StoredReport) -> str:
+    """One report as /status shows it (the console's /status too): reference, where it stands, when sent."""
+    if report.status == RESOLVED:
+        status = t(lang, ft.STATUS_RESOLVED, outcome=outcome_text(report.outcome, lang))
+    else:
+        words = {NEW: texts.STATUS_NEW, CLAIMED: ft.STATUS_CLAIMED, WAITING: ft.STATUS_WAITING}
+        status = t(lang, words.get(report.status, ft.STATUS_CLOSED))
+    return t(lang, texts.STATUS_LINE, reference=report.reference, status=status, date=report.created_at[:10])
+
+
 def _attachment(message: Message) -> dict[str, str | int]:
     """What identifies a file on Telegram's servers, with its size, type and time; not its content."""
     if message.photo:
@@ -702,12 +738,13 @@ def _attachment(message: Message) -> dict[str, str | int]:
     else:
         media = message.document or message.video or message.animation or message.video_note
         if media is None:
-            return {"kind": "unknown", "received_at": message.date.isoformat()}
+            return {"kind": "unknown", "message_id": message.message_id, "received_at": message.date.isoformat()}
         file_id, unique, size = media.file_id, media.file_unique_id, media.file_size
         kind = "document" if message.document else "video" if message.video else "animation"
         mime = getattr(media, "mime_type", None) or ""
     return {
         "kind": kind,
+        "message_id": message.message_id,  # to delete it from the chat if the report becomes a child case
         "file_id": file_id,
         "file_unique_id": unique,
         "size": size or 0,

@@ -19,8 +19,8 @@ from telegram import (
 
 from bot.engine.events import Button, Event, Message, Notice, Question
 from bot.engine.outcome import N_
-from bot.i18n import reason, t
-from bot.plaintext import SKIPPED, label_text
+from bot.i18n import t
+from bot.plaintext import SKIPPED, label_text, notice_text
 
 from .callbacks import encode
 
@@ -58,14 +58,19 @@ def split(text: str, limit: int = MAX_CHARS) -> list[str]:
 
 
 def keyboard(question: Question, session_id: str, lang: str) -> InlineKeyboardMarkup | None:
-    def button(b: Button) -> InlineKeyboardButton:
+    def button(b: Button, number: int = 0) -> InlineKeyboardButton:
         tick = "✅ " if b.selected else ""
+        # After a typed answer was not understood, each option shows the number that can be typed
+        # instead; isolated so that in an Urdu label the number stays before it.
+        prefix = f"\u2066{number}\u2069 · " if number else ""
         return InlineKeyboardButton(
-            tick + label_text(lang, b.label), callback_data=encode(session_id, question.step, b.id)
+            prefix + tick + label_text(lang, b.label), callback_data=encode(session_id, question.step, b.id)
         )
 
     columns = max(1, question.columns)
-    rows = [[button(b) for b in question.options[i : i + columns]] for i in range(0, len(question.options), columns)]
+    numbers = range(1, len(question.options) + 1) if question.numbered else [0] * len(question.options)
+    buttons = [button(b, n) for b, n in zip(question.options, numbers, strict=True)]
+    rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
     if question.controls:
         rows.append([button(b) for b in question.controls])
     return InlineKeyboardMarkup(rows) if rows else None
@@ -91,10 +96,15 @@ def render(events: list[Event], session_id: str, lang: str) -> Rendering:
         if isinstance(event, Message):
             out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(event.text)]
         elif isinstance(event, Notice):
-            out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(reason(lang, event.reason))]
+            out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(notice_text(lang, event))]
         elif isinstance(event, Question):
-            if event.repeat and refused and event.kind != "review":
-                continue  # the question and its buttons are still on screen above the notice
+            if event.repeat and refused and event.kind != "review" and out.messages:
+                # The question is still on screen above; its buttons move down to the newest message
+                # (the notice), so they are always at hand, numbered when typing was not understood.
+                last = out.messages[-1]
+                if last.markup is None and (markup := keyboard(event, session_id, lang)) is not None:
+                    last.markup, last.question = markup, event.step
+                continue
             if event.repeat and event.kind == "choice":
                 out.toggled = event
                 continue

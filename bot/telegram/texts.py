@@ -12,6 +12,10 @@ DAILY_CAP = N_(
     "try again tomorrow. If you are in danger, call 15."
 )
 EXIT_DONE = N_("OK.")
+EARLIER_FILES_DELETED = N_(
+    "This report is about a child, so I have deleted the pictures or files you sent earlier and they are not "
+    "part of the report. Please send only links (web addresses) and usernames."
+)
 NO_IMAGES_CHILD = N_(
     "I have deleted the picture or file you sent. Please do not send pictures or videos of a child, not even "
     "as proof: sending them is itself a crime. Send only links (web addresses) and usernames; the officers will "
@@ -35,8 +39,9 @@ CHOOSE_LANGUAGE = N_("Choose your language:")
 LANGUAGE_SET = N_("Language changed to English.")
 HELP = N_(
     "This bot lets you report online harassment, blackmail or abuse to the cyber crime agency (NCCIA), safely "
-    "and in your own words.\n\n"
+    "and in your own words. Tap the buttons, or type your answers in English, Urdu or Roman Urdu.\n\n"
     "/start begin or continue a report\n/back previous question\n/skip skip a question\n"
+    "/done finish sending links\n/send send the report after checking it\n"
     "/cancel stop the report\n/status check your reports (or /status REFERENCE PIN)\n/language change language\n"
     "/privacy what we keep and for how long\n/forget unlink this account from your reports\n"
     "/exit clear this chat quickly\n\nIf you are in danger now, call 15."
@@ -73,6 +78,7 @@ RECEIPT = N_(
     "Please write both down somewhere safe. With them you can check your report at any time: /status {reference} "
     "{pin}"
 )
+UNKNOWN_COMMAND = N_("{command} is not a command I know. Send /help to see the commands.")
 STATUS_NONE = N_("There are no reports from this chat. To check another report, send /status REFERENCE PIN.")
 STATUS_LINE = N_("{reference}: {status} (sent {date})")
 STATUS_NOT_FOUND = N_("No report matches this reference number and PIN. Please check both and try again.")

@@ -53,8 +53,12 @@ async def test_citizen_completes_the_flow_in_english(bot: Running) -> None:
 async def test_citizen_completes_the_flow_in_urdu(bot: Running) -> None:
     c = Citizen(bot.api, 1002, "ur")
     await c.says("السلام علیکم، مجھے مدد چاہیے")
-    assert "زبان منتخب کریں" in c.texts()[0]
-    await c.taps("اردو")
+    # Urdu script is unmistakable: no language question, the safety text and the first question in Urdu,
+    # with a one-tap switch to the other languages on that first question only.
+    assert c.texts()[0].startswith("جو کچھ ہوا اس میں آپ کا کوئی قصور نہیں")
+    first = last_question(bot.api, c.id)
+    assert first.text == "یہ رپورٹ کس کے لیے ہے؟"
+    assert {"English", "Roman Urdu"} <= {b["text"] for row in first.reply_markup["inline_keyboard"] for b in row}
     await c.taps("کسی بچے کے لیے")
     await c.says("کوئی میرے بیٹے کو ڈرا دھمکا رہا ہے۔")
     await c.taps("دھمکی آمیز")
@@ -71,10 +75,24 @@ async def test_citizen_completes_the_flow_in_urdu(bot: Running) -> None:
     assert await stored_reports(bot.db) == [("harassment", "sindh", "ur")]
 
 
-async def test_roman_urdu_first_message_gets_an_urdu_reply(bot: Running) -> None:
-    c = Citizen(bot.api, 1003, "en")
+async def test_roman_urdu_first_message_gets_a_roman_urdu_reply_and_a_one_tap_switch(bot: Running) -> None:
+    c = Citizen(bot.api, 1003, "en")  # Telegram says "en", as most Pakistani phones do
     await c.says("mujhe madad chahiye, koi mujhe tang kar raha hai")
-    assert c.texts()[0].startswith("خوش آمدید")
+    assert c.texts()[0].startswith("Jo kuch hua, us mein aap ka koi qasoor nahi")
+    assert c.texts()[-1] == "Yeh report kis ke liye hai?"
+    await c.taps("اردو")  # the switch: the same question again, in Urdu script
+    assert c.texts()[-1] == "یہ رپورٹ کس کے لیے ہے؟"
+    await c.taps("اپنے لیے")
+    assert c.texts()[-1].startswith("کیا آپ کی عمر")
+
+
+async def test_a_lone_greeting_asks_the_language_with_roman_urdu_first(bot: Running) -> None:
+    c = Citizen(bot.api, 1021, "en")
+    await c.says("salam")
+    question = last_question(bot.api, c.id)
+    assert "Zabaan chunein" in (question.text or "")
+    labels = [b["text"] for row in question.reply_markup["inline_keyboard"] for b in row]
+    assert labels[0] == "Roman Urdu" and {"اردو", "English"} <= set(labels)
 
 
 async def test_stale_and_forged_presses_change_nothing(bot: Running) -> None:
@@ -304,7 +322,7 @@ async def test_a_failing_handler_apologises_and_the_session_survives(bot: Runnin
     )
     await c.says("/start")
     assert c.texts()[-2] == "Welcome back. Your report is where you left it. Send /cancel to start over."
-    assert c.texts()[-1].startswith("Is the person this happened to under 18")
+    assert c.texts()[-1].startswith("Are you under 18")
 
 
 async def test_a_redelivered_update_is_not_applied_twice(bot: Running) -> None:

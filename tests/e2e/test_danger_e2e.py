@@ -10,7 +10,7 @@ from tests.e2e.conftest import PUNJAB
 from tests.e2e.harness import Running
 from tests.e2e.test_focal_e2e import card_in
 
-MINOR_QUESTION = "Is the person this happened to under 18 years old?"
+MINOR_QUESTION = "Are you under 18 years old?"  # the self lane's wording
 
 
 async def stored(running: Running, reference: str) -> StoredReport:

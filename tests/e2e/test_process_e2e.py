@@ -50,7 +50,7 @@ async def test_killed_process_restarts_and_the_citizen_continues(api: FakeBotApi
         await c.says("/start")
         await c.taps("English")
         await c.taps("For myself")
-        assert c.texts()[-1].startswith("Is the person this happened to under 18")
+        assert c.texts()[-1].startswith("Are you under 18")
         process.send_signal(signal.SIGKILL)
         await process.wait()
         assert process.returncode == -signal.SIGKILL

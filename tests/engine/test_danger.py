@@ -14,7 +14,7 @@ from bot.engine.events import DONE, Answered, Message, Notice, Question, Safety
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import Flow
-from bot.engine.runner import USE_BUTTONS, Input
+from bot.engine.runner import NOT_UNDERSTOOD, Input
 from bot.engine.session import Session
 from bot.reports import DANGER_MENTIONED, build_report
 from tests.conftest import TODAY
@@ -90,7 +90,7 @@ def test_at_a_choice_the_safety_text_replaces_the_retry_and_the_question_is_show
     assert isinstance(safety, Safety) and isinstance(safety, Message)
     assert "15" in safety.text and "0311-7786264" in safety.text and "if one does not answer, call 15" in safety.text
     assert isinstance(question, Question) and question.step == "reporter" and not question.repeat
-    assert not any(isinstance(e, Notice) and e.reason.msgid == USE_BUTTONS for e in turn.events)
+    assert not any(isinstance(e, Notice) and e.reason.msgid == NOT_UNDERSTOOD for e in turn.events)
     assert turn.session.step == "reporter"
     assert turn.session.answers == session.answers
     assert turn.session.attempts == session.attempts
@@ -157,7 +157,7 @@ def test_a_flow_without_a_danger_block_has_no_danger_check() -> None:
     flow = load_flow(HEAD + ASK + TAIL)
     assert flow.danger is None
     turn = runner.resume(flow, walk(flow), Input(text=SCARED), today=TODAY)
-    assert isinstance(turn.events[0], Notice) and turn.events[0].reason.msgid == USE_BUTTONS
+    assert isinstance(turn.events[0], Notice) and turn.events[0].reason.msgid == NOT_UNDERSTOOD
 
 
 DANGER = textwrap.dedent("""\
