@@ -40,9 +40,10 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every wrong detection")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="first messages (default: %(default)s)")
     args = parser.parse_args()
-    rows = load()
-    print(f"{len(rows)} first messages from {CORPUS.relative_to(ROOT)}\n")
+    rows = load(args.corpus)
+    print(f"{len(rows)} first messages from {args.corpus.name}\n")
     half = f"{'sure':>6} {'sure+wrong':>10}"
     header = f"{'kind':<12} {'n':>4} | {'no code':>8} {half} | {'code=en':>8} {half}"
     print(header)

@@ -5,7 +5,7 @@
                                [--profile-html FILE] [--floor-http httpx|aiohttp]
 
 For each level N, N simulated citizens walk the default English report flow at once (the 17 steps of
-``walk_english`` in ``tests/e2e/citizens.py``, from /start to "Send report"), each waiting for the bot
+``walk_english`` in ``tests/e2e/citizens.py``, from /start to "Send to NCCIA"), each waiting for the bot
 to finish one update before sending the next (a closed loop with no think time: N updates in flight).
 The real application of ``bot.telegram.app.build_application`` runs in this process through
 ``tests/e2e/harness.running_bot``, polling the offline Bot API (``tests/fakeapi/server.py``) over HTTP
@@ -111,8 +111,7 @@ WALK: list[tuple[str, str]] = [
     ("tap", "Done"),
     ("say", "@liar_page"),
     ("tap", "Only through this chat"),
-    ("tap", "Yes, send it"),
-    ("tap", "Send report"),
+    ("tap", "Send to NCCIA"),
 ]
 SENT = "Your report has been sent"
 REPLY_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")

@@ -5,7 +5,9 @@ its git history) is typed at its question of ``flows/report.yaml`` through the r
 session waiting at that question. Each answer lands in one column:
 
 * understood: the answer meant was taken (a place counts when the one-tap confirmation it brings
-  proposes the right province); for a line marked ``reask``, being asked again is understanding;
+  proposes the right province; a "no" to consent, asked on the review, counts when the bot asks
+  for the "Do not send" tap, since typing never deletes a report); for a line marked ``reask``,
+  being asked again is understanding;
 * re-asked: asked again although the answer meant could have been taken (costs one more message);
 * misunderstood: an answer other than the one meant was taken (the failure that matters).
 
@@ -27,9 +29,10 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.engine import runner  # noqa: E402 - after the path set-up above
-from bot.engine.events import CONFIRM, Answered  # noqa: E402
+from bot.engine.events import CONFIRM, Answered, Notice  # noqa: E402
 from bot.engine.loader import load_flow  # noqa: E402
 from bot.engine.model import Flow  # noqa: E402
+from bot.engine.runner import TAP_TO_DECLINE  # noqa: E402
 from bot.engine.session import COMPLETED, SUBMITTING, Session  # noqa: E402
 
 CORPUS = ROOT / "bench" / "corpus" / "typed_answers.tsv"
@@ -68,9 +71,10 @@ def _session(flow: Flow, row: Row) -> Session:
     step = row.step
     if row.step == "evidence_done":
         step, answers["evidence"] = "evidence", LINK
-    elif row.step == "review_send":
+    elif row.step in ("review_send", "consent"):
+        # Consent is asked on the review itself: "May we send it?" under the report, Send / Do not send.
         step = "review"
-        answers.update({"minor": "no", "category": "hacking", "province": "punjab", "consent": "yes"})
+        answers.update({"minor": "no", "category": "hacking", "province": "punjab"})
     lang = row.lang if row.lang in flow.languages else "en"
     return Session(flow.id, 1, lang, step=step, answers=answers, history=("reporter",), id="bench")
 
@@ -83,6 +87,14 @@ def judge(flow: Flow, row: Row) -> str:
     if row.step == "review_send":
         sent = after.status in (SUBMITTING, COMPLETED)
         return UNDERSTOOD if sent == (row.expect == "send") else (REASKED if not sent else MISUNDERSTOOD)
+    if row.step == "consent":
+        # "yes" sends; "no" is understood when the bot asks for the "Do not send" tap (typing never deletes).
+        sent = after.status in (SUBMITTING, COMPLETED)
+        declining = any(isinstance(e, Notice) and e.reason.msgid == TAP_TO_DECLINE for e in turn.events)
+        said = "yes" if sent else "no" if declining else "reask"
+        if said == row.expect:
+            return UNDERSTOOD
+        return REASKED if said == "reask" else MISUNDERSTOOD
     if row.step == "evidence_done":
         done = taken is not None
         return UNDERSTOOD if done == (row.expect == "done") else (REASKED if not done else MISUNDERSTOOD)
@@ -101,9 +113,10 @@ def judge(flow: Flow, row: Row) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every answer not understood")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="typed answers (default: %(default)s)")
     args = parser.parse_args()
     flow = load_flow((ROOT / "flows" / "report.yaml").read_text(encoding="utf-8"))
-    rows = load()
+    rows = load(args.corpus)
     cells: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     misses: list[str] = []
     for row in rows:
@@ -113,7 +126,7 @@ def main() -> None:
         if verdict != UNDERSTOOD:
             misses.append(f"{verdict:<13} {row.step:<13} {row.lang:<5} want {row.expect:<22} {row.text}")
     steps = [*dict.fromkeys(r.step for r in rows), "all"]
-    print(f"{len(rows)} typed answers from {CORPUS.relative_to(ROOT)}, typed at their question of flows/report.yaml\n")
+    print(f"{len(rows)} typed answers from {args.corpus.name}, typed at their question of flows/report.yaml\n")
     header = f"{'question':<14} {'lang':<6} {'n':>4} {'understood':>11} {'re-asked':>9} {'misunderstood':>14}"
     print(header)
     print("-" * len(header))

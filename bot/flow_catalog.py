@@ -20,7 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from bot.engine.loader import load_flow
-from bot.engine.model import ChoiceStep, Flow, Text, TextStep
+from bot.engine.model import ChoiceStep, Flow, ReviewStep, Text, TextStep
 
 
 def _places(flow: Flow) -> Iterator[tuple[str, str, Text, int]]:
@@ -39,6 +39,14 @@ def _places(flow: Flow) -> Iterator[tuple[str, str, Text, int]]:
             for i, spec in enumerate(step.validators):
                 if spec.message is not None:
                     yield f"{base}.validators.{i}.message", step.id, spec.message, spec.message.line or step.line
+        for i, variant in enumerate(step.variants):
+            yield f"{base}.variants.{i}.text", step.id, variant.text, variant.text.line or step.line
+        if isinstance(step, ReviewStep) and step.consent is not None:
+            for key in ("text", "send", "decline"):
+                text = getattr(step.consent, key)
+                yield f"{base}.consent.{key}", step.id, text, text.line or step.line
+    if flow.danger is not None:
+        yield "danger.text", "", flow.danger.text, flow.danger.text.line or flow.danger.line
 
 
 def export_po(flow: Flow, lang: str, source_name: str) -> bytes:
@@ -60,7 +68,7 @@ def export_po(flow: Flow, lang: str, source_name: str) -> bytes:
             english,
             text.by_lang.get(lang, ""),
             locations=[(source_name, line)] if line else [],
-            auto_comments=[f"step {step_id}"] if step_id else ["flow name"],
+            auto_comments=[f"step {step_id}"] if step_id else [context.split(".")[0]],
             context=context,
         )
     out = io.BytesIO()
@@ -102,6 +110,17 @@ def _containers(data: Any) -> dict[str, Any]:
         for i, spec in enumerate(step.get("validators") or []):
             if isinstance(spec, dict) and "message" in spec:
                 found[f"{base}.validators.{i}.message"] = spec["message"]
+        for i, variant in enumerate(step.get("variants") or []):
+            if isinstance(variant, dict) and "text" in variant:
+                found[f"{base}.variants.{i}.text"] = variant["text"]
+        consent = step.get("consent")
+        if isinstance(consent, dict):
+            for key in ("text", "send", "decline"):
+                if key in consent:
+                    found[f"{base}.consent.{key}"] = consent[key]
+    danger = data.get("danger") if isinstance(data, dict) else None
+    if isinstance(danger, dict) and "text" in danger:
+        found["danger.text"] = danger["text"]
     return found
 
 

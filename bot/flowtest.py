@@ -51,8 +51,7 @@ def flow_edges(flow: Flow) -> set[tuple[str, str]]:
     edges = set()
     for step in flow.steps.values():
         edges |= {(step.id, branch.goto) for branch in step.next}
-        if step.on_exhausted:
-            edges.add((step.id, step.on_exhausted))
+        edges |= {(step.id, target) for target in step.side_exits()}
     return edges
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.model import Condition, Flow, Step
+from bot.engine.model import Condition, Flow, ReviewStep, Step
 
 _SAFE_ID = re.compile(r"[^A-Za-z0-9_]")
 
@@ -56,6 +56,8 @@ def mermaid(flow: Flow) -> str:
             lines.append(
                 f'    {_node_id(step.id)} -.->|"after {step.max_attempts} tries"| {_node_id(step.on_exhausted)}'
             )
+        if isinstance(step, ReviewStep) and step.consent is not None:
+            lines.append(f'    {_node_id(step.id)} -.->|"do not send"| {_node_id(step.consent.declined)}')
     skippable = [_node_id(s.id) for s in flow.steps.values() if s.skippable]
     if skippable:
         lines.append(f"    class {','.join(skippable)} skippable")

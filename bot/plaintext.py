@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.engine.events import (
     BACK,
     CONFIRM,
+    DECLINE,
     DONE,
     LANGUAGE_PREFIX,
     SKIP,
@@ -27,7 +28,14 @@ from bot.i18n import reason, t
 
 SKIPPED = N_("(skipped)")
 # Controls are typed as commands, so that a number typed as an answer can never mean "skip".
-CONTROL_COMMANDS = {DONE: "/done", SKIP: "/skip", BACK: "/back", SUBMIT: "/send", CONFIRM: "/yes"}
+CONTROL_COMMANDS = {
+    DONE: "/done",
+    SKIP: "/skip",
+    BACK: "/back",
+    SUBMIT: "/send",
+    CONFIRM: "/yes",
+    DECLINE: "/dontsend",
+}
 
 
 def control_command(button_id: str) -> str:
@@ -74,6 +82,8 @@ def _question(question: Question, lang: str, numbers: dict[str, str]) -> str:
         value = line.value if line.value is not None else t(lang, SKIPPED)
         sep = "\n    " if "\n" in value else " "
         parts.append(f"• {line.label}:{sep}{value.replace(chr(10), chr(10) + '    ')}")
+    if question.footer and (not question.repeat or question.kind == "review"):
+        parts.append("\n" + question.footer)
     for number, button in enumerate(question.options, start=1):
         numbers[str(number)] = button.id
         tick = " ✔" if button.selected else ""

@@ -256,7 +256,7 @@ PLAUSIBLE = (
     "For myself",
     "No",
     "Yes",
-    "Yes, send it",
+    "Send to NCCIA",
     "جی ہاں",
     "نہیں",
     "Punjab",

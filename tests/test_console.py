@@ -28,7 +28,6 @@ ENGLISH = [
     "/skip",
     "2",
     "0300 1234567",
-    "1",
     "/send",
 ]
 URDU = [
@@ -45,7 +44,6 @@ URDU = [
     "https://www.facebook.com/fake.profile.123",
     "/done",
     "/skip",
-    "1",
     "1",
     "/send",
 ]

@@ -58,12 +58,12 @@ def test_stale_and_vanished_translations_are_reported_with_their_step_and_not_ap
     source = REPORT_FLOW.read_text(encoding="utf-8")
     flow = load_flow(source)
     po = export_po(flow, "ur", "report.yaml")
-    po = translate(po, "steps.consent.text", "نیا ترجمہ")
+    po = translate(po, "steps.review.consent.text", "نیا ترجمہ")
     po = translate(po, "steps.ongoing.label", "نیا لیبل")
     # Meanwhile the English of consent changed, and the ongoing step was renamed.
     edited = re.sub(r"(?<=: )ongoing\b", "still_going", source.replace("May we send", "Can we send"))
     result = import_po(edited, po, "ur")
-    assert "steps.consent.text: the English text changed since the export; translate it again" in result.skipped
+    assert "steps.review.consent.text: the English text changed since the export; translate it again" in result.skipped
     assert any(s.startswith("steps.ongoing.label: no longer in the flow") for s in result.skipped)
     assert result.applied == [] and "نیا ترجمہ" not in result.content
 
@@ -71,9 +71,11 @@ def test_stale_and_vanished_translations_are_reported_with_their_step_and_not_ap
 def test_export_has_a_context_and_a_step_comment_for_every_text() -> None:
     flow = load_flow(REPORT_FLOW.read_text(encoding="utf-8"))
     catalog = read_po(io.BytesIO(export_po(flow, "ur", "report.yaml")))
-    consent = [m for m in catalog if m.context == "steps.consent.options.yes.label"]
-    assert consent and consent[0].id == "Yes, send it" and consent[0].string == "جی ہاں، بھیج دیں"
-    assert "step consent" in consent[0].auto_comments
+    consent = [m for m in catalog if m.context == "steps.review.consent.send"]
+    assert consent and consent[0].id == "Send to NCCIA" and consent[0].string == "\u2066NCCIA\u2069 کو بھیجیں"
+    assert "step review" in consent[0].auto_comments
+    assert [m.context for m in catalog if m.context == "danger.text"] == ["danger.text"]
+    assert any(m.context == "steps.minor.variants.0.text" for m in catalog)
     assert len({m.context for m in catalog if m.id}) == len([m for m in catalog if m.id])
 
 

@@ -15,7 +15,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from bot.engine.loader import load_flow
-from bot.engine.model import Flow, Text
+from bot.engine.model import Flow, ReviewStep, Text
 from main import main
 from tests.conftest import REPORT_FLOW
 
@@ -43,8 +43,17 @@ def edit_po(po_file: Path, context: str, *, string: str | None = None, fuzzy: bo
     po_file.write_bytes(out.getvalue())
 
 
+def consent_text(flow: Flow) -> Text:
+    review = flow.steps["review"]
+    assert isinstance(review, ReviewStep) and review.consent is not None
+    return review.consent.text
+
+
 def with_consent_text(flow: Flow, text: Text) -> Flow:
-    return replace(flow, steps={**flow.steps, "consent": replace(flow.steps["consent"], text=text)})
+    review = flow.steps["review"]
+    assert isinstance(review, ReviewStep) and review.consent is not None
+    changed = replace(review, consent=replace(review.consent, text=text))
+    return replace(flow, steps={**flow.steps, "review": changed})
 
 
 def test_a_changed_urdu_text_is_served_and_nothing_else_changes(
@@ -52,14 +61,14 @@ def test_a_changed_urdu_text_is_served_and_nothing_else_changes(
 ) -> None:
     flow_file, po_file = exported(tmp_path, capsys)
     original_source = flow_file.read_text(encoding="utf-8")
-    edit_po(po_file, "steps.consent.text", string=NEW_CONSENT)
+    edit_po(po_file, "steps.review.consent.text", string=NEW_CONSENT)
     assert main(["flows", "import-po", str(po_file), str(flow_file), "--lang", "ur"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 1 and re.fullmatch(rf"{re.escape(str(flow_file))}: applied 1, unchanged \d+, skipped 0", out[0])
 
     new_source = flow_file.read_text(encoding="utf-8")
     before, after = load_flow(original_source), load_flow(new_source)
-    old_text, new_text = before.steps["consent"].text, after.steps["consent"].text
+    old_text, new_text = consent_text(before), consent_text(after)
     assert old_text is not None and new_text is not None
     assert new_text.get("ur") == NEW_CONSENT and new_text.get("en") == old_text.get("en")
     assert with_consent_text(after, old_text) == before  # the whole model, apart from that one text
@@ -73,7 +82,7 @@ def test_stale_and_vanished_entries_are_reported_by_step_and_the_rest_applied(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     flow_file, po_file = exported(tmp_path, capsys)
-    edit_po(po_file, "steps.consent.text", string=NEW_CONSENT)
+    edit_po(po_file, "steps.review.consent.text", string=NEW_CONSENT)
     edit_po(po_file, "steps.ongoing.label", string="ابھی تک جاری")
     edit_po(po_file, "steps.contact.label", string="رابطے کا طریقہ")
     # Since the export, the consent question's English was reworded and the ongoing step renamed.
@@ -84,7 +93,7 @@ def test_stale_and_vanished_entries_are_reported_by_step_and_the_rest_applied(
     assert main(["flows", "import-po", str(po_file), str(flow_file)]) == 0
     out = capsys.readouterr().out.splitlines()
     skipped = [line for line in out if line.startswith(f"{po_file}: skipped steps.")]
-    assert any("steps.consent." in line and "English text changed" in line for line in skipped)
+    assert any("steps.review.consent." in line and "English text changed" in line for line in skipped)
     assert any("steps.ongoing." in line and "no longer in the flow" in line for line in skipped)
     assert out[-1].startswith(f"{flow_file}: applied 1, ") and out[-1].endswith(f"skipped {len(skipped)}")
     flow = load_flow(flow_file.read_text(encoding="utf-8"))
@@ -95,7 +104,7 @@ def test_stale_and_vanished_entries_are_reported_by_step_and_the_rest_applied(
 def test_a_fuzzy_translation_is_not_applied(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     flow_file, po_file = exported(tmp_path, capsys)
     before = flow_file.read_text(encoding="utf-8")
-    edit_po(po_file, "steps.consent.text", string=NEW_CONSENT, fuzzy=True)
+    edit_po(po_file, "steps.review.consent.text", string=NEW_CONSENT, fuzzy=True)
     assert main(["flows", "import-po", str(po_file), str(flow_file)]) == 0
     assert "applied 0," in capsys.readouterr().out
     assert flow_file.read_text(encoding="utf-8") == before
@@ -132,7 +141,7 @@ def test_unusable_input_is_one_line_exit_1_and_nothing_is_written(
     case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     flow_file, po_file = exported(tmp_path, capsys)
-    edit_po(po_file, "steps.consent.text", string=NEW_CONSENT)
+    edit_po(po_file, "steps.review.consent.text", string=NEW_CONSENT)
     args = ["flows", "import-po", str(po_file), str(flow_file)]
     if case == "other language":
         args += ["--lang", "en"]  # would otherwise overwrite the English texts with Urdu

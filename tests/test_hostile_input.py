@@ -407,7 +407,7 @@ SHAPES = (
 )
 TO_ACCOUNT = ("English", "For myself", "No")
 ACCOUNT_TO_EVIDENCE = ("Something else", "Done", "Punjab", "/skip", "No")
-EVIDENCE_TO_REVIEW = ("Done", "/skip", "Only through this chat", "Yes, send it")
+EVIDENCE_TO_REVIEW = ("Done", "/skip", "Only through this chat")
 
 
 def _walk(arena: Arena, user: int, steps: tuple[str, ...]) -> None:
@@ -448,7 +448,7 @@ def test_each_text_shape_as_account_evidence_and_suspects_then_reviewed(arena: A
         _walk(arena, user, ("/skip",))
     _walk(arena, user, EVIDENCE_TO_REVIEW[2:])
     assert fire.waiting.get(user, ("", ()))[0] == "review"
-    _walk(arena, user, ("Send report",))
+    _walk(arena, user, ("Send to NCCIA",))
     assert new_problems(fire.problems) == [], explain(fire.problems)
     assert arena.run(fire.reports()) == reports + 1
 

@@ -19,7 +19,8 @@ def test_every_step_is_a_node_and_every_branch_an_edge(report_flow: Flow) -> Non
     expected = [(s.id, b.goto) for s in report_flow.steps.values() for b in s.next]
     assert sorted((a, b) for a, _, b in solid) == sorted(expected)
     assert '-->|"category = blackmail or intimate_images"| s_no_images' in text
-    assert '-.->|"after 3 tries"| s_consent' in text
+    assert '-.->|"after 3 tries"| s_review' in text
+    assert '-.->|"do not send"| s_no_consent' in text
     assert "s_done([" in text and "class s_language start" in text
     assert "s_reporter" in text.split("class ")[-2]  # skippable steps get the dashed class
     assert mermaid(report_flow) == text

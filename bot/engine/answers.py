@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 
 from .dates import describe
-from .model import Branch, ChoiceStep, Condition, Flow, LinksStep, Step, TextStep
+from .model import Branch, ChoiceStep, Condition, Flow, LinksStep, ReviewStep, Step, TextStep
 from .session import Answer
 
 SKIPPED = "skipped"
@@ -48,6 +48,8 @@ def path_answers(flow: Flow, answers: Mapping[str, Answer]) -> dict[str, Answer]
         seen.add(step_id)
         step = flow.steps[step_id]
         if step.ASKS:
+            if isinstance(step, ReviewStep) and step.consent is not None and step_id in answers:
+                result[step_id] = answers[step_id]  # the permission to send, given on the review
             if step_id not in answers or step.KIND == "review":
                 break
             result[step_id] = answers[step_id]
@@ -64,6 +66,8 @@ def display(step: Step, answer: Answer, lang: str) -> str | None:
         ids = answer if isinstance(answer, list) else [answer]
         labels = [(o.label.get(lang) if (o := step.option(str(i))) else str(i)) for i in ids]
         return sep.join(labels) if labels else None
+    if isinstance(step, ReviewStep) and step.consent is not None:
+        return (step.consent.send if answer == "yes" else step.consent.decline).get(lang)
     if isinstance(step, TextStep) and any(v.kind == "date" for v in step.validators):
         return describe(str(answer), lang)
     if isinstance(step, LinksStep) and isinstance(answer, list):

@@ -17,6 +17,7 @@ Label = str | Reason
 # Ids of buttons the engine adds itself; flow option ids cannot start with ':'.
 DONE, SKIP, BACK, SUBMIT, EDIT_PREFIX = ":done", ":skip", ":back", ":submit", ":edit:"
 CONFIRM = ":yes"  # takes the option a typed answer proposed (a place: "Lahore" -> Punjab)
+DECLINE = ":decline"  # "Do not send" on a review that asks for consent
 LANGUAGE_PREFIX = ":lang:"  # switches the reply language, offered on the first question
 
 DONE_LABEL = Reason(N_("Done"))
@@ -55,6 +56,7 @@ class Question:
     hint: str = ""  # "phone": a chat adapter may offer its own share-your-number button
     # After a typed answer was not understood: show each option's number, so it can be typed.
     numbered: bool = False
+    footer: str = ""  # shown after the summary (a review's consent sentence)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from .answers import PLACEHOLDER, SYSTEM_VARS
 from .errors import MAX_QUOTED
-from .model import PHRASE_LANGUAGES, ChoiceStep, EndStep, Flow, Step, Text, TextStep
+from .model import PHRASE_LANGUAGES, ChoiceStep, EndStep, Flow, ReviewStep, Step, Text, TextStep
 from .vocabulary import conflicts
 
 MAX_MESSAGE_CHARS = 4096  # Telegram's limit for one message
@@ -83,6 +83,10 @@ def step_texts(step: Step) -> Iterator[tuple[str, Text, int]]:
     if isinstance(step, ChoiceStep):
         for option in step.options:
             yield f"option {option.id}", option.label, MAX_BUTTON_CHARS
+    if isinstance(step, ReviewStep) and step.consent is not None:
+        yield "consent.text", step.consent.text, MAX_MESSAGE_CHARS
+        yield "consent.send", step.consent.send, MAX_BUTTON_CHARS
+        yield "consent.decline", step.consent.decline, MAX_BUTTON_CHARS
     if isinstance(step, TextStep):
         for i, spec in enumerate(step.validators):
             if spec.message is not None:
@@ -169,9 +173,7 @@ def _short(name: str) -> str:
 
 
 def _reachability(flow: Flow) -> list[Issue]:
-    edges = {
-        s.id: {b.goto for b in s.next} | ({s.on_exhausted} if s.on_exhausted else set()) for s in flow.steps.values()
-    }
+    edges = {s.id: {b.goto for b in s.next} | set(s.side_exits()) for s in flow.steps.values()}
     reached = _closure({flow.start}, edges)
     issues = [
         Issue("unreachable", "warning", s.id, "no path from the start leads here", line=s.line)

@@ -28,6 +28,7 @@ from .model import (
     Branch,
     ChoiceStep,
     Condition,
+    Consent,
     Danger,
     Flow,
     Option,
@@ -52,7 +53,7 @@ KIND_KEYS: dict[str, set[str]] = {
     "choice": {"options", "multi", "sets_language", "columns", "ages"},
     "text": {"validators"},
     "links": set(),
-    "review": {"fields"},
+    "review": {"fields", "consent"},
     "submit": set(),
     "end": set(),
 }
@@ -184,6 +185,27 @@ class _Builder:
                 kept.append(item.strip())
             phrases[lang] = tuple(kept)
         return phrases
+
+    def consent(self, value: Any, path: str) -> Consent | None:
+        """A review's ``consent``: its sentence, its send and decline buttons, the step after declining."""
+        if value is None:
+            return None
+        keys = {"text", "send", "decline", "declined"}
+        if not isinstance(value, dict) or not keys <= set(value):
+            self.fail(path, "expected {text: {…}, send: {…}, decline: {…}, declined: <step id>}")
+            return None
+        for key in sorted(set(value) - keys):
+            self.fail(child_path(path, key), "unknown key (consent has text, send, decline and declined)")
+        text = self.text(value["text"], child_path(path, "text"))
+        send = self.text(value["send"], child_path(path, "send"))
+        decline = self.text(value["decline"], child_path(path, "decline"))
+        declined = value["declined"]
+        if not isinstance(declined, str):
+            self.fail(child_path(path, "declined"), "expected a step id")
+            return None
+        if text is None or send is None or decline is None:
+            return None
+        return Consent(text, send, decline, declined)
 
     def ages(self, value: Any, path: str) -> tuple[tuple[str, int, int], ...]:
         """``ages: {option id: [min, max]}``: a typed age picks the option whose range holds it."""
@@ -369,7 +391,10 @@ class _Builder:
             extra = {"validators": self.validators(raw.get("validators"), child_path(path, "validators"))}
         elif kind == "review":
             fields = self.typed(raw.get("fields"), child_path(path, "fields"), list, [])
-            extra = {"fields": tuple(str(f) for f in fields)}
+            extra = {
+                "fields": tuple(str(f) for f in fields),
+                "consent": self.consent(raw.get("consent"), child_path(path, "consent")),
+            }
         return STEP_KINDS[kind](**common, **extra)
 
 
@@ -482,6 +507,8 @@ def _check_references(steps: dict[str, Step], fail: Callable[[str, str], None]) 
             for i, opt in enumerate(step.options):
                 if opt.id not in LANGUAGES:
                     fail(f"{step.path}.options[{i}].id", f"a language choice offers only {LANGUAGES}")
+        if isinstance(step, ReviewStep) and step.consent is not None and step.consent.declined not in steps:
+            fail(f"{step.path}.consent.declined", f"unknown step {clip(step.consent.declined)}")
         if isinstance(step, ReviewStep):
             for i, field in enumerate(step.fields):
                 if field not in steps or not steps[field].ASKS:

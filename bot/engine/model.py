@@ -99,6 +99,10 @@ class Step:
     ASKS: ClassVar[bool] = True  # waits for the citizen's input
     EXAMPLE: ClassVar[str] = ""
 
+    def side_exits(self) -> tuple[str, ...]:
+        """Steps reached other than through ``next``: after too many tries, or a declined review."""
+        return (self.on_exhausted,) if self.on_exhausted else ()
+
 
 @dataclass(frozen=True, slots=True)
 class MessageStep(Step):
@@ -184,8 +188,24 @@ class LinksStep(Step):
 
 
 @dataclass(frozen=True, slots=True)
+class Consent:
+    """The review's consent: its sentence below the summary and its two buttons, on one screen."""
+
+    text: Text
+    send: Text  # the button that gives consent and sends
+    decline: Text  # the button that does not send
+    declined: str  # the step after "do not send" (an end step)
+
+
+@dataclass(frozen=True, slots=True)
 class ReviewStep(Step):
     fields: tuple[str, ...] = ()  # steps shown and editable; empty means every answered question
+    # With consent, the review is also the permission to send: its answer is "yes" when sent, "no"
+    # when declined, and a report field may bind to it (``report: {consent: review}``).
+    consent: Consent | None = None
+
+    def side_exits(self) -> tuple[str, ...]:
+        return (*Step.side_exits(self), *((self.consent.declined,) if self.consent else ()))
 
     KIND: ClassVar[str] = "review"
     EXAMPLE: ClassVar[str] = """\
@@ -195,6 +215,11 @@ class ReviewStep(Step):
     en: "Please check your report. Tap a line to change it."
     ur: "اپنی رپورٹ دیکھ لیں۔ کچھ بدلنا ہو تو اس کا بٹن دبائیں۔"
   fields: [category, platforms, province, account]   # optional; default: every answered question
+  consent:                                            # optional: permission to send, on the same screen
+    text: {en: "May we send this report to the NCCIA?", ur: "کیا یہ رپورٹ NCCIA کو بھیج دی جائے؟"}
+    send: {en: "Send to NCCIA", ur: "NCCIA کو بھیجیں"}
+    decline: {en: "Do not send", ur: "نہ بھیجیں"}
+    declined: no_consent                              # the step after "Do not send"
   next: submit
 """
 
@@ -252,7 +277,7 @@ danger:
 
 
 # Keys of a flow's ``words`` block that are not option ids: what they mean when typed.
-WORD_ROLES: tuple[str, ...] = ("done", "send", "skip", "negations", "joiners", "years")
+WORD_ROLES: tuple[str, ...] = ("done", "send", "decline", "skip", "negations", "joiners", "years", "fillers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,10 +299,12 @@ words:
   no: {en: ["no", "nope"], ur: ["نہیں"], roman: ["nahi", "nai", "nhi", "ji nahi"]}
   done: {en: ["done", "that's all"], ur: ["ہو گیا", "مکمل"], roman: ["bas", "ho gaya"]}   # ends links, ticks
   send: {en: ["send"], ur: ["بھیج دیں"], roman: ["bhej do"]}                     # sends from the review
+  decline: {en: ["do not send"], roman: ["mat bhejo"]}        # at a consent review: asks to tap "Do not send"
   skip: {en: ["skip"], roman: ["chhor do"]}                                       # skips a skippable question
   negations: {en: ["not", "dont"], ur: ["نہیں", "مت"], roman: ["nahi", "mat"]}   # near a match: ask again
   joiners: {en: ["and"], ur: ["اور"], roman: ["aur"]}                             # between typed numbers
   years: {en: ["years", "year old"], ur: ["سال"], roman: ["saal", "sal"]}         # "15 saal" is an age
+  fillers: {en: ["please", "sir"], ur: ["جی", "ہے"], roman: ["hai", "ji"]}          # polite words around a yes/no
   numbers: {en: [[first, one], [second, two]], roman: [[pehla, ek], [doosra, do]]}
 """
 

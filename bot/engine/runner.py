@@ -17,6 +17,7 @@ from .events import (
     BACK,
     BACK_LABEL,
     CONFIRM,
+    DECLINE,
     DONE,
     DONE_LABEL,
     EDIT_PREFIX,
@@ -53,7 +54,7 @@ from .model import (
 from .normalise import match_words, normalise
 from .outcome import N_, Invalid, Outcome, Reason, Valid
 from .session import ACTIVE, CANCELLED, COMPLETED, HISTORY_CAP, SUBMITTING, Answer, Session
-from .understand import read_choice, says
+from .understand import read_choice, read_consent, says
 from .validators import check
 
 USE_BUTTONS = N_("Please choose one of the options, using the buttons or by typing its number.")
@@ -79,7 +80,11 @@ NOT_UNDERSTOOD = N_("Sorry, I did not understand. Please tap one of the options 
 WHICH_ONE = N_("Which one do you mean: {options}? Please tap it, or type its number.")
 PLACE_CONFIRM = N_("{place} is in {option}. Is that right? Tap “Yes, {option}”, or choose another option.")
 CONFIRM_LABEL = N_("Yes, {option}")
+PLACE_REJECTED = N_("All right. Please tap the right option below, or type its number.")
 NOTHING_TO_FINISH = N_("There is nothing to finish on this question. Please answer it, or send /skip.")
+TAP_TO_DECLINE = N_(
+    "If you do not want to send this report, please tap “{button}”. Nothing is deleted until you tap it."
+)
 SEND_AT_REVIEW = N_("The report is sent at the end, after you check it. Please answer this question first.")
 
 
@@ -250,6 +255,7 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False,
     controls: list[Button] = []
     options: tuple[Button, ...] = ()
     summary: tuple[SummaryLine, ...] = ()
+    footer = ""
     if isinstance(step, ChoiceStep):
         ordered = _likely_first(step, session) if step.sets_language else step.options
         options = tuple(
@@ -266,7 +272,15 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False,
     elif isinstance(step, ReviewStep):
         summary = _summary(flow, session, step)
         options = tuple(Button(EDIT_PREFIX + line.step, f"✏️ {line.label}") for line in summary)
-        controls.append(Button(SUBMIT, SUBMIT_LABEL))
+        if step.consent is not None:
+            # One screen: the report, the consent sentence under it, and the two answers to it.
+            footer = ans.interpolate(
+                step.consent.text.get(session.lang), flow, session.answers, session.vars, session.lang
+            )
+            controls.append(Button(SUBMIT, step.consent.send.get(session.lang)))
+            controls.append(Button(DECLINE, step.consent.decline.get(session.lang)))
+        else:
+            controls.append(Button(SUBMIT, SUBMIT_LABEL))
     if step.skippable and not isinstance(step, LinksStep):
         controls.append(Button(SKIP, SKIP_LABEL))
     if session.history:
@@ -277,7 +291,9 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False,
     columns = step.columns if isinstance(step, ChoiceStep) else 1
     hint = "phone" if isinstance(step, TextStep) and any(v.kind == "phone" for v in step.validators) else ""
     numbered = numbered and isinstance(step, ChoiceStep)
-    return Question(step.id, step.KIND, text, options, tuple(controls), columns, summary, repeat, hint, numbered)
+    return Question(
+        step.id, step.KIND, text, options, tuple(controls), columns, summary, repeat, hint, numbered, footer
+    )
 
 
 def _language_step(flow: Flow) -> ChoiceStep | None:
@@ -314,7 +330,11 @@ def _summary(flow: Flow, session: Session, review: ReviewStep) -> tuple[SummaryL
     lines = []
     for step_id in wanted:
         step = flow.steps[step_id]
-        if step_id not in on_path or (isinstance(step, ChoiceStep) and step.sets_language):
+        if (
+            step_id not in on_path
+            or isinstance(step, ReviewStep)
+            or (isinstance(step, ChoiceStep) and step.sets_language)
+        ):
             continue
         label = step.label or step.text
         name = label.get(session.lang) if label else step_id
@@ -411,6 +431,8 @@ def _choice(flow: Flow, session: Session, step: ChoiceStep, press: str | None, t
         return Turn(session, [notice, _question(flow, session, step, repeat=True)])
     if proposed is not None:
         session = replace(session, draft=())
+        if says(flow.vocabulary, "no", text):
+            return _reask(flow, session, step, Reason(PLACE_REJECTED), count=False, numbered=True)
     if reading.candidates:
         names = [o.label.get(session.lang) for o in step.options if o.id in reading.candidates]
         reason = Reason(WHICH_ONE, {"options": " / ".join(names)})
@@ -470,12 +492,30 @@ def _typed_control(flow: Flow, session: Session, step: Step, command: str) -> Tu
 
 
 def _review(flow: Flow, session: Session, step: ReviewStep, press: str | None, text: str = "") -> Turn:
-    if press is None and (says(flow.vocabulary, "send", text) or says(flow.vocabulary, "yes", text)):
+    consent = read_consent(flow.vocabulary, text) if press is None and step.consent is not None else ""
+    if consent == "no" and step.consent is not None:
+        # Declining deletes the report: a typed "no" is not enough, the button must be tapped.
+        button = step.consent.decline.get(session.lang)
+        return _reask(flow, session, step, Reason(TAP_TO_DECLINE, {"button": button}), count=False)
+    if consent == "yes" or (
+        press is None
+        and step.consent is None
+        and (says(flow.vocabulary, "send", text) or says(flow.vocabulary, "yes", text))
+    ):
         press = SUBMIT
     if press is None and text:
         press = _typed_edit(flow, session, step, text)
     if press == SUBMIT:
-        return _accept(flow, session, step, "ok", [])
+        return _accept(flow, session, step, "yes" if step.consent is not None else "ok", [])
+    if press == DECLINE and step.consent is not None:
+        events: list[Event] = [Answered(step.id, ans.display(step, "no", session.lang))]
+        session = replace(
+            session,
+            answers={**session.answers, step.id: "no"},
+            history=(*session.history, step.id)[-HISTORY_CAP:],
+            attempts=0,
+        )
+        return Turn(_enter(flow, session, step.consent.declined, events, step.id), events)
     if press is not None and press.startswith(EDIT_PREFIX):
         target = press.removeprefix(EDIT_PREFIX)
         if any(line.step == target for line in _summary(flow, session, step)):

@@ -9,7 +9,8 @@ People type instead of tapping, in English, Urdu script and Roman Urdu ("apne li
    the longest first, never overlapping: "nahi pata" is "not sure", not "no". A phrase inside a
    longer message counts ("wo meri fake id bana raha hai" names the fake-profile option).
 3. **Unclear on its face**: a question back ("kya matlab?"), or a shared answer the question does not
-   offer ("pata nahi" at a yes/no question without "not sure"): asked again.
+   offer ("pata nahi" at a yes/no question without "not sure"), or at a yes/no question a lone
+   "nahi" among other words ("exact umar nahi pta"): asked again.
    **Negation near a match** ("not for myself", "apne liye nahi", "mat bhejo" where only "bhejo" is
    known) makes the message unclear: asked again, never read backwards.
 4. **One word off**: a typed word of five letters or more one edit from a one-word phrase
@@ -67,6 +68,28 @@ def says(vocabulary: Vocabulary, role: str, text: str, *, strict: bool = False) 
     return len(extra) <= 2 and not any(w in negations or w.isdigit() for w in extra)
 
 
+def read_consent(vocabulary: Vocabulary, text: str) -> str:
+    """A typed answer to "May we send it?": "yes", "no", or "" when unclear.
+
+    Yes and send words say yes; no and decline words say no; "not sure", both at once, a question
+    back, or a negation near a yes ("haan mat") are unclear. As for any choice, never a guess.
+    """
+    typed = match_words(text)
+    if not typed or "?" in text or "؟" in text:
+        return ""
+    table: dict[Phrase, str] = {}
+    for role, value in (("not_sure", UNCLEAR), ("decline", "no"), ("no", "no"), ("send", "yes"), ("yes", "yes")):
+        for key in vocabulary.phrases(role):
+            table.setdefault(key, value)
+    spans = _spans(typed, table)
+    said = {value for _, _, value in spans}
+    if said != {"yes"} and said != {"no"}:
+        return ""
+    if said == {"yes"} and _negated(vocabulary, typed, spans):
+        return ""
+    return said.pop()
+
+
 def read_choice(flow: Flow, step: ChoiceStep, text: str) -> Reading:
     typed = match_words(text)
     if not typed:
@@ -82,7 +105,7 @@ def read_choice(flow: Flow, step: ChoiceStep, text: str) -> Reading:
     if not spans and not _has_no_option(step):
         spans = _fuzzy(typed, step.vocabulary)
     if spans:
-        if _negated(flow.vocabulary, typed, spans):
+        if _negated(flow.vocabulary, typed, spans) or _lone_word_in_a_sentence(flow, step, typed, spans):
             return Reading()
         return _decide(step, [option for _, _, option in spans])
     if step.ages:
@@ -160,6 +183,22 @@ def _age(vocabulary: Vocabulary, step: ChoiceStep, typed: Phrase) -> str | None:
         return None
     picked = {option for age in ages for option, low, high in step.ages if low <= age <= high}
     return picked.pop() if len(picked) == 1 else ""
+
+
+def _lone_word_in_a_sentence(flow: Flow, step: ChoiceStep, typed: Phrase, spans: list[tuple[int, int, str]]) -> bool:
+    """At a yes/no question, a lone "nahi" among other words may negate them, not answer ("exact umar
+    nahi pta", "یقین سے نہیں کہہ سکتی"): unclear, unless a typed age says the same ("nahi, 20 ki hai").
+    A lone "haan" in a sentence is taken: nothing in it can turn it into "no" but a negation."""
+    if not _has_no_option(step) or len(spans) != 1 or spans[0][1] - spans[0][0] != 1:
+        return False
+    if typed[spans[0][0]] not in flow.vocabulary.single("negations"):
+        return False
+    fillers = flow.vocabulary.single("fillers")
+    start = spans[0][0]
+    others = [w for i, w in enumerate(typed) if i != start and w not in fillers]
+    if len(others) < 2:
+        return False
+    return not (step.ages and _age(flow.vocabulary, step, typed) == spans[0][2])
 
 
 def _negated(vocabulary: Vocabulary, typed: Phrase, spans: list[tuple[int, int, str]]) -> bool:

@@ -71,7 +71,10 @@ def keyboard(question: Question, session_id: str, lang: str) -> InlineKeyboardMa
     numbers = range(1, len(question.options) + 1) if question.numbered else [0] * len(question.options)
     buttons = [button(b, n) for b, n in zip(question.options, numbers, strict=True)]
     rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
-    if question.controls:
+    if question.kind == "review" and question.footer:
+        # "Send to NCCIA" and "Do not send" each get a whole row: the choice that matters most.
+        rows += [[button(b)] for b in question.controls]
+    elif question.controls:
         rows.append([button(b) for b in question.controls])
     return InlineKeyboardMarkup(rows) if rows else None
 
@@ -81,6 +84,8 @@ def question_text(question: Question, lang: str) -> str:
     for line in question.summary:
         value = line.value if line.value is not None else t(lang, SKIPPED)
         lines.append(f"• {line.label}: {value}")
+    if question.footer:
+        lines += ["", question.footer]
     return "\n".join(lines)
 
 
@@ -98,7 +103,7 @@ def render(events: list[Event], session_id: str, lang: str) -> Rendering:
         elif isinstance(event, Notice):
             out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(notice_text(lang, event))]
         elif isinstance(event, Question):
-            if event.repeat and refused and event.kind != "review" and out.messages:
+            if event.repeat and refused and out.messages:
                 # The question is still on screen above; its buttons move down to the newest message
                 # (the notice), so they are always at hand, numbered when typing was not understood.
                 last = out.messages[-1]

@@ -68,7 +68,7 @@ async def walk_to_send(
     contact: str = "Only through this chat",
     phone: str = "",
 ) -> None:
-    """The English report up to its last button, "Send report"."""
+    """The English report up to its last screen: the review with "Send to NCCIA"."""
     await c.says("/start")
     await c.taps("English")
     await c.taps("For myself")
@@ -86,9 +86,8 @@ async def walk_to_send(
     await c.taps(contact)
     if phone:
         await c.says(phone)
-    await c.taps("Yes, send it")
 
 
 async def walk_english(c: Citizen) -> None:
     await walk_to_send(c)
-    await c.taps("Send report")
+    await c.taps("Send to NCCIA")

@@ -23,7 +23,7 @@ PUNJAB = -1001
 
 def press_send(c: Citizen) -> None:
     question = last_question(c.api, c.id)
-    c.user.press(question.message_id, button_data(question, "Send report"))
+    c.user.press(question.message_id, button_data(question, "Send to NCCIA"))
 
 
 def receipts_shown(c: Citizen) -> list[tuple[str, str]]:

@@ -54,8 +54,7 @@ async def test_a_danger_phrase_mid_flow_gets_the_safety_text_and_the_same_questi
     await c.says("/skip")
     await c.says("/skip")
     await c.taps("Only through this chat")
-    await c.taps("Yes, send it")
-    await c.taps("Send report")
+    await c.taps("Send to NCCIA")
     await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
     reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
 

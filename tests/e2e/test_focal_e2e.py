@@ -34,7 +34,7 @@ async def report(
     """Walk the English flow to the end; returns the reference."""
     links = "see https://www.facebook.com/liar.page?fbclid=x and https://instagram.com/liar"
     await walk_to_send(c, province, account, links, contact, phone)
-    await c.taps("Send report")
+    await c.taps("Send to NCCIA")
     await c.api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
     return c.texts()[-1].split("Reference number: ")[1].split()[0]
 
@@ -51,8 +51,7 @@ async def report_in_urdu(c: Citizen, province: str) -> str:
     for _ in range(4):
         await c.says("/skip")
     await c.taps("صرف اسی چیٹ")
-    await c.taps("جی ہاں، بھیج دیں")
-    await c.taps("رپورٹ بھیجیں")
+    await c.taps("کو بھیجیں")
     await c.api.wait_for(lambda: "حوالہ نمبر: " in c.texts()[-1], within=10)
     return c.texts()[-1].split("حوالہ نمبر: ")[1].split()[0]
 

@@ -72,8 +72,7 @@ async def test_planted_personal_data_is_in_no_log_line_and_nowhere_in_the_databa
     await c.says(HANDLE)
     await c.taps("By phone")
     await c.says(f"0{PHONE_DIGITS}")
-    await c.taps("Yes, send it")
-    await c.taps("Send report")
+    await c.taps("Send to NCCIA")
     await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
     reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
 

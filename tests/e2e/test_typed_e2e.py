@@ -37,14 +37,14 @@ async def test_a_roman_urdu_writer_completes_a_report_by_typing_only(queues_bot:
         await c.says(answer)
     assert c.texts()[-1].startswith("Ab tak save hue link: 1.")
     assert "Mukammal" in labels(api.bot_messages(c.id)[-1])  # Done on the newest message, not far above
-    for answer in ("bas", "fake.user123", "isi chat pe", "ji haan bhej dein", "bhej do"):
+    for answer in ("bas", "fake.user123", "isi chat pe", "ji haan bhej dein"):
         await c.says(answer)
     await api.wait_for(lambda: "Hawala number: " in c.texts()[-1], within=10)
     assert len([n for n, _ in api.calls if n == "answerCallbackQuery"]) == taps_before  # not one tap
     reference = c.texts()[-1].split("Hawala number: ")[1].split()[0]
     report = await stored(queues_bot, reference)
     assert (report.category, report.province, report.language) == ("blackmail", "punjab", "roman")
-    assert report.answers["platforms"] == ["instagram", "whatsapp"] and report.answers["consent"] == "yes"
+    assert report.answers["platforms"] == ["instagram", "whatsapp"] and report.answers["review"] == "yes"  # consent, given on the review
     card = await card_in(api, PUNJAB, reference)
     assert "Blackmail" in (card.text or "")  # officers read the card in their own language, not Roman Urdu
 
@@ -67,7 +67,6 @@ async def test_a_photo_sent_before_the_child_answer_is_deleted_and_absent_from_t
     for _ in range(4):
         await c.says("/skip")
     await c.taps("Only through this chat")
-    await c.taps("Yes, send it")
     await c.says("/send")  # typed, not tapped
     await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
     reference = c.texts()[-1].split("Reference number: ")[1].split()[0]

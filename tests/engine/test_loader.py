@@ -163,7 +163,7 @@ def test_too_long_message_and_button_label_are_reported() -> None:
 def test_every_step_kind_example_loads(kind: str) -> None:
     example = textwrap.indent(STEP_KINDS[kind].EXAMPLE, "  ")
     # Give the example's targets somewhere to go, so it loads on its own.
-    targets = {"reporter", "whatsapp_tip", "province", "consent", "suspects", "submit", "done"}
+    targets = {"reporter", "whatsapp_tip", "province", "consent", "suspects", "submit", "done", "no_consent"}
     targets |= {"category", "platforms", "account"}  # fields the review example lists
     own = STEP_KINDS[kind].EXAMPLE.split("id: ", 1)[1].split("\n", 1)[0].strip()
     stubs = "".join(
@@ -202,4 +202,4 @@ def test_default_flow_loads_without_issues(report_flow: Flow) -> None:
         "undisclosed",
     ]
     asking = [s for s in report_flow.steps.values() if s.ASKS and s.KIND != "review"]
-    assert [s.id for s in asking if not s.skippable] == ["language", "consent"]
+    assert [s.id for s in asking if not s.skippable] == ["language"]  # and the review, which holds consent

@@ -81,14 +81,14 @@ def test_back_button_press_works_like_the_command(report_flow: Flow) -> None:
     assert session.step == "minor"
 
 
-def test_skip_is_refused_on_consent_and_recorded_as_none_elsewhere(report_flow: Flow) -> None:
+def test_skip_is_refused_on_the_consent_review_and_recorded_as_none_elsewhere(report_flow: Flow) -> None:
     session, _ = play(report_flow, press("en"), Input(command="skip"))
     assert session.answers["reporter"] is None and session.step == "minor"
     flow_steps = [press("en")] + [Input(command="skip")] * 12
     session, _ = play(report_flow, *flow_steps)
-    assert session.step == "consent"
+    assert session.step == "review"
     turn = runner.resume(report_flow, session, Input(command="skip"), today=TODAY)
-    assert turn.session.step == "consent" and "consent" not in turn.session.answers
+    assert turn.session.step == "review" and "review" not in turn.session.answers
 
 
 def test_cancel_clears_answers_and_ends(report_flow: Flow) -> None:

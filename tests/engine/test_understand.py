@@ -9,7 +9,7 @@ import pytest
 
 from bot.engine import runner
 from bot.engine.errors import FlowLoadError
-from bot.engine.events import CONFIRM, LANGUAGE_PREFIX, Answered, Notice, Question
+from bot.engine.events import CONFIRM, DECLINE, LANGUAGE_PREFIX, SUBMIT, Answered, Notice, Question
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import ChoiceStep, Flow
@@ -18,12 +18,14 @@ from bot.engine.runner import (
     NOT_UNDERSTOOD,
     NOTHING_TO_FINISH,
     PLACE_CONFIRM,
+    PLACE_REJECTED,
     SEND_AT_REVIEW,
+    TAP_TO_DECLINE,
     WHICH_ONE,
     Input,
 )
-from bot.engine.session import SUBMITTING, Session
-from bot.engine.understand import Reading, read_choice, says
+from bot.engine.session import COMPLETED, SUBMITTING, Session
+from bot.engine.understand import Reading, read_choice, read_consent, says
 from tests.conftest import TODAY
 
 
@@ -59,6 +61,8 @@ def read(flow: Flow, step: str, text: str) -> Reading:
         ("minor", "pata nahi", ("not_sure",)),
         ("minor", "she is 15", ("yes",)),
         ("minor", "she's 19", ("no",)),
+        ("minor", "nahi, wo 20 saal ki hai", ("no",)),  # a lone "nahi" the typed age agrees with
+        ("ongoing", "haan roz message karta hai", ("yes",)),
         ("minor", "آٹھ سال کی ہے", ("yes",)),
         ("minor", "pehla", ("yes",)),
         ("minor", "۲", ("no",)),
@@ -76,8 +80,6 @@ def read(flow: Flow, step: str, text: str) -> Reading:
         ("province", "nahi batana", ("undisclosed",)),
         ("language", "roman urdu", ("roman",)),
         ("language", "angrezi", ("en",)),
-        ("consent", "haan bhej do", ("yes",)),
-        ("consent", "mat bhejo", ("no",)),
     ],
 )
 def test_typed_answers_are_understood(report_flow: Flow, step: str, text: str, chosen: tuple[str, ...]) -> None:
@@ -91,11 +93,10 @@ def test_typed_answers_are_understood(report_flow: Flow, step: str, text: str, c
         ("reporter", "apne liye nahi"),
         ("minor", "haan nahi"),  # both
         ("minor", "kya matlab?"),  # a question back
-        ("consent", "pata nahi"),  # "not sure" is no option here: unclear, never "no"
-        ("consent", "maloom nahi"),
-        ("consent", "will my family find out?"),
-        ("consent", "yes no"),
         ("platforms", "facebook nahi insta pe"),
+        ("minor", "exact umar nahi pta"),  # a lone "nahi" in a sentence negates it, it does not answer
+        ("minor", "یقین سے نہیں کہہ سکتی"),
+        ("minor", "teenager hai"),  # 13 to 19: could be either
         ("province", "9"),  # there are eight options
         ("minor", "9th class mein hai"),  # a grade is not an age
         ("reporter", "asdfgh"),
@@ -104,6 +105,47 @@ def test_typed_answers_are_understood(report_flow: Flow, step: str, text: str, c
 def test_unclear_answers_are_asked_again_never_guessed(report_flow: Flow, step: str, text: str) -> None:
     reading = read(report_flow, step, text)
     assert not reading.chosen and reading.place is None, reading
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("haan bhej do", "yes"),
+        ("ji haan", "yes"),
+        ("send it", "yes"),
+        ("بھیج دیں", "yes"),
+        ("ok", "yes"),
+        ("mat bhejo", "no"),
+        ("no, do not send it", "no"),
+        ("نہیں", "no"),
+        ("pata nahi", ""),  # "not sure" is not an answer to "May we send it?": unclear, never "no"
+        ("maloom nahi", ""),
+        ("not sure", ""),
+        ("will my family find out?", ""),  # a question back
+        ("yes no", ""),
+        ("haan mat bhejo", ""),  # yes and no at once
+        ("hello", ""),
+    ],
+)
+def test_typed_consent_is_yes_no_or_unclear(report_flow: Flow, text: str, said: str) -> None:
+    assert read_consent(report_flow.vocabulary, text) == said
+
+
+def test_consent_on_the_review_sends_on_yes_and_asks_for_the_tap_on_no(report_flow: Flow) -> None:
+    session = at(report_flow, "review", **COMPLETE)
+    sent = typed(report_flow, session, "ji haan bhej dein")
+    assert sent.session.status == SUBMITTING and sent.session.answers["review"] == "yes"
+    refused = typed(report_flow, session, "nahi, mat bhejo")
+    assert isinstance(refused.events[0], Notice) and refused.events[0].reason.msgid == TAP_TO_DECLINE
+    assert refused.events[0].reason.params == {"button": "Do not send"}
+    assert refused.session == session  # typing never deletes: only the tap does
+    declined = runner.resume(report_flow, session, Input(press=DECLINE), today=TODAY)
+    assert declined.session.status == COMPLETED and declined.session.answers["review"] == "no"
+    assert declined.events[0] == Answered("review", "Do not send")
+    question = runner.current(report_flow, session).events[0]
+    assert isinstance(question, Question) and question.footer.startswith("May we send this report")
+    assert [b.id for b in question.controls][:2] == [SUBMIT, DECLINE]
+    assert "Permission" not in " ".join(line.label for line in question.summary)
 
 
 def test_two_options_on_a_single_choice_are_candidates_named_in_the_reask(report_flow: Flow) -> None:
@@ -138,6 +180,7 @@ def test_a_typed_place_is_a_proposal_confirmed_by_a_tap_or_a_typed_yes(report_fl
     assert said.session.answers["province"] == "punjab"
     refused = typed(report_flow, turn.session, "nahi")
     assert "province" not in refused.session.answers and refused.session.draft == ()
+    assert isinstance(refused.events[0], Notice) and refused.events[0].reason.msgid == PLACE_REJECTED
     other = typed(report_flow, turn.session, "sindh")
     assert other.session.answers["province"] == "sindh"
 
@@ -176,7 +219,7 @@ def test_typed_names_join_the_ticks_already_made(report_flow: Flow) -> None:
 
 @pytest.mark.parametrize("word", ["send", "bhej do", "بھیج دیں", "haan", "/send"])
 def test_send_words_send_from_the_review(report_flow: Flow, word: str) -> None:
-    session = at(report_flow, "review", minor="no", consent="yes")
+    session = at(report_flow, "review", **COMPLETE)
     given = Input(command="send") if word == "/send" else Input(text=word)
     turn = runner.resume(report_flow, session, given, today=TODAY)
     assert turn.session.status == SUBMITTING
@@ -193,7 +236,6 @@ COMPLETE = {
     "evidence": None,
     "suspects": None,
     "contact": "bot",
-    "consent": "yes",
 }
 
 
