@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.bidi import isolate
 from bot.conversation import Conversations, Reply
 from bot.engine.events import Question
 from bot.engine.outcome import N_
@@ -54,7 +55,7 @@ class Console:
             rendered.buttons = self.rendered.buttons
         self.rendered = rendered
         for block in self.rendered.lines:
-            print(block, end="\n\n", file=self.out)
+            print(isolate(block), end="\n\n", file=self.out)
         self.out.flush()
 
     async def handle(self, line: str) -> Reply | None:
@@ -79,7 +80,7 @@ class Console:
         return None
 
     def say(self, text: str) -> None:
-        print(text, end="\n\n", file=self.out)
+        print(isolate(text), end="\n\n", file=self.out)
         self.out.flush()
 
     async def status(self) -> None:
@@ -101,18 +102,18 @@ async def run_console(db_path: Path, lang: str, stdin: TextIO = sys.stdin, out: 
     try:
         live, differs = await ensure_published(store)
         console = Console(Conversations(store, FlowRegistry(store, live.flow_id)), lang, out)
-        print(t(lang, HELP), end="\n\n", file=out)
+        print(isolate(t(lang, HELP)), end="\n\n", file=out)
         if differs:
-            print(t(lang, STALE_FLOW, path="flows/report.yaml"), end="\n\n", file=out)
+            print(isolate(t(lang, STALE_FLOW, path="flows/report.yaml")), end="\n\n", file=out)
         console.show(await console.conversations.begin(CHAT_KEY, lang))
         while True:
             print("> ", end="", file=out, flush=True)
             line = await asyncio.to_thread(stdin.readline)
             if not line or line.strip() == "/quit":
                 draft = await store.load_session(CHAT_KEY)
-                print(t(console.lang, BYE), file=out)
+                print(isolate(t(console.lang, BYE)), file=out)
                 if draft is not None:
-                    print(t(console.lang, DRAFT_KEPT), file=out)
+                    print(isolate(t(console.lang, DRAFT_KEPT)), file=out)
                 return 0
             if line.strip().lower() == "/exit":
                 await console.exit()
@@ -122,6 +123,6 @@ async def run_console(db_path: Path, lang: str, stdin: TextIO = sys.stdin, out: 
                 continue
             console.show(reply)
             if reply.reference is not None:
-                print(t(console.lang, STORED, db=str(db_path)), end="\n\n", file=out)
+                print(isolate(t(console.lang, STORED, db=str(db_path))), end="\n\n", file=out)
     finally:
         await store.close()

@@ -2,7 +2,8 @@
 
 Catalogues are compiled in memory from the ``.po`` files when first used, so a compiled catalogue can
 never be stale and no ``.mo`` file is kept in the repository. Extraction keywords: ``N_`` (engine
-msgids, translated later) and ``t:2`` (``t(lang, "msgid", **params)`` in adapters).
+msgids, translated later), ``t:2`` (``t(lang, "msgid", **params)`` in adapters) and ``NP_:1,2``
+(texts with a count, translated with ``tn``).
 
 Digits: Babel formats ``ur`` numbers with Latin digits, and so do we, on purpose: references, PINs,
 phone numbers and helplines must be typed or dialled exactly as shown, and Pakistani phones and
@@ -43,6 +44,28 @@ def translations(lang: str) -> gettext.NullTranslations:
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
+
+
+Plural = tuple[str, str]
+
+
+def NP_(singular: str, plural: str) -> Plural:
+    """Marks a text that depends on a count (extraction keyword ``NP_:1,2``); translate it with ``tn``."""
+    return singular, plural
+
+
+def tn(lang: str, forms: Plural, count: int, **params: ParamValue) -> str:
+    """The form of ``forms`` for ``count`` in ``lang``'s plural rule (gettext), with ``{count}`` filled.
+
+    English has "1 new case" and "2 new cases"; Urdu's catalogue may write both as "نئے کیس: 1",
+    which agrees whatever the number.
+    """
+    text = translations(lang).ngettext(forms[0], forms[1], count)
+    values = {"count": count, **params}
+    try:
+        return text.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return (forms[0] if count == 1 else forms[1]).format(**values)
 
 
 def t(lang: str, msgid: str, **params: ParamValue) -> str:

@@ -50,7 +50,7 @@ from telegram.request import BaseRequest, RequestData
 
 import bot.telegram.app as telegram_app
 from bot.config import load_settings
-from bot.engine.events import BACK, DONE, EDIT_PREFIX, SKIP, SUBMIT, Answered, Event
+from bot.engine.events import BACK, CONFIRM, DONE, EDIT_PREFIX, SKIP, SUBMIT, Answered, Event
 from bot.engine.model import ChoiceStep, EndStep, Flow, LinksStep, MessageStep, ReviewStep, SubmitStep
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, HISTORY_CAP, Session
@@ -703,9 +703,16 @@ def session_problems(flow: Flow, session: Session, *, stored: bool) -> list[str]
         elif isinstance(step, MessageStep | EndStep | SubmitStep):
             problems.append(f"waiting on step {step.id!r} of kind {step.KIND}, which asks nothing")
         else:
-            if session.draft and not (
-                isinstance(step, ChoiceStep) and step.multi and set(session.draft) <= {o.id for o in step.options}
-            ):
+            ticks = isinstance(step, ChoiceStep) and step.multi and set(session.draft) <= {o.id for o in step.options}
+            # A typed place waiting for its one-tap confirmation: (CONFIRM, the option it proposes).
+            proposal = (
+                isinstance(step, ChoiceStep)
+                and not step.multi
+                and len(session.draft) == 2
+                and session.draft[0] == CONFIRM
+                and step.option(session.draft[1]) is not None
+            )
+            if session.draft and not (ticks or proposal):
                 problems.append(f"draft {session.draft!r} on step {step.id!r}")
             if step.max_attempts is not None and session.attempts >= step.max_attempts and step.on_exhausted:
                 problems.append(f"{session.attempts} attempts on {step.id!r}, past its {step.max_attempts}")

@@ -70,7 +70,7 @@ def test_broken_flow_files_give_located_errors_and_exit_1(case: str, tmp_path: P
     elif case == "duplicate_id":
         content = source.replace("  - id: phone\n", "  - id: contact\n")
     elif case == "missing_urdu":
-        content = source.replace('      ur: "کیا یہ اب بھی جاری ہے؟"\n', "")
+        content = source.replace('      ur: "کیا یہ اب بھی ہو رہا ہے؟"\n', "")
     path = tmp_path / f"{case}.yaml"
     path.write_text(content or "", encoding="utf-8")
     result = run("flows", "check", str(path))

@@ -92,7 +92,7 @@ def test_urdu_report_with_typed_urdu_answers(tmp_path: Path) -> None:
     db = tmp_path / "console.sqlite3"
     result = run_console(db, URDU, "ur")
     assert result.returncode == 0, result.stderr
-    assert "حوالہ نمبر: " in result.stdout and "پن: " in result.stdout
+    assert "حوالہ نمبر: " in result.stdout and "پن کوڈ: " in result.stdout
     count, category, province, _ = asyncio.run(stored(db))
     assert (count, category, province) == (1, "impersonation", "sindh")
 

@@ -72,7 +72,7 @@ def test_export_has_a_context_and_a_step_comment_for_every_text() -> None:
     flow = load_flow(REPORT_FLOW.read_text(encoding="utf-8"))
     catalog = read_po(io.BytesIO(export_po(flow, "ur", "report.yaml")))
     consent = [m for m in catalog if m.context == "steps.review.consent.send"]
-    assert consent and consent[0].id == "Send to NCCIA" and consent[0].string == "\u2066NCCIA\u2069 کو بھیجیں"
+    assert consent and consent[0].id == "Send to NCCIA" and consent[0].string == "رپورٹ NCCIA کو بھیجیں"
     assert "step review" in consent[0].auto_comments
     assert [m.context for m in catalog if m.context == "danger.text"] == ["danger.text"]
     assert any(m.context == "steps.minor.variants.0.text" for m in catalog)

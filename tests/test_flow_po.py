@@ -115,7 +115,7 @@ def test_export_to_standard_output_names_every_place_and_leaves_missing_translat
 ) -> None:
     flow_file = tmp_path / "report.yaml"
     source = REPORT_FLOW.read_text(encoding="utf-8")
-    flow_file.write_text(source.replace('      ur: "کیا یہ اب بھی جاری ہے؟"\n', ""), encoding="utf-8")
+    flow_file.write_text(source.replace('      ur: "کیا یہ اب بھی ہو رہا ہے؟"\n', ""), encoding="utf-8")
     assert main(["flows", "export-po", str(flow_file), "--lang", "ur"]) == 0
     catalog = read_po(io.BytesIO(capsys.readouterr().out.encode("utf-8")))
     messages = {m.context: m for m in catalog if m.id}

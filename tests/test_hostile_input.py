@@ -110,10 +110,11 @@ def _checked(flow: Flow, turn: runner.Turn) -> runner.Turn:
     return turn
 
 
-@settings(HOSTILE, max_examples=150)
-@given(st.data())
-def test_the_engine_keeps_a_valid_session_whatever_it_is_given(report_flow: Flow, data: st.DataObject) -> None:
-    src = DataSource(data)
+@pytest.mark.parametrize("seed", range(150))
+def test_the_engine_keeps_a_valid_session_whatever_it_is_given(report_flow: Flow, seed: int) -> None:
+    # Seeded draws, not Hypothesis: in full-suite runs Hypothesis reported "inconsistent data
+    # generation" for this test (never alone); a seed replays any failure exactly, without shrinking.
+    src = RandomSource(random.Random(seed))
     flow = report_flow
 
     def begin() -> runner.Turn:

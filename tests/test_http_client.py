@@ -96,13 +96,23 @@ async def test_fields_arrive_as_ptb_encodes_them_and_the_answer_comes_back(
     server: Server, client: AiohttpRequest
 ) -> None:
     status, body = await client.do_request(
-        f"{server.url}/sendMessage", "POST", form(chat_id=7, text="سلام <b>&</b>", reply_markup={"a": [1]})
+        f"{server.url}/sendMessage", "POST", form(chat_id=7, text="Salam <b>&</b>", reply_markup={"a": [1]})
     )
 
     assert status == 200 and body == b'{"ok": true, "result": true}'
     assert server.seen == [
-        {"method": "sendMessage", "chat_id": "7", "text": "سلام <b>&</b>", "reply_markup": '{"a": [1]}'}
+        {"method": "sendMessage", "chat_id": "7", "text": "Salam <b>&</b>", "reply_markup": '{"a": [1]}'}
     ]
+
+
+async def test_urdu_texts_leave_bidi_safe_and_only_they_change(server: Server, client: AiohttpRequest) -> None:
+    """The transport is the one place every message passes: Urdu lines get their isolates there."""
+    keyboard = {"inline_keyboard": [[{"text": "رپورٹ NCCIA کو بھیجیں", "callback_data": "x"}]]}
+    sent = form(chat_id=7, text="کال کریں: <b>0800-39393</b>", parse_mode="HTML", reply_markup=keyboard)
+    await client.do_request(f"{server.url}/sendMessage", "POST", sent)
+    seen = server.seen[-1]
+    assert seen["text"] == "کال کریں: <b>\u20660800-39393\u2069</b>"
+    assert "رپورٹ \u2066NCCIA\u2069 کو بھیجیں" in str(seen["reply_markup"])
 
 
 async def test_through_a_bot_telegrams_errors_are_ptbs_exceptions(server: Server) -> None:

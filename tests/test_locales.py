@@ -18,15 +18,24 @@ def code_msgids() -> set[str]:
     found = set()
     for sub in ("bot",):
         for _file, _line, message, _comments, _ctx in extract_from_dir(
-            ROOT / sub, keywords={"N_": None, "t": (2,)}, comment_tags=()
+            ROOT / sub, keywords={"N_": None, "t": (2,), "NP_": (1, 2)}, comment_tags=()
         ):
             found.add(message if isinstance(message, str) else message[0])
     return found
 
 
 def catalogue(lang: str) -> dict[str, str]:
+    """msgid -> translation; a text with a count is listed by its singular, with its first form."""
     with po_path(lang).open("rb") as handle:
-        return {m.id: m.string for m in read_po(handle) if m.id and not m.fuzzy and isinstance(m.id, str)}
+        found: dict[str, str] = {}
+        for m in read_po(handle):
+            if not m.id or m.fuzzy:
+                continue
+            if isinstance(m.id, tuple):
+                found[m.id[0]] = m.string[0] if isinstance(m.string, tuple) else ""
+            else:
+                found[m.id] = m.string if isinstance(m.string, str) else ""
+        return found
 
 
 def test_code_has_strings_to_translate() -> None:
@@ -68,3 +77,21 @@ def test_every_code_string_has_a_roman_urdu_translation_in_latin_letters() -> No
 def test_roman_urdu_is_served_as_its_own_language() -> None:
     assert t("roman", "Done") == "Mukammal"
     assert t("roman", "Yes, {option}", option="Punjab") == "Ji haan, Punjab"
+
+
+def plural_entries(lang: str) -> dict[str, tuple[str, ...]]:
+    with po_path(lang).open("rb") as handle:
+        return {m.id[0]: tuple(m.string) for m in read_po(handle) if isinstance(m.id, tuple) and not m.fuzzy}
+
+
+def test_texts_with_a_count_have_every_plural_form_in_every_language() -> None:
+    from bot.i18n import tn
+    from bot.telegram import focal_texts as ft
+
+    for lang in ("ur", "roman"):
+        forms = plural_entries(lang)
+        assert forms and all(len(f) == 2 and all(f) for f in forms.values()), (lang, forms)
+    assert tn("en", ft.DIGEST_HEADER, 1).startswith("1 new case.") and tn("en", ft.DIGEST_HEADER, 2).startswith(
+        "2 new cases."
+    )
+    assert tn("ur", ft.DIGEST_HEADER, 1).startswith("نئے کیس: 1")  # a label and its number: right for any count

@@ -65,7 +65,7 @@ def says(vocabulary: Vocabulary, role: str, text: str, *, strict: bool = False) 
         return False
     extra = [w for i, w in enumerate(typed) if not spans[0][0] <= i < spans[0][1]]
     negations = vocabulary.single("negations")
-    return len(extra) <= 2 and not any(w in negations or w.isdigit() for w in extra)
+    return len(extra) <= 2 and not any(w in negations or w.isdecimal() for w in extra)
 
 
 def read_consent(vocabulary: Vocabulary, text: str) -> str:
@@ -175,7 +175,7 @@ def _age(vocabulary: Vocabulary, step: ChoiceStep, typed: Phrase) -> str | None:
     ages: set[int] = set()
     for i, word in enumerate(typed):
         following = typed[i + 1] if i + 1 < len(typed) else ""
-        if word.isdigit() and len(word) <= 2:
+        if word.isdecimal() and len(word) <= 2:  # isdigit() would take "➊", which int() refuses
             ages.add(int(word))
         elif word in vocabulary.numbers and following in years:
             ages.add(vocabulary.numbers[word])

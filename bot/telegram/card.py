@@ -15,7 +15,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine.answers import display
 from bot.engine.model import Flow
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.reports import DANGER_MENTIONED
 from bot.storage.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
 
@@ -78,6 +78,12 @@ def outcome_text(outcome: str | None, lang: str) -> str:
     return t(lang, msgid) if msgid else (outcome or "—")
 
 
+def citizen_outcome_text(outcome: str | None, lang: str) -> str:
+    """The outcome as the citizen reads it (her closing message, /status): not the officer's wording."""
+    msgid = ft.CITIZEN_OUTCOMES.get(outcome or "")
+    return t(lang, msgid) if msgid else outcome_text(outcome, lang)
+
+
 def _contact(report: StoredReport, lang: str) -> str:
     contact = report.answers.get("contact")
     if report.chat_key is None or contact == "anonymous":
@@ -128,7 +134,7 @@ def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
         hidden = len(report.evidence) - LINKS_SHOWN
         if hidden > 0:
             truncated = True
-            lines.append(e(t(lang, ft.MORE_LINKS, count=hidden)))
+            lines.append(e(tn(lang, ft.MORE_LINKS, hidden)))
     suspects = _answer(flow, report, "suspects", "en")
     if suspects:
         lines += ["", f"<b>{e(t(lang, ft.SUSPECTS))}</b>", e(suspects)]
@@ -192,7 +198,7 @@ def digest_line(report: StoredReport, flow: Flow, lang: str) -> str:
 
 
 def digest(reports: Sequence[tuple[StoredReport, Flow]], lang: str) -> tuple[str, InlineKeyboardMarkup]:
-    lines = [_escape(t(lang, ft.DIGEST_HEADER, count=len(reports))), ""]
+    lines = [_escape(tn(lang, ft.DIGEST_HEADER, len(reports))), ""]
     lines += [digest_line(report, flow, lang) for report, flow in reports]
     buttons = [InlineKeyboardButton(r.reference, callback_data=data("open", r.id)) for r, _ in reports]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]

@@ -17,6 +17,8 @@ from html import escape
 
 from telegram import (
     Bot,
+    BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -25,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.casework import Casework
@@ -49,7 +51,7 @@ from bot.storage.senders import SenderBook
 from . import focal_texts as ft
 from . import texts
 from .callbacks import FORGET_PREFIX, LANGUAGE_PREFIX, decode
-from .card import outcome_text
+from .card import citizen_outcome_text
 from .courier import SEND_READ_TIMEOUT
 from .guard import ChatLocks, FloodControl
 from .ratelimit import retry_seconds
@@ -138,6 +140,19 @@ class CitizenBot:
         log.warning("message not delivered after retries", extra={"chat": "private"})
         return None
 
+    async def menu(self, bot: Bot, chat_id: int, lang: str) -> None:
+        """This chat's command menu in ``lang``, once its language is chosen or changes.
+
+        Telegram's per-language menus follow the phone's ``language_code``, which Pakistani phones
+        almost never set to Urdu; a menu set for the chat itself follows the language the user chose.
+        """
+        commands = [BotCommand(name, t(lang, description)) for name, description in texts.COMMANDS]
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id), read_timeout=SEND_READ_TIMEOUT)
+        except TelegramError as exc:
+            # A convenience: the commands work without it, and the next language change tries again.
+            log.warning("could not set a chat's command menu: %s", type(exc).__name__)
+
     async def _quietly(self, call: Awaitable[object]) -> bool:
         """Run an edit or delete whose failure (message gone, unchanged, network) changes nothing for the user."""
         try:
@@ -207,6 +222,8 @@ class CitizenBot:
         if reply.session is None or reply.session.status != ACTIVE:
             question_id = None
         self._keep(chat_id, sent, lang=lang, question_message_id=question_id)
+        if lang != state.lang:
+            await self.menu(bot, chat_id, lang)
 
     async def _retire(
         self,
@@ -544,16 +561,19 @@ class CitizenBot:
                     ]
                 ]
             )
-            text = t(state.lang, texts.CHOOSE_LANGUAGE)
+            text = texts.CHOOSE_LANGUAGE_ALL
             await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False), markup))
 
     async def _switch_language(self, bot: Bot, chat_id: int, state: ChatState, lang: str) -> None:
         if lang not in LANGUAGES:
             return
         key = chat_key(chat_id)
+        changed = lang != state.lang
         state = replace(state, lang=lang)
         self._keep(chat_id, [], lang=lang, question_message_id=state.question_message_id)
         await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.LANGUAGE_SET), quote=False)))
+        if changed:
+            await self.menu(bot, chat_id, lang)
         before = await self.conv.current(key)
         reply = await self.conv.set_language(key, lang)
         if reply.events:
@@ -723,7 +743,7 @@ class CitizenBot:
 def status_line(lang: str, report: StoredReport) -> str:
     """One report as /status shows it (the console's /status too): reference, where it stands, when sent."""
     if report.status == RESOLVED:
-        status = t(lang, ft.STATUS_RESOLVED, outcome=outcome_text(report.outcome, lang))
+        status = t(lang, ft.STATUS_RESOLVED, outcome=citizen_outcome_text(report.outcome, lang))
     else:
         words = {NEW: texts.STATUS_NEW, CLAIMED: ft.STATUS_CLAIMED, WAITING: ft.STATUS_WAITING}
         status = t(lang, words.get(report.status, ft.STATUS_CLOSED))

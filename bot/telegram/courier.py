@@ -344,7 +344,7 @@ class Courier:
         if event == "claimed":
             return t(lang, ft.CITIZEN_CLAIMED, reference=report.reference)
         if event == "resolved":
-            outcome = card.outcome_text(str(delivery.payload.get("outcome")), lang)
+            outcome = card.citizen_outcome_text(str(delivery.payload.get("outcome")), lang)
             return t(lang, ft.CITIZEN_RESOLVED, reference=report.reference, outcome=outcome)
         return None
 

@@ -6,6 +6,7 @@ Cards use the queue's configured language; citizen updates use the citizen's.
 from __future__ import annotations
 
 from bot.engine.outcome import N_
+from bot.i18n import NP_
 
 # ---- the case card -------------------------------------------------------------------------------
 CASE = N_("Case {reference}")
@@ -24,10 +25,10 @@ LANGUAGE = N_("Language")
 ACCOUNT = N_("Account")
 EVIDENCE = N_("Evidence")
 SUSPECTS = N_("Suspects")
-SCREENSHOTS = N_("Screenshots kept with the report: {count}")
+SCREENSHOTS = N_("Files the citizen sent (only Telegram's reference to each is kept): {count}")
 NOT_GIVEN = N_("not given")
 TRUNCATED = N_("… ({count} more characters: press “Full account”)")
-MORE_LINKS = N_("… and {count} more links (press “Full account”)")
+MORE_LINKS = NP_("… and {count} more link (press “Full account”)", "… and {count} more links (press “Full account”)")
 FULL_ACCOUNT_OF = N_("Full account of {reference}:")
 LANG_UR = N_("Urdu")
 LANG_EN = N_("English")
@@ -62,6 +63,15 @@ OUTCOMES = {
     "referred": N_("referred to another authority"),
     "no_action": N_("closed without further action"),
 }
+# The same outcomes as the citizen reads them, in her closing message and in /status: their own
+# sentences, so that in Urdu they agree with رپورٹ (feminine) as the officer's agree with کیس.
+CITIZEN_OUTCOMES = {
+    "fir": N_("a case (FIR) has been registered"),
+    "removed": N_("the post, video or account has been taken down"),
+    "advice": N_("the officer has given advice"),
+    "referred": N_("it has been passed to another authority that can act on it"),
+    "no_action": N_("no further action was taken"),
+}
 
 # ---- answers to officers' presses and messages ---------------------------------------------------
 NOT_MEMBER = N_("Only officers of this case's queue can do this.")
@@ -88,7 +98,10 @@ NUMBER_ALERT = N_("Phone number for {reference}: {phone}. It is shown only to yo
 NUMBER_CLAIM_FIRST = N_("The number is shown only to the officer who claimed the case.")
 NO_NUMBER = N_("The citizen did not give a phone number.")
 ANSWER_FROM_CITIZEN = N_("Answer from the citizen ({reference}):")
-DIGEST_HEADER = N_("{count} new cases. Press one to open its card, or send /case REFERENCE.")
+DIGEST_HEADER = NP_(
+    "{count} new case. Press it to open its card, or send /case REFERENCE.",
+    "{count} new cases. Press one to open its card, or send /case REFERENCE.",
+)
 REMINDER_QUEUE = N_("Still not claimed:")
 REMINDER_ADMINS = N_("Cases still not claimed after the escalation time:")
 WAITING_SINCE = N_("{reference} ({queue}), waiting since {since}")

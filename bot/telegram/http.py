@@ -20,6 +20,8 @@ import certifi
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from .display import for_bot_api
+
 
 def tls_context() -> ssl.SSLContext:
     """Mozilla's CA bundle (certifi), as httpx uses: a slim container may have no system CAs."""
@@ -102,7 +104,7 @@ def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData
     """Form fields as PTB encodes them; with files, a multipart form carrying each file's name and type."""
     if request_data is None:
         return None
-    fields = request_data.json_parameters
+    fields = for_bot_api(request_data.json_parameters)  # Urdu texts made bidi-safe on their way out
     files = request_data.multipart_data if request_data.contains_files else {}
     if not files:
         return fields

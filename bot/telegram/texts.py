@@ -22,8 +22,8 @@ NO_IMAGES_CHILD = N_(
     "secure the material."
 )
 FILE_KEPT = N_(
-    "Thank you, the screenshot is kept with your report. Links and usernames help the officers most, so please "
-    "send those too if you can."
+    "Thank you. I have noted that you sent a file: only Telegram's reference to it is kept, not the file itself. "
+    "Links and usernames help the officers most, so please send those too if you can."
 )
 NO_FILES = N_(
     "Pictures and files are not needed here. Please send links (web addresses) and usernames instead; they help "
@@ -35,7 +35,8 @@ UNREADABLE = N_(
 )
 OWN_CONTACT_ONLY = N_("Please share your own number with the button, or type the number.")
 CONTACT_NOT_ASKED = N_("Thank you, but no phone number is needed here.")
-CHOOSE_LANGUAGE = N_("Choose your language:")
+# In all three languages at once, not translated: whoever is stuck in a language they cannot read finds theirs.
+CHOOSE_LANGUAGE_ALL = "Choose your language · اپنی زبان چنیں · Apni zabaan chunein"
 LANGUAGE_SET = N_("Language changed to English.")
 HELP = N_(
     "This bot lets you report online harassment, blackmail or abuse to the cyber crime agency (NCCIA), safely "

@@ -98,7 +98,9 @@ async def test_a_broken_upload_is_refused_with_located_errors_and_nothing_change
     assert "Not published: the file does not load." in verdict
     assert "unknown step 'reveiw' (line " in verdict
     assert not [m for m in api.bot_messages(ADMIN) if m.reply_markup]  # nothing to press
-    missing_urdu = REPORT_FLOW.read_text(encoding="utf-8").replace('ur: "کیا یہ اب بھی جاری ہے؟"', 'ur: ""', 1).encode()
+    missing_urdu = (
+        REPORT_FLOW.read_text(encoding="utf-8").replace('ur: "کیا یہ اب بھی ہو رہا ہے؟"', 'ur: ""', 1).encode()
+    )
     verdict = await upload(admin, "report.yaml", missing_urdu)
     assert "Not published: fix these errors" in verdict and "missing_translation" in verdict
     assert "step ongoing" in verdict

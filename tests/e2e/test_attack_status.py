@@ -162,8 +162,9 @@ async def test_attack_8_locked_reference_tells_the_citizen_the_way_back(bot: Run
     assert english.startswith(PAUSED) and WAY_BACK in english and "try again after an hour" in english
     urdu = await ask(api, 3200, f"/status {REFERENCE} {PIN}", lang="ur")
     assert urdu.startswith("حفاظت کے لیے اس حوالہ نمبر سے رپورٹ دیکھنا")
-    assert "بس \u2066/status\u2069 لکھ کر بھیجیں" in urdu  # the command in an isolate keeps its order
-    assert urdu.count("\u2066") == urdu.count("\u2069") == 1
+    sent = api.bot_messages(3200)[-1].text or ""
+    assert "صرف \u2066/status\u2069 بھیجیں" in sent  # the command in an isolate keeps its order
+    assert sent.count("\u2066") == sent.count("\u2069") == 1
 
     # The way back works: /status alone, from the chat the report was sent from, needs no PIN.
     assert (await ask(api, REPORTER, "/status")).startswith(STATUS_LINE)

@@ -316,7 +316,7 @@ ROWS: tuple[Row, ...] = (
         "text",
         "private",
         "/language",
-        each(Expect("language menu", says=en(texts.CHOOSE_LANGUAGE))),
+        each(Expect("language menu", says="اپنی زبان چنیں")),
     ),
     Row(
         "status",

@@ -55,13 +55,13 @@ async def test_citizen_completes_the_flow_in_urdu(bot: Running) -> None:
     await c.says("السلام علیکم، مجھے مدد چاہیے")
     # Urdu script is unmistakable: no language question, the safety text and the first question in Urdu,
     # with a one-tap switch to the other languages on that first question only.
-    assert c.texts()[0].startswith("جو کچھ ہوا اس میں آپ کا کوئی قصور نہیں")
+    assert c.texts()[0].startswith("جو کچھ ہوا، اس میں آپ کا کوئی قصور نہیں")
     first = last_question(bot.api, c.id)
     assert first.text == "یہ رپورٹ کس کے لیے ہے؟"
     assert {"English", "Roman Urdu"} <= {b["text"] for row in first.reply_markup["inline_keyboard"] for b in row}
     await c.taps("کسی بچے کے لیے")
     await c.says("کوئی میرے بیٹے کو ڈرا دھمکا رہا ہے۔")
-    await c.taps("دھمکی آمیز")
+    await c.taps("دھمکیاں، گالیاں")
     await c.taps("مکمل")
     await c.taps("سندھ")
     await c.says("پچھلے مہینے")
@@ -70,7 +70,10 @@ async def test_citizen_completes_the_flow_in_urdu(bot: Running) -> None:
     await c.says("/skip")
     await c.taps("رابطہ نہ کریں")
     await c.taps("کو بھیجیں")
-    await bot.api.wait_for(lambda: "آپ کی رپورٹ NCCIA کو بھیج دی گئی ہے۔" in c.texts()[-1], within=10)
+    await bot.api.wait_for(lambda: "سائبر کرائم ایجنسی (NCCIA) تک پہنچ گئی ہے" in c.texts()[-1], within=10)
+    # As sent: the Latin and the numbers inside Urdu lines are isolated, so they display as typed.
+    raw = bot.api.bot_messages(c.id)[-1].text or ""
+    assert "\u2066NCCIA\u2069" in raw and "\u20660800-39393\u2069" in raw
     assert await stored_reports(bot.db) == [("harassment", "sindh", "ur")]
 
 
@@ -195,9 +198,9 @@ async def test_status_with_reference_and_pin_from_another_account(bot: Running) 
     assert c.texts()[-1].startswith(f"{reference}: received, waiting for an officer (sent 20")
     other = Citizen(bot.api, 1012, "ur")
     await other.says(f"/status {reference.lower().replace('-', ' ')} {pin}")
-    assert other.texts()[-1].startswith(f"{reference}: موصول ہو گئی")
+    assert other.texts()[-1].startswith(f"رپورٹ {reference}: پہنچ گئی ہے")
     await other.says(f"/status {reference} 000000")
-    assert other.texts()[-1].startswith("اس حوالہ نمبر اور پن سے کوئی رپورٹ نہیں ملی")
+    assert other.texts()[-1].startswith("اس حوالہ نمبر اور پن کوڈ سے کوئی رپورٹ نہیں ملی")
 
 
 async def test_phone_is_taken_only_from_the_citizens_own_contact(bot: Running) -> None:
@@ -236,7 +239,7 @@ async def test_language_command_switches_and_reasks_in_urdu(bot: Running) -> Non
     await c.taps("English")
     await c.says("/language")
     await c.taps("اردو")
-    assert c.texts()[-2] == "زبان اردو کر دی گئی ہے۔"
+    assert c.texts()[-2] == "ٹھیک ہے، اب سے اردو میں بات ہو گی۔"
     assert c.texts()[-1] == "یہ رپورٹ کس کے لیے ہے؟"
 
 
@@ -253,12 +256,12 @@ async def test_voice_notes_stickers_and_locations_get_a_plain_answer_and_change_
         c.user.send_other(kind, **fields)
         await c.settle(before)
         assert c.texts()[-1] == (
-            "یہاں وائس پیغامات، اسٹیکر اور لوکیشن پڑھے نہیں جا سکتے۔ براہِ کرم اپنا جواب لکھ کر بھیجیں یا کوئی بٹن"
-            " دبائیں؛ اس طرح بھیجی گئی کوئی چیز محفوظ نہیں کی جاتی۔"
+            "ہم یہاں وائس میسج، اسٹیکر یا لوکیشن نہیں سمجھ سکتے۔ اپنا جواب لکھ کر بھیجیں یا کوئی بٹن دبائیں۔"
+            " اس طرح بھیجی گئی کوئی چیز ہم نہیں رکھتے۔"
         ), kind
     # Still at the same question: the answer to it moves the report on.
     await c.says("وہ مجھے رات کو بار بار فون کرتا ہے۔")
-    assert c.texts()[-1].startswith("ان میں سے کون سی بات")
+    assert c.texts()[-1].startswith("جو ہوا، وہ ان میں سے کس سے")
     store = SqliteStore(bot.db)
     await store.open()
     try:
@@ -275,7 +278,7 @@ async def test_screenshot_outside_child_cases_is_kept_by_file_id_only(bot: Runni
     before = len(bot.api.calls)
     c.user.send_photo(file_size=123_456)
     await c.settle(before)
-    assert c.texts()[-1].startswith("Thank you, the screenshot is kept with your report.")
+    assert c.texts()[-1].startswith("Thank you. I have noted that you sent a file: only Telegram")
     for _ in range(9):
         await c.says("/skip")
     await c.taps("Send to NCCIA")

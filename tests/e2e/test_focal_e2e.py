@@ -133,13 +133,14 @@ async def test_each_province_gets_only_its_cases_and_a_case_goes_claim_ask_answe
     fresh = api.find(PUNJAB, card.message_id)
     await press(api, 501, PUNJAB, fresh, "Resolve")
     assert await press(api, 501, PUNJAB, api.find(PUNJAB, card.message_id), "advice given") == "Resolved."
-    await api.wait_for(lambda: any("has been closed: advice given" in t for t in amna.texts()), within=10)
+    closed = "has been closed: the officer has given advice"  # the citizen's wording of "advice given"
+    await api.wait_for(lambda: any(closed in t for t in amna.texts()), within=10)
     assert "resolved by Ayesha: advice given" in (api.find(PUNJAB, card.message_id).text or "")
     assert api.find(PUNJAB, card.message_id).reply_markup in (None, {}, {"inline_keyboard": []})
 
     # /status knows the outcome; the Sindh case is untouched.
     await amna.says("/status")
-    assert "closed: advice given" in amna.texts()[-1]
+    assert "closed: the officer has given advice" in amna.texts()[-1]  # the citizen's wording, not the card's
     stored, trail = await case(bot.db, ref_punjab)
     assert (stored.status, stored.outcome, stored.claimed_by) == ("resolved", "advice", 501)
     assert [e.action for e in trail if e.allowed] == ["claim", "ask_opened", "ask", "answer", "resolve"]
@@ -316,4 +317,4 @@ async def test_an_admin_binds_a_queue_and_registers_an_officer_outside_the_group
         await officer.says(f"/case {reference}")
         private_card = [m for m in api.bot_messages(506) if reference in (m.text or "")][-1]
         assert await press(api, 506, 506, private_card, "Claim") == "You have claimed this case."
-        assert "صورتحال: Citizen کے پاس" in (api.find(-1004, card.message_id).text or "")
+        assert "صورتحال: \u2066Citizen\u2069 کے پاس" in (api.find(-1004, card.message_id).text or "")

@@ -44,7 +44,8 @@ async def test_a_roman_urdu_writer_completes_a_report_by_typing_only(queues_bot:
     reference = c.texts()[-1].split("Hawala number: ")[1].split()[0]
     report = await stored(queues_bot, reference)
     assert (report.category, report.province, report.language) == ("blackmail", "punjab", "roman")
-    assert report.answers["platforms"] == ["instagram", "whatsapp"] and report.answers["review"] == "yes"  # consent, given on the review
+    assert report.answers["platforms"] == ["instagram", "whatsapp"]
+    assert report.answers["review"] == "yes"  # consent, given on the review
     card = await card_in(api, PUNJAB, reference)
     assert "Blackmail" in (card.text or "")  # officers read the card in their own language, not Roman Urdu
 
@@ -56,7 +57,7 @@ async def test_a_photo_sent_before_the_child_answer_is_deleted_and_absent_from_t
     await c.taps("English")
     await c.taps("For someone else")
     photo_id = c.user.send_photo()
-    await api.wait_for(lambda: c.texts()[-1].startswith("Thank you, the screenshot is kept"))
+    await api.wait_for(lambda: c.texts()[-1].startswith("Thank you. I have noted that you sent a file"))
     await c.taps("Yes")  # under 18: now a child case
     assert [m.deleted for m in api.chat(c.id) if m.message_id == photo_id] == [True]
     assert any(t.startswith("This report is about a child, so I have deleted") for t in c.texts())
@@ -73,7 +74,7 @@ async def test_a_photo_sent_before_the_child_answer_is_deleted_and_absent_from_t
     report = await stored(queues_bot, reference)
     assert report.answers["attachments"] == [] and report.minor
     card = await card_in(api, PUNJAB, reference)
-    assert "Screenshots kept" not in (card.text or "")
+    assert "Files the citizen sent" not in (card.text or "")
     forbidden = {"forwardMessage", "copyMessage", "sendPhoto", "getFile"}
     assert [n for n, _ in api.calls if n in forbidden] == []
 

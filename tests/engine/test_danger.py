@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from bot.bidi import isolate
 from bot.engine import runner
 from bot.engine.danger import find_phrase, mentions_danger
 from bot.engine.errors import FlowLoadError
@@ -100,11 +101,12 @@ def test_at_a_choice_the_safety_text_replaces_the_retry_and_the_question_is_show
     assert after.session.answers["reporter"] == "self" and after.session.step == "minor"
 
 
-def test_in_urdu_the_safety_text_is_urdu_with_isolated_numbers(report_flow: Flow) -> None:
+def test_in_urdu_the_safety_text_is_urdu_and_its_numbers_are_isolated_when_sent(report_flow: Flow) -> None:
     session = walk(report_flow, Input(press="ur"))
     turn = runner.resume(report_flow, session, Input(text="wo mujhe maar dega"), today=TODAY)
     assert isinstance(turn.events[0], Safety)
-    assert "\u206615\u2069" in turn.events[0].text and "\u20660311-7786264\u2069" in turn.events[0].text
+    sent = isolate(turn.events[0].text)  # what the transport and the console do with every Urdu text
+    assert "\u206615\u2069" in sent and "\u20660311-7786264\u2069" in sent
 
 
 def test_ticks_of_a_multi_select_are_kept(report_flow: Flow) -> None:

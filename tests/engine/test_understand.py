@@ -100,6 +100,7 @@ def test_typed_answers_are_understood(report_flow: Flow, step: str, text: str, c
         ("province", "9"),  # there are eight options
         ("minor", "9th class mein hai"),  # a grade is not an age
         ("reporter", "asdfgh"),
+        ("minor", "she is ➊"),  # a digit int() cannot read is not an age (found by the hostile-input test)
     ],
 )
 def test_unclear_answers_are_asked_again_never_guessed(report_flow: Flow, step: str, text: str) -> None:

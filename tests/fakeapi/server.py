@@ -631,7 +631,10 @@ class FakeBotApi:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
             if not 1 <= len(description) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        scope = (params.get("scope") or {}).get("type", "default")
+        given = params.get("scope") or {}
+        scope = str(given.get("type", "default"))
+        if scope == "chat":  # one menu per chat: keyed by the chat too
+            scope = f"chat:{given.get('chat_id')}"
         self.commands[(scope, params.get("language_code") or None)] = list(params.get("commands", []))
         return True
 

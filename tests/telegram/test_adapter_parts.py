@@ -47,7 +47,7 @@ def test_long_text_is_split_under_the_limit_on_paragraphs() -> None:
 def test_a_refused_answer_sends_the_reason_without_repeating_the_question() -> None:
     events = [Notice(Reason("Please type your answer in a message.")), Question("account", "text", "Q", repeat=True)]
     out = render(events, "s", "ur")  # type: ignore[arg-type]
-    assert [m.text for m in out.messages] == ["براہِ کرم اپنا جواب پیغام میں لکھ کر بھیجیں۔"]
+    assert [m.text for m in out.messages] == ["اپنا جواب لکھ کر بھیجیں۔"]
 
 
 async def test_chat_locks_serialise_one_chat_and_are_pruned() -> None:
