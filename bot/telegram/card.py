@@ -190,7 +190,9 @@ def card_keyboard(report: StoredReport, lang: str, truncated: bool) -> InlineKey
 
 
 def digest_line(report: StoredReport, flow: Flow, lang: str) -> str:
-    mark = "🔴 " if report.priority else "▫️ "
+    # Danger first, as on the card itself: an officer scanning /queue sees it before anything else.
+    danger = report.answers.get(DANGER_MENTIONED) == "yes"
+    mark = "⚠️ " if danger else "🔴 " if report.priority else "▫️ "
     category = _answer(flow, report, "category", lang) or t(lang, ft.NOT_GIVEN)
     province = province_name(flow, report.province, lang)
     when = local_time(report.created_at)[11:16]

@@ -81,3 +81,13 @@ def test_a_digest_of_thirty_cases_fits_one_message(report_flow: Flow) -> None:
     text, markup = digest(reports, "ur")
     assert len(visible_text(text)) < 4096
     assert sum(len(row) for row in markup.inline_keyboard) == 30
+
+
+def test_a_case_where_danger_was_mentioned_is_marked_first_in_the_queue_digest(report_flow: Flow) -> None:
+    flagged = case(
+        id=1, reference="DANG-ER01", priority=True, answers={"category": "harassment", "danger_mentioned": "yes"}
+    )
+    other = case(id=2, reference="PLAI-N002", priority=True)
+    text, _ = digest([(flagged, report_flow), (other, report_flow)], "en")
+    lines = visible_text(text).splitlines()
+    assert lines[2].startswith("⚠️ DANG-ER01") and lines[3].startswith("🔴 PLAI-N002")
