@@ -119,7 +119,7 @@ class Conversations:
             if isinstance(step, ChoiceStep) and not step.multi and step.option(value) is not None:
                 answers[step.id] = value
         variables = dict(variables or {})
-        chooser = next((s for s in flow.steps.values() if isinstance(s, ChoiceStep) and s.sets_language), None)
+        chooser = runner.language_step(flow)
         if language == "detected" and chooser is not None and chooser.option(lang) and lang in flow.languages:
             answers[chooser.id] = lang
             variables["language"] = "detected"

@@ -19,12 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .model import Danger
+from .normalise import contains_words
 from .normalise import match_words as words
-
-
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    size = len(needle)
-    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
 
 
 def find_phrase(phrases: Iterable[str], text: str) -> str | None:
@@ -34,7 +30,7 @@ def find_phrase(phrases: Iterable[str], text: str) -> str | None:
         return None
     for phrase in phrases:
         needle = words(phrase)
-        if needle and _contains(typed, needle):
+        if needle and contains_words(typed, needle):
             return phrase
     return None
 

@@ -53,6 +53,12 @@ _WORD = re.compile(r"\w+")
 _LATIN_RUN = re.compile(r"([a-z])\1+")
 
 
+def contains_words(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    """True when ``needle``'s words occur in ``haystack`` one after another (both ``match_words`` keys)."""
+    size = len(needle)
+    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
+
+
 def match_words(text: str) -> tuple[str, ...]:
     """The matching key of a text, for phrase tables (danger words, typed answers): folded words in order.
 

@@ -51,7 +51,7 @@ from .model import (
     SubmitStep,
     TextStep,
 )
-from .normalise import match_words, normalise
+from .normalise import contains_words, match_words, normalise
 from .outcome import N_, Invalid, Outcome, Reason, Valid
 from .session import ACTIVE, CANCELLED, COMPLETED, HISTORY_CAP, SUBMITTING, Answer, Session
 from .understand import read_choice, read_consent, says
@@ -296,12 +296,13 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False,
     )
 
 
-def _language_step(flow: Flow) -> ChoiceStep | None:
+def language_step(flow: Flow) -> ChoiceStep | None:
+    """The flow's language question (the choice that ``sets_language``), if it has one."""
     return next((s for s in flow.steps.values() if isinstance(s, ChoiceStep) and s.sets_language), None)
 
 
 def _language_buttons(flow: Flow, session: Session) -> list[Button]:
-    chooser = _language_step(flow)
+    chooser = language_step(flow)
     if chooser is None:
         return []
     # Each language is named in itself: a reader who cannot read the current one still finds hers.
@@ -458,7 +459,7 @@ def _switch_language(flow: Flow, session: Session, step: Step, lang: str) -> Tur
     """A one-tap language switch (or a typed language name): the same question, in that language."""
     if lang not in flow.languages:
         return Turn(session, [_question(flow, session, step)])
-    chooser = _language_step(flow)
+    chooser = language_step(flow)
     answers = dict(session.answers)
     if chooser is not None and chooser.id in answers:
         answers[chooser.id] = lang
@@ -468,7 +469,7 @@ def _switch_language(flow: Flow, session: Session, step: Step, lang: str) -> Tur
 
 def _language_named(flow: Flow, session: Session, step: Step, text: str) -> Turn | None:
     """Typing just a language's name ("urdu", "english", "roman urdu", "اردو") at any question switches to it."""
-    chooser = _language_step(flow)
+    chooser = language_step(flow)
     if chooser is None or chooser.id == step.id or not text:
         return None
     reading = read_choice(flow, chooser, text)
@@ -537,14 +538,12 @@ def _typed_edit(flow: Flow, session: Session, step: ReviewStep, text: str) -> st
         keys = [match_words(n) for n in names]
         # The whole line name in the message ("change province or region"), or the message a part of
         # it ("province"), when that part is a word of some length, not "or".
-        if any(key and (_contains(typed, key) or (len("".join(typed)) >= 4 and _contains(key, typed))) for key in keys):
+        if any(
+            key and (contains_words(typed, key) or (len("".join(typed)) >= 4 and contains_words(key, typed)))
+            for key in keys
+        ):
             found.add(line.step)
     return EDIT_PREFIX + found.pop() if len(found) == 1 else None
-
-
-def _contains(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
-    size = len(needle)
-    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
 
 
 def _links(flow: Flow, session: Session, step: LinksStep, text: str, *, done: bool) -> Turn:

@@ -9,7 +9,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from telegram import Bot, BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import Bot, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -26,7 +26,6 @@ from bot.config import ConfigError, Settings, require_webhook
 from bot.conversation import Conversations
 from bot.engine.errors import FlowLoadError
 from bot.flows import FlowRegistry, ensure_published
-from bot.i18n import t
 from bot.receipts import Receipts
 from bot.routing import load_routing
 from bot.storage.adminbook import AdminBook
@@ -36,7 +35,7 @@ from bot.storage.senders import SenderBook
 from bot.storage.sqlite import SqliteStore
 
 from .admin import AdminBot
-from .citizen import CitizenBot
+from .citizen import CitizenBot, menu_commands
 from .courier import Courier
 from .focal import FocalBot
 from .guard import Handler, limited
@@ -44,7 +43,6 @@ from .http import AiohttpRequest, tls_context
 from .limits import Limit, SendLimits
 from .ratelimit import ChatRateLimiter
 from .sla import check_sla
-from .texts import COMMANDS
 from .updates import BotApplication, BoundedUpdateQueue, ReadableBot
 
 log = logging.getLogger(__name__)
@@ -67,8 +65,7 @@ async def set_commands(bot: Bot) -> None:
     scope = BotCommandScopeAllPrivateChats()
     try:
         for lang in ("en", "ur"):
-            commands = [BotCommand(name, t(lang, description)) for name, description in COMMANDS]
-            await bot.set_my_commands(commands, scope=scope, language_code=None if lang == "en" else lang)
+            await bot.set_my_commands(menu_commands(lang), scope=scope, language_code=None if lang == "en" else lang)
     except TelegramError as exc:
         # The menu is a convenience; commands work without it, and the next start tries again.
         log.warning("could not set the command menu: %s", type(exc).__name__)

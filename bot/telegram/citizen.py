@@ -146,9 +146,10 @@ class CitizenBot:
         Telegram's per-language menus follow the phone's ``language_code``, which Pakistani phones
         almost never set to Urdu; a menu set for the chat itself follows the language the user chose.
         """
-        commands = [BotCommand(name, t(lang, description)) for name, description in texts.COMMANDS]
         try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id), read_timeout=SEND_READ_TIMEOUT)
+            await bot.set_my_commands(
+                menu_commands(lang), scope=BotCommandScopeChat(chat_id), read_timeout=SEND_READ_TIMEOUT
+            )
         except TelegramError as exc:
             # A convenience: the commands work without it, and the next language change tries again.
             log.warning("could not set a chat's command menu: %s", type(exc).__name__)
@@ -738,6 +739,11 @@ class CitizenBot:
             await self.send(
                 context.bot, update.effective_chat.id, Outgoing(escape(t(lang, texts.APOLOGY), quote=False))
             )
+
+
+def menu_commands(lang: str) -> list[BotCommand]:
+    """The citizens' command menu in ``lang``: for every private chat at start-up, and per chat."""
+    return [BotCommand(name, t(lang, description)) for name, description in texts.COMMANDS]
 
 
 def status_line(lang: str, report: StoredReport) -> str:

@@ -19,6 +19,8 @@ _JSON_FIELDS = ("reply_markup", "commands")
 
 def for_bot_api(fields: dict[str, str]) -> dict[str, str]:
     """``fields`` with their user-visible Urdu texts isolated; untouched when they hold no Urdu."""
+    if not any(name in fields for name in (*_TEXT_FIELDS, *_JSON_FIELDS)):
+        return fields  # getUpdates, answerCallbackQuery without text, deleteMessage…
     out = dict(fields)
     html = fields.get("parse_mode", "").upper() == "HTML"
     for name in _TEXT_FIELDS:
