@@ -9,7 +9,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from bot import cli_flows, cli_keys
+from bot.cli import flows as cli_flows
+from bot.cli import keys as cli_keys
 
 DEFAULT_DB = os.environ.get("DATABASE_PATH", "data/bot.sqlite3")
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(db: Path) -> int:
-    from bot.storage.sqlite import SqliteStore
+    from bot.store.sqlite.database import SqliteStore
 
     store = SqliteStore(db)
     await store.open()
@@ -59,7 +60,7 @@ async def _migrate(db: Path) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from bot import case_export
+    from bot.cases import export as case_export
 
     try:
         since = case_export.parse_day(args.since, "--since")
@@ -91,7 +92,7 @@ def _export(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "console":
-        from bot.console import run_console
+        from bot.cli.console import run_console
 
         return asyncio.run(run_console(args.db, args.lang))
     if args.command == "flows":

@@ -39,7 +39,7 @@ from bot.engine.errors import FlowLoadError  # noqa: E402
 from bot.engine.loader import load_flow  # noqa: E402
 from bot.engine.validators import MAX_PATTERN_INPUT, pattern_problem  # noqa: E402
 from bot.engine.yamltree import parse  # noqa: E402
-from tests.test_attack_flow_files import alias_bomb  # noqa: E402  # the same bomb the test refuses
+from testing.hostile import alias_bomb  # noqa: E402  # the same bomb the test refuses
 
 HEAD = "spec_version: 1\nid: demo\nname: {en: Demo, ur: ڈیمو}\nsteps:\n"
 NESTED = (

@@ -25,10 +25,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.e2e.citizens import Citizen
-from tests.e2e.harness import running_bot
-from tests.e2e.test_focal_e2e import report
-from tests.fakeapi.server import FakeBotApi
+from testing.citizens import Citizen, report
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import running_bot
 
 PUNJAB, SINDH, FEDERAL, OWN = -1001, -1002, -1003, -1666
 QUEUES = f"punjab={PUNJAB},sindh={SINDH},undisclosed={FEDERAL}"

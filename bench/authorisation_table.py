@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.e2e.test_authorisation import CELLS, PLACES, ROLE_TITLES, ROLES, ROWS, Row
+from testing.authorisation import CELLS, PLACES, ROLE_TITLES, ROLES, ROWS, Row
 
 DEFECT_MARK = " [defect]"
 

@@ -39,17 +39,17 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.conversation import Conversations, Reply  # noqa: E402
+from bot.cases.conversation import Conversations, Reply  # noqa: E402
+from bot.cases.flows import DEFAULT_FLOW_PATH, FlowRegistry, ensure_published  # noqa: E402
 from bot.engine import runner  # noqa: E402
 from bot.engine.events import DONE, SUBMIT  # noqa: E402
 from bot.engine.loader import load_flow  # noqa: E402
 from bot.engine.model import Flow  # noqa: E402
 from bot.engine.runner import Input  # noqa: E402
 from bot.engine.session import COMPLETED, SUBMITTING, Session  # noqa: E402
-from bot.flows import DEFAULT_FLOW_PATH, FlowRegistry, ensure_published  # noqa: E402
-from bot.storage.base import Store  # noqa: E402
-from bot.storage.memory import MemoryStore  # noqa: E402
-from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.store.base import Store  # noqa: E402
+from bot.store.memory.store import MemoryStore  # noqa: E402
+from bot.store.sqlite.database import SqliteStore  # noqa: E402
 
 ACCOUNT = (
     "Since last spring a man I met once at a wedding keeps messaging me from new accounts every time I "

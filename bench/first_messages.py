@@ -36,7 +36,7 @@ def load(path: Path = CORPUS) -> list[tuple[str, str, str]]:
 
 
 def main() -> None:
-    from bot.language import confident, detect_language
+    from bot.cases.language import confident, detect_language
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list every wrong detection")

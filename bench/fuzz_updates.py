@@ -1,6 +1,6 @@
 """Hostile Telegram updates, a large count of them, through the real application: does anything break?
 
-The generator is the one ``tests/test_hostile_input.py`` drives with Hypothesis (``tests/hostile.py``),
+The generator is the one ``tests/test_hostile_input.py`` drives with Hypothesis (``testing/hostile.py``),
 here drawn from ``random.Random(seed)``: citizens typing hostile Unicode, 100 kB texts and hostile links,
 commands with junk arguments, valid, stale, forged and repeated button presses (bursts delivered
 concurrently, as PTB's ``concurrent_updates`` runs them), edited messages, photos, documents, stickers,
@@ -15,13 +15,13 @@ chats (default 4) run concurrently, as PTB's ``concurrent_updates`` runs differe
 updates stay in order, and a burst of presses in one chat is delivered concurrently.
 
 The bot's outgoing calls go, by default (``--transport inprocess``), through ``InProcessRequest``: a PTB
-request class that hands each call to the offline Bot API's own method (``tests/fakeapi/server.py``:
+request class that hands each call to the offline Bot API's own method (``testing/fakeapi/server.py``:
 the same validation, chats and messages as over HTTP) without a socket, and records it for the checks.
 ``--transport http`` sends them to the offline Bot API over HTTP instead, with the same checks. Measured
 on this machine (2 cores), seed 1, 10,000 updates: over HTTP, one lane, 40 updates/s (100,000 would take
 about 42 minutes); in process, one lane, 87 updates/s (19 minutes); in process, four lanes, 136 to 176
 updates/s (10 to 12 minutes), the default. Telegram's sending limits are lifted (they are not under
-test; see ``tests/hostile.py``); flood control keeps the bot's default (30 a minute per user).
+test; see ``testing/hostile.py``); flood control keeps the bot's default (30 a minute per user).
 
 After every batch of updates it checks: no exception reached PTB's error handlers and nothing was
 logged at ERROR; every outgoing call is valid for Telegram (HTML with only the tags the bot writes
@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.hostile import (  # noqa: E402
+from testing.hostile import (  # noqa: E402
     Batch,
     BotUnderFire,
     HostileUsers,

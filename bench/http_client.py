@@ -2,7 +2,7 @@
 
     python bench/http_client.py [--calls N] [--concurrency C] [--rounds R]
 
-The offline Bot API (``tests/fakeapi/server.py``) runs in a child process, so this process's CPU
+The offline Bot API (``testing/fakeapi/server.py``) runs in a child process, so this process's CPU
 time is the client side alone: PTB building the request, the HTTP client, PTB parsing the answer.
 A ``Bot`` sends N ``sendMessage`` calls, at most C at once (the bot has up to 256 updates in flight,
 each making two or three calls), through each client in turn, R rounds alternated so both see the
@@ -36,7 +36,7 @@ CHAT = 1
 
 def serve(ready: Queue[str]) -> None:
     """The offline Bot API with its limits off, in its own process."""
-    from tests.fakeapi.server import FakeBotApi
+    from testing.fakeapi.server import FakeBotApi
 
     async def main() -> None:
         api = FakeBotApi(TOKEN)

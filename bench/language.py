@@ -1,6 +1,6 @@
-"""Accuracy and cost of ``bot.language.detect_language`` on the shared phrase table.
+"""Accuracy and cost of ``bot.cases.language.detect_language`` on the shared phrase table.
 
-For each category of ``tests/language_phrases.py`` (Urdu script, Roman Urdu, English; short and long)
+For each category of ``testing/language_phrases.py`` (Urdu script, Roman Urdu, English; short and long)
 it prints how many phrases came out in the expected language and the median and p95 time of one
 decision in microseconds, measured warm (every phrase is run once before timing, then ``--repeats``
 times). No prior is passed, so the text alone decides.
@@ -42,8 +42,8 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.perf_counter()
-    from bot.language import detect_language
-    from tests.language_phrases import CATEGORIES
+    from bot.cases.language import detect_language
+    from testing.language_phrases import CATEGORIES
 
     import_ms = (time.perf_counter() - started) * 1e3
     langdetect_at_import = "langdetect" in sys.modules
@@ -59,7 +59,8 @@ def main() -> None:
         warm_ld.append((time.perf_counter_ns() - t0) / 1e3)
 
     print(f"Python {platform.python_version()} on {platform.machine()}, {args.repeats} timed runs per phrase")
-    print(f"import bot.language: {import_ms:.1f} ms (langdetect imported: {'yes' if langdetect_at_import else 'no'})")
+    loaded = "yes" if langdetect_at_import else "no"
+    print(f"import bot.cases.language: {import_ms:.1f} ms (langdetect imported: {loaded})")
     print(f"first langdetect decision (import + load profiles): {cold_ms:.0f} ms")
     print(f"warm langdetect decision: median {statistics.median(warm_ld):.0f} us\n")
 

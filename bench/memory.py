@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fakeapi.server import FakeBotApi  # noqa: E402
+from testing.fakeapi.server import FakeBotApi  # noqa: E402
 
 TOKEN = "123456:TEST-TOKEN"
 

@@ -20,9 +20,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.telegram.card import DIGEST_SIZE
-from tests.e2e.harness import running_bot
-from tests.e2e.seeding import seed_cases
-from tests.fakeapi.server import FakeBotApi
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import running_bot
+from testing.seeding import seed_cases
 
 GROUP = -1001
 

@@ -3,7 +3,7 @@
     python bench/status_guessing.py [--accounts 100] [--samples 41] [--seconds 5] [--hours 24] [--tmpdir DIR]
 
 Two checks are compared: the old unguarded one (look the reference up; scrypt only when it exists)
-and the current one (``bot/storage/pin_guard.py``: the attempt counted before the check, scrypt
+and the current one (``bot/store/sqlite/pins.py``: the attempt counted before the check, scrypt
 against the report's hash or a dummy one, the wrong PIN audited).
 
 Guesses per hour. Old: every account is held only by the flood limit (``FLOOD_MESSAGES_PER_MINUTE``,
@@ -34,14 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.cases.flows import ensure_published  # noqa: E402
+from bot.cases.references import hash_pin, verify_pin  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine.session import COMPLETED, Session  # noqa: E402
-from bot.flows import ensure_published  # noqa: E402
-from bot.references import hash_pin, verify_pin  # noqa: E402
-from bot.storage.keyring import Keyring, new_key, parse_keys  # noqa: E402
-from bot.storage.pin_guard import PASSED, PinGuard, PinPolicy, check_pin  # noqa: E402
-from bot.storage.records import NewReport  # noqa: E402
-from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.store.keyring import Keyring, new_key, parse_keys  # noqa: E402
+from bot.store.records import NewReport  # noqa: E402
+from bot.store.sqlite.database import SqliteStore  # noqa: E402
+from bot.store.sqlite.pins import PASSED, PinGuard, PinPolicy, check_pin  # noqa: E402
 
 REFERENCE, UNKNOWN, PIN, WRONG = "K7QM-9TDX", "Q2WE-RTY3", "271828", "000000"
 PINS = 10**6

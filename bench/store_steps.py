@@ -44,21 +44,21 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.case_stats import case_stats  # noqa: E402
+from bot.cases.flows import FlowRegistry, ensure_published  # noqa: E402
+from bot.cases.references import ALPHABET, hash_pin  # noqa: E402
+from bot.cases.reports import build_report  # noqa: E402
+from bot.cases.stats import case_stats  # noqa: E402
 from bot.engine import runner  # noqa: E402
 from bot.engine.events import SubmitRequested  # noqa: E402
 from bot.engine.model import Flow  # noqa: E402
 from bot.engine.session import SUBMITTING, Session  # noqa: E402
-from bot.flows import FlowRegistry, ensure_published  # noqa: E402
-from bot.references import ALPHABET, hash_pin  # noqa: E402
-from bot.reports import build_report  # noqa: E402
-from bot.storage.casebook import CaseBook  # noqa: E402
-from bot.storage.outbox import Outbox  # noqa: E402
-from bot.storage.records import ChatState, NewReport  # noqa: E402
-from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.store.records import ChatState, NewReport  # noqa: E402
+from bot.store.sqlite.cases import CaseBook  # noqa: E402
+from bot.store.sqlite.database import SqliteStore  # noqa: E402
+from bot.store.sqlite.outbox import Outbox  # noqa: E402
 
 try:  # retention arrived with schema 5; the benchmark also runs on a tree without it
-    from bot.storage.retention import Retention
+    from bot.store.sqlite.retention import Retention
 except ImportError:  # pragma: no cover
     Retention = None  # type: ignore[assignment,misc]
 
@@ -784,7 +784,7 @@ def remove(where: Path, n: int) -> None:
 
 async def main(args: argparse.Namespace) -> None:
     try:  # one key for the run, so the store does not create (and warn about) a key file per database
-        from bot.storage.keyring import new_key
+        from bot.store.keyring import new_key
 
         os.environ.setdefault("DATA_KEY", new_key())
     except ImportError:  # pragma: no cover  (a tree from before sealing)

@@ -5,10 +5,10 @@
                                [--profile-html FILE] [--floor-http httpx|aiohttp]
 
 For each level N, N simulated citizens walk the default English report flow at once (the 17 steps of
-``walk_english`` in ``tests/e2e/citizens.py``, from /start to "Send to NCCIA"), each waiting for the bot
+``walk_english`` in ``testing/citizens.py``, from /start to "Send to NCCIA"), each waiting for the bot
 to finish one update before sending the next (a closed loop with no think time: N updates in flight).
 The real application of ``bot.telegram.app.build_application`` runs in this process through
-``tests/e2e/harness.running_bot``, polling the offline Bot API (``tests/fakeapi/server.py``) over HTTP
+``tests/e2e/harness.running_bot``, polling the offline Bot API (``testing/fakeapi/server.py``) over HTTP
 on 127.0.0.1 and writing a real SQLite file in a temporary directory (WAL, ``synchronous=FULL``, one
 durable commit per step, as in production).
 
@@ -88,13 +88,13 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from bot.storage.sqlite import SqliteStore  # noqa: E402
+from bot.store.sqlite.database import SqliteStore  # noqa: E402
 from bot.telegram.app import http_requests  # noqa: E402
-from tests.e2e.citizens import button_data, last_question  # noqa: E402
-from tests.e2e.harness import TOKEN, running_bot  # noqa: E402
-from tests.fakeapi.server import FakeBotApi, FakeMessage, Json  # noqa: E402
+from testing.citizens import button_data, last_question  # noqa: E402
+from testing.fakeapi.server import FakeBotApi, FakeMessage, Json  # noqa: E402
+from testing.harness import TOKEN, running_bot  # noqa: E402
 
-# The steps of tests/e2e/citizens.py:walk_english: ("say", text) or ("tap", part of a button label).
+# The steps of testing/citizens.py:walk_english: ("say", text) or ("tap", part of a button label).
 WALK: list[tuple[str, str]] = [
     ("say", "/start"),
     ("tap", "English"),

@@ -114,7 +114,7 @@ def _queues(raw: str) -> tuple[dict[str, int], dict[str, str]]:
 
 
 def _data_key(raw: str) -> str:
-    from bot.storage.keyring import KeyProblem, parse_keys
+    from bot.store.keyring import KeyProblem, parse_keys
 
     if raw.strip():
         try:

@@ -24,17 +24,18 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.cases.publishing import Assessment, assess
+from bot.cases.routing import load_routing
 from bot.engine.errors import FlowLoadError
 from bot.engine.loader import load_flow
 from bot.engine.model import ValidatorSpec
 from bot.engine.outcome import Invalid, Valid
 from bot.engine.validators import TOO_LONG, check
-from bot.publishing import Assessment, assess
-from bot.routing import load_routing
 from main import main
-from tests.e2e.citizens import Citizen
-from tests.e2e.harness import Running, running_bot
-from tests.fakeapi.server import FakeBotApi
+from testing.citizens import Citizen
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import Running, running_bot
+from testing.hostile import alias_bomb
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN = 9000
@@ -48,15 +49,6 @@ name: {en: Demo, ur: ڈیمو}
 steps:
 """
 END = "  - id: done\n    kind: end\n    text: {en: Bye, ur: خدا حافظ}\n"
-
-
-def alias_bomb() -> str:
-    """Nine levels of nine aliases: 387 million strings once expanded, in 371 bytes."""
-    lines = ["spec_version: 1", "id: report", 'lol: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for level in "bcdefghi":
-        previous = chr(ord(level) - 1)
-        lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 9) + "]")
-    return "\n".join(lines) + "\n"
 
 
 def text_step(regex: str, step_id: str = "code") -> str:

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
+from testing.fakeapi.server import FakeBotApi
 from tests.conftest import ROOT
-from tests.fakeapi.server import FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN"
 SECRET = "Kq3v_-9ZtP0aXw7mR2sY8bN4cD6eF1gH5jL"  # 36 characters

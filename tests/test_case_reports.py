@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.case_stats import case_stats, format_stats
+from bot.cases.stats import case_stats, format_stats
 from bot.engine.session import COMPLETED, Session
-from bot.storage.records import EvidenceLink, NewReport
-from bot.storage.sqlite import SqliteStore
+from bot.store.records import EvidenceLink, NewReport
+from bot.store.sqlite.database import SqliteStore
 from main import main
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""``main.py export`` (bot/case_export.py) on a real SQLite file: the columns, the date window, personal
+"""``main.py export`` (bot/cases/export.py) on a real SQLite file: the columns, the date window, personal
 columns only on request, neutralised formulas, the audit of every export, safe output files, progress and
 one-line errors. Complements tests/test_case_reports.py."""
 
@@ -20,10 +20,10 @@ from typing import Any
 
 import pytest
 
-from bot.case_export import COLUMNS, PERSONAL
+from bot.cases.export import COLUMNS, PERSONAL
 from bot.engine.session import COMPLETED, Session
-from bot.storage.records import EvidenceLink, NewReport
-from bot.storage.sqlite import SqliteStore
+from bot.store.records import EvidenceLink, NewReport
+from bot.store.sqlite.database import SqliteStore
 from main import main
 from tests.conftest import ROOT
 

@@ -19,8 +19,8 @@ from telegram import (
     Update,
 )
 
-from tests.fakeapi.limits import max_in_window, wait_for_slot
-from tests.fakeapi.server import ApiError, FakeBotApi
+from testing.fakeapi.limits import max_in_window, wait_for_slot
+from testing.fakeapi.server import ApiError, FakeBotApi
 
 GROUP = -1001234
 BUTTONS = {"inline_keyboard": [[{"text": "Claim", "callback_data": "f.claim.1"}]]}

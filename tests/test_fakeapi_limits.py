@@ -9,7 +9,7 @@ import aiohttp
 import pytest_asyncio
 from telegram import ChatMember
 
-from tests.fakeapi.server import FakeBotApi
+from testing.fakeapi.server import FakeBotApi
 
 
 @pytest_asyncio.fixture

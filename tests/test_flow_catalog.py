@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from bot.conversation import Conversations
+from bot.cases.conversation import Conversations
+from bot.cases.flow_catalog import export_po, import_po
+from bot.cases.flows import FlowRegistry
 from bot.engine.events import Question
 from bot.engine.loader import load_flow
-from bot.flow_catalog import export_po, import_po
-from bot.flows import FlowRegistry
-from bot.storage.memory import MemoryStore
+from bot.store.memory.store import MemoryStore
 from main import main
 from tests.conftest import REPORT_FLOW
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.mermaid import mermaid
 from bot.engine.loader import load_flow
 from bot.engine.model import Flow
-from bot.mermaid import mermaid
 from main import main
 from tests.conftest import REPORT_FLOW
 

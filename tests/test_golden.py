@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.flowtest import SuiteResult, run_suite, scripts_for
+from bot.cases.flowtest import SuiteResult, run_suite, scripts_for
 from tests.conftest import REPORT_FLOW
 
 

@@ -1,6 +1,6 @@
 """Hostile input never crashes the bot, never breaks a stored session, never sends what Telegram refuses.
 
-Property-based (Hypothesis draws every choice of the generators in ``tests/hostile.py``, so a failure
+Property-based (Hypothesis draws every choice of the generators in ``testing/hostile.py``, so a failure
 shrinks to a short sequence of updates), at two levels:
 
 (a) the flow engine and the conversation layer directly: ``runner`` with any input, and
@@ -16,7 +16,7 @@ is HTML Telegram accepts, made only of the bot's own tags (so no user text went 
 4096 characters once parsed; callback data is 1 to 64 bytes; keyboards are within Telegram's limits.
 
 Defects these tests found are pinned at the end with a minimal update: as ``xfail(strict=True)`` while
-open (and listed in ``tests.hostile.KNOWN_DEFECTS``, so the property tests keep looking for new ones
+open (and listed in ``testing.hostile.KNOWN_DEFECTS``, so the property tests keep looking for new ones
 meanwhile), as plain regression tests once fixed. Examples are fixed (``derandomize=True``) and few
 enough for CI (about 40 s on two cores); ``bench/fuzz_updates.py`` runs the same generator for 100,000
 updates. The adapter tests give each example a chat and a group of its own, so Hypothesis can replay and
@@ -39,14 +39,13 @@ from hypothesis import strategies as st
 from telegram import Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.conversation import Conversations
+from bot.cases.conversation import Conversations
+from bot.cases.flows import FlowRegistry, ensure_published
 from bot.engine import runner
 from bot.engine.model import Flow
 from bot.engine.session import ACTIVE, SUBMITTING, Session
-from bot.flows import FlowRegistry, ensure_published
-from bot.storage.sqlite import SqliteStore
-from tests.conftest import TODAY
-from tests.hostile import (
+from bot.store.sqlite.database import SqliteStore
+from testing.hostile import (
     PLAUSIBLE,
     Batch,
     BotUnderFire,
@@ -68,6 +67,7 @@ from tests.hostile import (
     session_problems,
     weighted,
 )
+from tests.conftest import TODAY
 
 T = TypeVar("T")
 

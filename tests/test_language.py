@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import language
-from bot.language import Detection, detect_language
-from tests.conftest import ROOT
-from tests.language_phrases import (
+from bot.cases import language
+from bot.cases.language import Detection, detect_language
+from testing.language_phrases import (
     CATEGORIES,
     ENGLISH_LONG,
     ENGLISH_SHORT,
@@ -21,6 +20,7 @@ from tests.language_phrases import (
     URDU_SCRIPT_LONG,
     URDU_SCRIPT_SHORT,
 )
+from tests.conftest import ROOT
 
 REASONS = {"urdu_script", "roman_urdu", "langdetect", "english_words", "greeting", "prior", "default"}
 
@@ -216,7 +216,7 @@ def test_stretched_chat_spellings_are_recognised(text: str, expected: str) -> No
 
 
 def test_importing_the_module_does_not_load_langdetect() -> None:
-    code = "import sys, bot.language; sys.exit('langdetect' in sys.modules)"
+    code = "import sys, bot.cases.language; sys.exit('langdetect' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
 
 

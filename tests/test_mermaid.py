@@ -6,8 +6,8 @@ import re
 
 import pytest
 
+from bot.cli.mermaid import mermaid
 from bot.engine.model import Flow
-from bot.mermaid import mermaid
 from main import main
 
 

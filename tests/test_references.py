@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.references import (
+from bot.cases.references import (
     ALPHABET,
     PIN_LENGTH,
     REFERENCE_LENGTH,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.cases.routing import load_routing
 from bot.engine.errors import FlowLoadError
-from bot.routing import load_routing
 from tests.conftest import ROOT
 
 DEFAULT = (ROOT / "flows" / "routing.yaml").read_text(encoding="utf-8")

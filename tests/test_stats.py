@@ -1,4 +1,4 @@
-"""/stats figures (bot/case_stats.py) on a real SQLite file: status counts after real case transitions,
+"""/stats figures (bot/cases/stats.py) on a real SQLite file: status counts after real case transitions,
 exact medians, the 30-day and week-on-week windows, stale cases, and the rendered summary.
 
 Complements tests/test_case_reports.py. The summary is checked in English only: the Urdu catalogue is
@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.case_stats import CaseStats, case_stats, duration, format_stats
-from bot.casework import Actor, Casework
+from bot.cases.casework import Actor, Casework
+from bot.cases.stats import CaseStats, case_stats, duration, format_stats
 from bot.engine.session import COMPLETED, Session
-from bot.storage.casebook import CaseBook
-from bot.storage.records import NewReport
-from bot.storage.sqlite import SqliteStore
+from bot.store.records import NewReport
+from bot.store.sqlite.cases import CaseBook
+from bot.store.sqlite.database import SqliteStore
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OFFICER = Actor(41, "Officer Ayesha")

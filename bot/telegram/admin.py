@@ -22,18 +22,18 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.case_stats import case_stats, format_stats
-from bot.casework import now_iso
+from bot.cases.casework import now_iso
+from bot.cases.flows import FlowRegistry
+from bot.cases.publishing import Assessment, assess, first_failure
+from bot.cases.references import normalise_reference
+from bot.cases.stats import case_stats, format_stats
 from bot.engine.errors import FlowLoadError
 from bot.engine.model import Flow
-from bot.flows import FlowRegistry
 from bot.i18n import t
-from bot.publishing import Assessment, assess, first_failure
-from bot.references import normalise_reference
-from bot.storage.adminbook import AdminBook
-from bot.storage.records import AuditEntry, Revision
-from bot.storage.senders import SenderBook
-from bot.storage.sqlite import SqliteStore
+from bot.store.records import AuditEntry, Revision
+from bot.store.sqlite.admins import AdminBook
+from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.senders import SenderBook
 from bot.telegram.callbacks import record_id
 
 from . import admin_texts as at

@@ -22,17 +22,17 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.cases.conversation import Conversations
+from bot.cases.flows import FlowRegistry, ensure_published
+from bot.cases.receipts import Receipts
+from bot.cases.routing import load_routing
 from bot.config import ConfigError, Settings, require_webhook
-from bot.conversation import Conversations
 from bot.engine.errors import FlowLoadError
-from bot.flows import FlowRegistry, ensure_published
-from bot.receipts import Receipts
-from bot.routing import load_routing
-from bot.storage.adminbook import AdminBook
-from bot.storage.keyring import load_keyring
-from bot.storage.retention import Retention
-from bot.storage.senders import SenderBook
-from bot.storage.sqlite import SqliteStore
+from bot.store.keyring import load_keyring
+from bot.store.sqlite.admins import AdminBook
+from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.retention import Retention
+from bot.store.sqlite.senders import SenderBook
 
 from .admin import AdminBot
 from .citizen import CitizenBot, menu_commands

@@ -13,11 +13,11 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.cases.reports import DANGER_MENTIONED
 from bot.engine.answers import display
 from bot.engine.model import Flow
 from bot.i18n import t, tn
-from bot.reports import DANGER_MENTIONED
-from bot.storage.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
+from bot.store.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
 
 from . import focal_texts as ft
 from .render import split

@@ -30,23 +30,23 @@ from telegram.constants import ChatType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.casework import Casework
+from bot.cases.casework import Casework
+from bot.cases.conversation import Conversations, Reply
+from bot.cases.language import detect_language, opening
+from bot.cases.receipts import Receipts
+from bot.cases.references import normalise_reference
+from bot.cases.reports import is_child_case
 from bot.config import PROVINCES, Settings
-from bot.conversation import Conversations, Reply
 from bot.engine.events import Answered, Question
 from bot.engine.normalise import normalise
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, Session
 from bot.i18n import LANGUAGES, t
-from bot.language import detect_language, opening
-from bot.receipts import Receipts
-from bot.references import normalise_reference
-from bot.reports import is_child_case
-from bot.storage.base import Store
-from bot.storage.pin_guard import LIMITED, LOCKED, PASSED, WRONG, check_pin, pin_guard
-from bot.storage.records import CLAIMED, NEW, RESOLVED, WAITING, ChatState, StoredReport
-from bot.storage.retention import Retention
-from bot.storage.senders import SenderBook
+from bot.store.base import Store
+from bot.store.records import CLAIMED, NEW, RESOLVED, WAITING, ChatState, StoredReport
+from bot.store.sqlite.pins import LIMITED, LOCKED, PASSED, WRONG, check_pin, pin_guard
+from bot.store.sqlite.retention import Retention
+from bot.store.sqlite.senders import SenderBook
 
 from . import focal_texts as ft
 from . import texts

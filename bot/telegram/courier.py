@@ -32,13 +32,13 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.cases.flows import FlowRegistry
 from bot.engine.model import Flow
-from bot.flows import FlowRegistry
 from bot.i18n import t
-from bot.storage.casebook import CaseBook
-from bot.storage.outbox import Outbox
-from bot.storage.records import OPEN_STATUSES, ChatState, Delivery, Outgoing, QueueBinding, StoredReport
-from bot.storage.sqlite import SqliteStore
+from bot.store.records import OPEN_STATUSES, ChatState, Delivery, Outgoing, QueueBinding, StoredReport
+from bot.store.sqlite.cases import CaseBook
+from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.outbox import Outbox
 
 from . import card, texts
 from . import focal_texts as ft

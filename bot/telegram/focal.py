@@ -16,17 +16,17 @@ from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
-from bot.casework import Actor, Casework, now_iso
+from bot.cases.casework import Actor, Casework, now_iso
+from bot.cases.flows import FlowRegistry
+from bot.cases.references import normalise_reference
+from bot.cases.routing import RoutingTable
 from bot.config import Settings
-from bot.flows import FlowRegistry
 from bot.i18n import t
-from bot.references import normalise_reference
-from bot.routing import RoutingTable
-from bot.storage.adminbook import AdminBook
-from bot.storage.casebook import NO_OPEN_ASK, CaseBook
-from bot.storage.records import OPEN_STATUSES, AuditEntry, QueueBinding, StoredReport
-from bot.storage.senders import SenderBook
-from bot.storage.sqlite import SqliteStore
+from bot.store.records import OPEN_STATUSES, AuditEntry, QueueBinding, StoredReport
+from bot.store.sqlite.admins import AdminBook
+from bot.store.sqlite.cases import NO_OPEN_ASK, CaseBook
+from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.senders import SenderBook
 
 from . import card, texts
 from . import focal_texts as ft

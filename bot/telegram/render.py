@@ -17,10 +17,10 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot.cases.plaintext import SKIPPED, label_text, notice_text
 from bot.engine.events import Button, Event, Message, Notice, Question
 from bot.engine.outcome import N_
 from bot.i18n import t
-from bot.plaintext import SKIPPED, label_text, notice_text
 
 from .callbacks import encode
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.storage.casebook import CaseBook
-from bot.storage.records import Outgoing
+from bot.store.records import Outgoing
+from bot.store.sqlite.cases import CaseBook
 
 
 async def check_sla(book: CaseBook, settings: Settings, now: datetime, admin_ids: frozenset[int] | None = None) -> int:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from tests.e2e.harness import Running, running_bot
-from tests.fakeapi.server import FakeBotApi
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import Running, running_bot
 
 PUNJAB, SINDH, FEDERAL = -1001, -1002, -1003
 ADMIN = 9000

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from testing.citizens import Citizen, button_data
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import Running, running_bot
 from tests.conftest import REPORT_FLOW
-from tests.e2e.citizens import Citizen, button_data
-from tests.e2e.harness import Running, running_bot
-from tests.fakeapi.server import FakeBotApi
 
 ADMIN = 9000
 OLD_ACCOUNT = "In your own words, what happened? Write as much or as little as you like."

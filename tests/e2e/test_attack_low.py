@@ -19,14 +19,14 @@ import pytest_asyncio
 
 from bot.engine.links import extract_links
 from bot.logs import configure
-from bot.storage.keyring import new_key
+from bot.store.keyring import new_key
 from bot.telegram import focal_texts as ft
+from testing.citizens import Citizen
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import TOKEN, Running, running_bot
 from tests.conftest import ROOT
-from tests.e2e.citizens import Citizen
-from tests.e2e.harness import TOKEN, Running, running_bot
 from tests.e2e.test_attack_receipts import press_send, receipts_shown, walk_to_send
 from tests.e2e.test_focal_e2e import ADMIN, PUNJAB, await_one, card_in, press, report
-from tests.fakeapi.server import FakeBotApi
 
 
 @pytest_asyncio.fixture

@@ -13,10 +13,10 @@ import time
 
 import pytest_asyncio
 
-from tests.e2e.citizens import Citizen
-from tests.e2e.harness import Running
+from testing.citizens import Citizen
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import Running
 from tests.e2e.test_focal_e2e import ADMIN, PUNJAB, SINDH, card_in, cards, case, report
-from tests.fakeapi.server import FakeBotApi
 
 
 @pytest_asyncio.fixture

@@ -13,10 +13,10 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from tests.e2e.citizens import Citizen, button_data, last_question, walk_to_send
-from tests.e2e.harness import running_bot
+from testing.citizens import Citizen, button_data, last_question, walk_to_send
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import running_bot
 from tests.e2e.test_process_e2e import start_bot
-from tests.fakeapi.server import FakeBotApi
 
 PUNJAB = -1001
 

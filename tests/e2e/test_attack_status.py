@@ -5,7 +5,7 @@ trace, and a reference that exists took the scrypt check while an unknown one di
 against 11 ms), so the reply time told which references exist.
 
 The end-to-end tests run the real application against the offline Bot API with a real SQLite file;
-the last ones drive ``PinGuard`` directly with a clock the test moves. ``bot.storage.pin_guard`` is
+the last ones drive ``PinGuard`` directly with a clock the test moves. ``bot.store.sqlite.pins`` is
 imported inside those, so that on a tree without it each test fails on its own.
 """
 
@@ -23,14 +23,14 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.cases.flows import ensure_published
+from bot.cases.references import hash_pin
 from bot.engine.session import COMPLETED, Session
-from bot.flows import ensure_published
-from bot.references import hash_pin
-from bot.storage.records import NewReport
-from bot.storage.sqlite import SqliteStore
-from tests.e2e.citizens import Citizen
-from tests.e2e.harness import Running, running_bot
-from tests.fakeapi.server import FakeBotApi
+from bot.store.records import NewReport
+from bot.store.sqlite.database import SqliteStore
+from testing.citizens import Citizen
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import Running, running_bot
 
 REFERENCE = "K7QM-9TDX"
 PIN = "271828"
@@ -231,7 +231,7 @@ def verifier(result: bool, calls: list[int]) -> Callable[[], Any]:
 
 
 async def test_attack_8_lock_lifts_after_an_hour_and_counts_afresh(tmp_path: Path) -> None:
-    from bot.storage.pin_guard import LOCKED, PASSED, WRONG, PinGuard
+    from bot.store.sqlite.pins import LOCKED, PASSED, WRONG, PinGuard
 
     store, clock = await open_store(tmp_path), Clock()
     try:
@@ -255,7 +255,7 @@ async def test_attack_8_lock_lifts_after_an_hour_and_counts_afresh(tmp_path: Pat
 
 
 async def test_attack_8_guesses_sent_at_once_cannot_outrun_the_count(tmp_path: Path) -> None:
-    from bot.storage.pin_guard import LOCKED, WRONG, PinGuard
+    from bot.store.sqlite.pins import LOCKED, WRONG, PinGuard
 
     store = await open_store(tmp_path)
     try:
@@ -271,7 +271,7 @@ async def test_attack_8_guesses_sent_at_once_cannot_outrun_the_count(tmp_path: P
 
 
 async def test_attack_8_old_failures_are_pruned(tmp_path: Path) -> None:
-    from bot.storage.pin_guard import PinGuard
+    from bot.store.sqlite.pins import PinGuard
 
     store, clock = await open_store(tmp_path), Clock()
     try:
@@ -295,8 +295,8 @@ async def test_attack_8_old_failures_are_pruned(tmp_path: Path) -> None:
 
 
 def test_attack_8_a_store_that_cannot_count_wrong_pins_refuses_to_check() -> None:
-    from bot.storage.memory import MemoryStore
-    from bot.storage.pin_guard import pin_guard
+    from bot.store.memory.store import MemoryStore
+    from bot.store.sqlite.pins import pin_guard
 
     with pytest.raises(TypeError):
         pin_guard(MemoryStore())

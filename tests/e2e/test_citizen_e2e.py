@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.storage.sqlite import SqliteStore
+from bot.store.sqlite.database import SqliteStore
 from bot.telegram.callbacks import encode
-from tests.e2e.citizens import Citizen, button_data, last_question, walk_english
-from tests.e2e.harness import Running, running_bot
-from tests.fakeapi.server import FakeBotApi
+from testing.citizens import Citizen, button_data, last_question, walk_english
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import Running, running_bot
 
 
 @pytest_asyncio.fixture

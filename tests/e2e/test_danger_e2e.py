@@ -3,11 +3,11 @@ question again; the citizen taps on to the end; the officer's card shows the dan
 
 from __future__ import annotations
 
-from bot.storage.records import StoredReport
-from bot.storage.sqlite import SqliteStore
-from tests.e2e.citizens import Citizen, last_question
+from bot.store.records import StoredReport
+from bot.store.sqlite.database import SqliteStore
+from testing.citizens import Citizen, last_question
+from testing.harness import Running
 from tests.e2e.conftest import PUNJAB
-from tests.e2e.harness import Running
 from tests.e2e.test_focal_e2e import card_in
 
 MINOR_QUESTION = "Are you under 18 years old?"  # the self lane's wording

@@ -12,31 +12,18 @@ from pathlib import Path
 
 import pytest_asyncio
 
-from bot.storage.casebook import CaseBook
-from bot.storage.records import AuditEntry, StoredReport
-from bot.storage.sqlite import SqliteStore
-from tests.e2e.citizens import Citizen, button_data, walk_to_send
+from bot.store.records import AuditEntry, StoredReport
+from bot.store.sqlite.cases import CaseBook
+from bot.store.sqlite.database import SqliteStore
+from testing.citizens import HOSTILE, Citizen, button_data, report
+from testing.fakeapi.server import FakeBotApi, FakeMessage
+from testing.harness import Running, running_bot
 from tests.e2e.conftest import ADMIN, FEDERAL, PUNJAB, QUEUES, SINDH  # re-exported for other tests
-from tests.e2e.harness import Running, running_bot
-from tests.fakeapi.server import FakeBotApi, FakeMessage
-
-HOSTILE = "He posts <b>lies</b> about me & my family </a> every day."
 
 
 @pytest_asyncio.fixture
 async def bot(queues_bot: Running) -> Running:
     return queues_bot
-
-
-async def report(
-    c: Citizen, province: str, account: str = HOSTILE, contact: str = "Only through this chat", phone: str = ""
-) -> str:
-    """Walk the English flow to the end; returns the reference."""
-    links = "see https://www.facebook.com/liar.page?fbclid=x and https://instagram.com/liar"
-    await walk_to_send(c, province, account, links, contact, phone)
-    await c.taps("Send to NCCIA")
-    await c.api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
-    return c.texts()[-1].split("Reference number: ")[1].split()[0]
 
 
 async def report_in_urdu(c: Citizen, province: str) -> str:

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.e2e.citizens import Citizen
-from tests.e2e.harness import Running, running_bot
+from testing.citizens import Citizen
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import Running, running_bot
 from tests.e2e.test_focal_e2e import await_one, card_in, press, report
-from tests.fakeapi.server import FakeBotApi
 
 PUNJAB = -1001
 ADMIN = 9000

@@ -10,10 +10,10 @@ import sys
 from contextlib import closing
 from pathlib import Path
 
+from testing.citizens import Citizen
+from testing.fakeapi.server import FakeBotApi
+from testing.seeding import seed_cases
 from tests.conftest import ROOT
-from tests.e2e.citizens import Citizen
-from tests.e2e.seeding import seed_cases
-from tests.fakeapi.server import FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN"
 

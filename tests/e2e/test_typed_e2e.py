@@ -4,9 +4,9 @@ photo sent before the answer that makes it a child case is deleted and kept off 
 
 from __future__ import annotations
 
-from tests.e2e.citizens import Citizen, last_question
+from testing.citizens import Citizen, last_question
+from testing.harness import Running
 from tests.e2e.conftest import PUNJAB
-from tests.e2e.harness import Running
 from tests.e2e.test_danger_e2e import stored
 from tests.e2e.test_focal_e2e import card_in
 

@@ -3,8 +3,8 @@ themselves gets a child's wording, in both languages, over the offline Bot API."
 
 from __future__ import annotations
 
-from tests.e2e.citizens import Citizen
-from tests.e2e.harness import Running
+from testing.citizens import Citizen
+from testing.harness import Running
 
 
 async def test_choosing_urdu_sets_this_chats_menu_in_urdu(queues_bot: Running) -> None:

@@ -19,8 +19,8 @@ from telegram.ext import TypeHandler
 from bot.config import ConfigError, Settings, load_settings, require_webhook
 from bot.telegram.app import build_application
 from bot.telegram.webhook import SECRET_HEADER, serve
-from tests.e2e.harness import TOKEN
-from tests.fakeapi.server import FakeBotApi
+from testing.fakeapi.server import FakeBotApi
+from testing.harness import TOKEN
 
 SECRET = "e2e-webhook-secret-0123456789abcdefXYZ"
 

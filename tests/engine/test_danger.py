@@ -8,6 +8,7 @@ import textwrap
 import pytest
 
 from bot.bidi import isolate
+from bot.cases.reports import DANGER_MENTIONED, build_report
 from bot.engine import runner
 from bot.engine.danger import find_phrase, mentions_danger
 from bot.engine.errors import FlowLoadError
@@ -17,7 +18,6 @@ from bot.engine.loader import load_flow
 from bot.engine.model import Flow
 from bot.engine.runner import NOT_UNDERSTOOD, Input
 from bot.engine.session import Session
-from bot.reports import DANGER_MENTIONED, build_report
 from tests.conftest import TODAY
 from tests.engine.test_loader import ASK, HEAD, TAIL
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import unescape
 
 from bot.engine.model import Flow
-from bot.storage.records import EvidenceLink, StoredReport
+from bot.store.records import EvidenceLink, StoredReport
 from bot.telegram.card import card_keyboard, card_text, digest, full_text
-from tests.fakeapi.html_check import visible_text
+from testing.fakeapi.html_check import visible_text
 
 
 def case(**changes: object) -> StoredReport:

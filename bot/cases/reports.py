@@ -1,0 +1,89 @@
+"""Turning a finished conversation into a report record: the fields routing and the case card need.
+
+The flow's ``report:`` block says which step holds which field, so admins may rename or reorder
+steps without touching this code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+
+from bot.engine.model import Flow
+from bot.engine.session import Answer, Session
+from bot.store.records import EvidenceLink, NewReport
+
+# Key in a report's answers, "yes" when the citizen typed words saying someone is in danger (the
+# runner marks the session ``vars["danger"]``). Kept beside the answers like "attachments", so no
+# storage change is needed; a flow should not name a step so.
+DANGER_MENTIONED = "danger_mentioned"
+
+
+def danger_mentioned(session: Session) -> bool:
+    return session.vars.get("danger") == "1"
+
+
+def field(flow: Flow, answers: Mapping[str, Answer], name: str) -> Answer:
+    step_id = flow.report.get(name)
+    return answers.get(step_id) if step_id else None
+
+
+def is_child_case(flow: Flow, answers: Mapping[str, Answer]) -> bool:
+    """A child case gets priority: the victim is under 18, a guardian reports for a child, or child abuse."""
+    return bool(
+        field(flow, answers, "minor") == "yes"
+        or field(flow, answers, "reporter") == "child"
+        or field(flow, answers, "category") == "child_abuse"
+    )
+
+
+def is_priority(flow: Flow, answers: Mapping[str, Answer]) -> bool:
+    """First in its queue with a shorter reminder time (the child SLA): a child case, harm still going
+    on, or danger mentioned while reporting."""
+    return (
+        is_child_case(flow, answers)
+        or field(flow, answers, "ongoing") == "yes"
+        or answers.get(DANGER_MENTIONED) == "yes"
+    )
+
+
+def build_report(
+    flow: Flow,
+    session: Session,
+    answers: Mapping[str, Answer],
+    *,
+    reference: str,
+    pin_hash: str,
+    chat_key: str,
+    created_at: str,
+    route: Callable[[str], str | None] | None = None,
+) -> NewReport:
+    """The report record; ``route`` maps its province to a focal queue (None: the report goes to no queue)."""
+    evidence_raw = field(flow, answers, "evidence") or []
+    evidence = tuple(
+        EvidenceLink(str(item["url"]), str(item["platform"])) for item in evidence_raw if isinstance(item, dict)
+    )
+    category = field(flow, answers, "category")
+    province = field(flow, answers, "province")
+    province_key = str(province) if isinstance(province, str) else "undisclosed"
+    anonymous = field(flow, answers, "contact") == "anonymous"
+    if danger_mentioned(session):
+        answers = {**answers, DANGER_MENTIONED: "yes"}
+    return NewReport(
+        reference=reference,
+        pin_hash=pin_hash,
+        flow_id=flow.id,
+        revision_id=session.revision,
+        # Anonymous: keep no link from the report back to the Telegram account.
+        chat_key=None if anonymous else chat_key,
+        language=session.lang,
+        category=str(category) if isinstance(category, str) else None,
+        province=province_key,
+        minor=is_child_case(flow, answers),
+        # Screenshots are kept as Telegram file ids with size, type and time; never downloaded.
+        answers={**answers, "attachments": json.loads(session.vars.get("attachments", "[]"))},
+        evidence=evidence,
+        created_at=created_at,
+        queue=route(province_key) if route is not None else None,
+        priority=is_priority(flow, answers),
+    )

@@ -1,1 +1,0 @@
-"""Persistence behind one small interface (``Store``); SQLite is the default backend."""

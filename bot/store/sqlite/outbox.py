@@ -1,0 +1,121 @@
+"""The durable outbox: deliveries to queues and citizens, written with the change they report.
+
+An entry goes ``pending`` -> ``sending`` (just before the Bot API call) -> ``sent`` | ``dead``. A
+citizen's receipt is written ``sending`` (the adapter shows it at once) and deleted once it is sent.
+After a crash, entries still ``sending`` are the deliveries that were in flight: they are sent
+again (Telegram may or may not have shown them), so a crash can duplicate at most those, and
+loses none.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+
+from bot.store.keyring import Keyring
+from bot.store.records import Delivery, Outgoing
+from bot.store.sqlite.database import SqliteStore, enqueue
+
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+_COLUMNS = "id, kind, target, dedupe_key, report_id, priority, payload, attempts, created_at"
+
+
+class Outbox:
+    def __init__(self, store: SqliteStore) -> None:
+        self.store = store
+
+    async def add(self, items: Sequence[Outgoing]) -> None:
+        async with self.store.transaction() as db:
+            await enqueue(db, items, self.store.keyring)
+
+    async def due(self, now: float | None = None, limit: int = 5000) -> list[Delivery]:
+        """Pending entries whose time has come: priority (child cases) first, then oldest first."""
+        now = time.time() if now is None else now
+        async with self.store.db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND not_before <= ? ORDER BY priority DESC, id LIMIT ?",
+            (PENDING, now, limit),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_delivery(row, self.store.keyring) for row in rows]
+
+    async def next_due_at(self) -> float | None:
+        async with self.store.db.execute("SELECT min(not_before) FROM outbox WHERE state = ?", (PENDING,)) as cur:
+            row = await cur.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def mark_sending(self, ids: Sequence[int]) -> None:
+        await self._set(ids, "state = ?, attempts = attempts + 1", SENDING)
+
+    async def mark_sent(self, ids: Sequence[int]) -> None:
+        await self._set(ids, "state = ?, sent_at = ?, last_error = NULL", SENT, time.time())
+
+    async def retry(self, ids: Sequence[int], not_before: float, error: str) -> None:
+        await self._set(ids, "state = ?, not_before = ?, last_error = ?", PENDING, not_before, error)
+
+    async def release(self, ids: Sequence[int]) -> None:
+        """Back to pending without counting an attempt (the worker took more than it could send)."""
+        await self._set(ids, "state = ?, attempts = max(attempts - 1, 0)", PENDING)
+
+    async def mark_dead(self, ids: Sequence[int], error: str) -> None:
+        await self._set(ids, "state = ?, last_error = ?", DEAD, error)
+
+    # ---- receipts: a citizen's reference and PIN ---------------------------------------------------
+
+    async def undelivered_receipt(self, target: str) -> Delivery | None:
+        """The newest receipt for ``target`` that has not reached it (held, waiting or being retried)."""
+        async with self.store.db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE kind = 'receipt' AND target = ? AND state IN (?, ?) "
+            "ORDER BY id DESC LIMIT 1",
+            (target, PENDING, SENDING),
+        ) as cur:
+            row = await cur.fetchone()
+        return _delivery(row, self.store.keyring) if row else None
+
+    async def settle_receipt(self, dedupe_key: str, delivered: bool) -> None:
+        """The adapter that held a receipt showed it (the row goes: the PIN is kept nowhere in clear
+        form after that), or could not (the courier retries it)."""
+        async with self.store.transaction() as db:
+            if delivered:
+                await db.execute("DELETE FROM outbox WHERE kind = 'receipt' AND dedupe_key = ?", (dedupe_key,))
+            else:
+                await db.execute(
+                    "UPDATE outbox SET state = ?, not_before = ? WHERE kind = 'receipt' AND dedupe_key = ? "
+                    "AND state = ?",
+                    (PENDING, time.time(), dedupe_key, SENDING),
+                )
+
+    async def recover_in_flight(self) -> int:
+        """At start-up: entries left ``sending`` by a crash go back to pending. Returns how many."""
+        async with self.store.transaction() as db:
+            cur = await db.execute("UPDATE outbox SET state = ? WHERE state = ?", (PENDING, SENDING))
+            return cur.rowcount
+
+    async def counts(self) -> dict[str, int]:
+        async with self.store.db.execute("SELECT state, count(*) FROM outbox GROUP BY state") as cur:
+            return {str(state): int(n) for state, n in await cur.fetchall()}
+
+    async def _set(self, ids: Sequence[int], assignments: str, *values: object) -> None:
+        if not ids:
+            return
+        marks = ",".join("?" * len(ids))
+        async with self.store.transaction() as db:
+            await db.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks})", (*values, *ids))
+            # A receipt holds the citizen's PIN: once it is sent (or can never be), nothing of it is kept.
+            await db.execute(
+                f"DELETE FROM outbox WHERE id IN ({marks}) AND kind = 'receipt' AND state IN (?, ?)", (*ids, SENT, DEAD)
+            )
+
+
+def _delivery(row: Sequence[object], keyring: Keyring) -> Delivery:
+    return Delivery(
+        id=int(row[0]),  # type: ignore[call-overload]
+        kind=str(row[1]),
+        target=str(row[2]),
+        dedupe_key=str(row[3]),
+        report_id=int(row[4]) if row[4] is not None else None,  # type: ignore[call-overload]
+        priority=bool(row[5]),
+        payload=json.loads(keyring.open(str(row[6]), "outbox.payload")),
+        attempts=int(row[7]),  # type: ignore[call-overload]
+        created_at=float(row[8]),  # type: ignore[arg-type]
+    )
