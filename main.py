@@ -8,6 +8,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from bot.cli import flows as cli_flows
 from bot.cli import keys as cli_keys
@@ -49,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _migrate(db: Path) -> int:
-    from bot.store.sqlite.database import SqliteStore
+    from bot.store.sqlite.store import SqliteStore
 
     store = SqliteStore(db)
     await store.open()
@@ -57,6 +58,18 @@ async def _migrate(db: Path) -> int:
     await store.close()
     print(f"{db}: schema version {version}")
     return 0
+
+
+async def _write_export(db: Path, since: str, until: str | None, personal: bool, out: TextIO) -> int:
+    from bot.cases import export as case_export
+    from bot.store.sqlite.store import SqliteStore
+
+    store = SqliteStore(db)
+    await store.open()
+    try:
+        return await case_export.export(store.books(), since, until, personal, out)
+    finally:
+        await store.close()
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -72,7 +85,7 @@ def _export(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 1
     try:
-        count = asyncio.run(case_export.export(args.db, since, until, args.personal, out))
+        count = asyncio.run(_write_export(args.db, since, until, args.personal, out))
     except BrokenPipeError:
         # `export ... | head`: the reader has what it wanted; the export is already audited.
         sys.stdout = None  # no second error when Python flushes at exit

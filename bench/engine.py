@@ -49,7 +49,7 @@ from bot.engine.runner import Input  # noqa: E402
 from bot.engine.session import COMPLETED, SUBMITTING, Session  # noqa: E402
 from bot.store.base import Store  # noqa: E402
 from bot.store.memory.store import MemoryStore  # noqa: E402
-from bot.store.sqlite.database import SqliteStore  # noqa: E402
+from bot.store.sqlite.store import SqliteStore  # noqa: E402
 
 ACCOUNT = (
     "Since last spring a man I met once at a wedding keeps messaging me from new accounts every time I "

@@ -17,6 +17,7 @@ import multiprocessing
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from multiprocessing.queues import Queue
 from pathlib import Path
 
@@ -70,7 +71,7 @@ async def measure(request: BaseRequest, base_url: str, calls: int, concurrency: 
 
 
 async def main(calls: int, concurrency: int, rounds: int, base_url: str) -> None:
-    clients = {
+    clients: dict[str, Callable[[], BaseRequest]] = {
         "PTB default (httpx, pool 256)": lambda: HTTPXRequest(connection_pool_size=256),
         f"ours (aiohttp, {HTTP_CONNECTIONS} connections)": lambda: AiohttpRequest(HTTP_CONNECTIONS),
     }

@@ -35,13 +35,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.cases.flows import ensure_published  # noqa: E402
-from bot.cases.references import hash_pin, verify_pin  # noqa: E402
+from bot.cases.references import check_pin, hash_pin, verify_pin  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine.session import COMPLETED, Session  # noqa: E402
 from bot.store.keyring import Keyring, new_key, parse_keys  # noqa: E402
-from bot.store.records import NewReport  # noqa: E402
-from bot.store.sqlite.database import SqliteStore  # noqa: E402
-from bot.store.sqlite.pins import PASSED, PinGuard, PinPolicy, check_pin  # noqa: E402
+from bot.store.records import PASSED, NewReport, PinPolicy  # noqa: E402
+from bot.store.sqlite.pins import PinGuard  # noqa: E402
+from bot.store.sqlite.store import SqliteStore  # noqa: E402
 
 REFERENCE, UNKNOWN, PIN, WRONG = "K7QM-9TDX", "Q2WE-RTY3", "271828", "000000"
 PINS = 10**6

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bot.cases import ids  # noqa: E402
 from bot.cases.flows import FlowRegistry, ensure_published  # noqa: E402
 from bot.cases.references import ALPHABET, hash_pin  # noqa: E402
 from bot.cases.reports import build_report  # noqa: E402
@@ -54,8 +55,9 @@ from bot.engine.model import Flow  # noqa: E402
 from bot.engine.session import SUBMITTING, Session  # noqa: E402
 from bot.store.records import ChatState, NewReport  # noqa: E402
 from bot.store.sqlite.cases import CaseBook  # noqa: E402
-from bot.store.sqlite.database import SqliteStore  # noqa: E402
 from bot.store.sqlite.outbox import Outbox  # noqa: E402
+from bot.store.sqlite.store import SqliteStore  # noqa: E402
+from testing.sql import execute  # noqa: E402
 
 try:  # retention arrived with schema 5; the benchmark also runs on a tree without it
     from bot.store.sqlite.retention import Retention
@@ -102,7 +104,11 @@ def reference(i: int) -> str:
 
 
 def chat_key(c: int) -> str:
-    return f"tg:{1_000_000_000 + c}"
+    return ids.chat_key(1_000_000_000 + c)
+
+
+def chat_target(c: int) -> str:
+    return ids.chat_target(1_000_000_000 + c)
 
 
 def iso(moment: datetime) -> str:
@@ -505,11 +511,11 @@ async def measure(store: SqliteStore, op: Op, samples: int, budget: float, min_s
         await op.run(i)
         op.times_ns.append(time.perf_counter_ns() - t0)
         i += 1
-    await store.db.set_trace_callback(op.statements.append)
+    await store.database.read(lambda conn: conn.set_trace_callback(op.statements.append))
     try:
         await op.run(i)
     finally:
-        await store.db.set_trace_callback(None)  # type: ignore[arg-type]  # sqlite3 takes None: off
+        await store.database.read(lambda conn: conn.set_trace_callback(None))
 
 
 def build_ops(
@@ -544,7 +550,8 @@ def build_ops(
 
     async def forget(i: int) -> object:
         assert retention is not None
-        return await retention.forget(chat_key((i * 7919) % chats))
+        chat = (i * 7919) % chats
+        return await retention.forget(chat_key(chat), chat_target(chat))
 
     async def anonymise(i: int) -> object:
         assert retention is not None
@@ -596,7 +603,9 @@ def build_ops(
         Op("outbox_due", "courier: due deliveries", lambda i: outbox.due()),
         Op("outbox_next", "courier: next due time", lambda i: outbox.next_due_at()),
     ]
-    ops.append(Op("case_stats", "/stats (admin): all figures", lambda i: case_stats(store, datetime.now(UTC))))
+    ops.append(
+        Op("case_stats", "/stats (admin): all figures", lambda i: case_stats(store.books().stats, datetime.now(UTC)))
+    )
     if retention is not None:
         ops += [
             Op("expire_drafts", "SLA: retention, expire drafts", lambda i: retention.expire_drafts(drafts)),
@@ -633,8 +642,7 @@ async def explain(store: SqliteStore, ops: Sequence[Op]) -> list[Scan]:
                 continue
             seen.add(shape)
             try:
-                async with store.db.execute("EXPLAIN QUERY PLAN " + sql) as cur:
-                    plan = [tuple(r) for r in await cur.fetchall()]
+                plan = await store.database.fetchall("EXPLAIN QUERY PLAN " + sql)
             except sqlite3.Error:
                 continue
             if full_scans(plan):
@@ -690,15 +698,14 @@ async def run_size(n: int, where: Path, args: argparse.Namespace, try_fixes: boo
     store = SqliteStore(path)
     await store.open()
     rng = random.Random(1)
-    async with store.db.execute(
+    closings = await store.database.fetchall(
         "SELECT closed_at FROM reports WHERE closed_at IS NOT NULL AND "
         + ("anonymised_at IS NULL " if Retention is not None else "1 ")
         + "ORDER BY closed_at LIMIT 100000"
-    ) as cur:
-        # the next closing time past each case: a cutoff that takes exactly that case (closing times differ)
-        cutoffs = iter([str(r[0]) for r in await cur.fetchall()][1:])
-    async with store.db.execute("SELECT max(id) FROM outbox") as cur:
-        row = await cur.fetchone()
+    )
+    # the next closing time past each case: a cutoff that takes exactly that case (closing times differ)
+    cutoffs = iter([str(r[0]) for r in closings][1:])
+    row = await store.database.fetchone("SELECT max(id) FROM outbox")
     outbox_top = int(row[0]) if row and row[0] is not None else 0
     ops = build_ops(store, seeded, samples, cutoffs, rng)
     try:
@@ -706,8 +713,7 @@ async def run_size(n: int, where: Path, args: argparse.Namespace, try_fixes: boo
             await measure(store, op, args.samples, args.budget, args.min_samples)
             if op.name == "submit":
                 # the submits' case deliveries would otherwise sit in the courier's due list
-                async with store.transaction() as db:
-                    await db.execute("UPDATE outbox SET state = 'sent' WHERE id > ?", (outbox_top,))
+                await execute(store, "UPDATE outbox SET state = 'sent' WHERE id > ?", (outbox_top,))
             print(
                 f"  {op.name:<20} n={len(op.times_ns):5d}  median {op.median:10.1f} µs  p99 {op.pct(0.99):10.1f} µs",
                 flush=True,
@@ -717,7 +723,7 @@ async def run_size(n: int, where: Path, args: argparse.Namespace, try_fixes: boo
         if try_fixes and scans:
             print("  creating the proposed indexes and timing the affected operations again", flush=True)
             for ddl in sorted({fix_for(s.sql) for s in scans if fix_for(s.sql).startswith("CREATE")}):
-                await store.db.execute(ddl)
+                await execute(store, ddl)
             again = {s.op for s in scans}
             fresh = [op for op in build_ops(store, seeded, samples, cutoffs, rng) if op.name in again]
             for op in fresh:

@@ -8,7 +8,7 @@ For each level N, N simulated citizens walk the default English report flow at o
 ``walk_english`` in ``testing/citizens.py``, from /start to "Send to NCCIA"), each waiting for the bot
 to finish one update before sending the next (a closed loop with no think time: N updates in flight).
 The real application of ``bot.telegram.app.build_application`` runs in this process through
-``tests/e2e/harness.running_bot``, polling the offline Bot API (``testing/fakeapi/server.py``) over HTTP
+``testing/harness.running_bot``, polling the offline Bot API (``testing/fakeapi/server.py``) over HTTP
 on 127.0.0.1 and writing a real SQLite file in a temporary directory (WAL, ``synchronous=FULL``, one
 durable commit per step, as in production).
 
@@ -51,8 +51,8 @@ walk is 17 updates).
 With ``--profile N`` (default 100, 0 to skip) one more run of ours at N citizens is sampled with
 pyinstrument (event-loop thread, 1 ms interval) and the top costs are printed, grouped by library and
 by our functions (``--profile-seconds``, default 30 s). In every run of ours the SQLite worker thread
-is timed apart (statement time, durable commits) and so is the store's write lock (``_writing``:
-acquisitions, time held and waited); these wrap aiosqlite's queue and the lock object at run time,
+is timed apart (time busy, durable commits, writes per commit); this wraps the store's own thread
+(``Database``'s one-thread executor) at run time,
 nothing in ``bot/`` is changed.
 """
 
@@ -61,10 +61,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import random
-import sqlite3
 import sys
 import tempfile
 import time
@@ -72,7 +72,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -88,7 +88,6 @@ from telegram.ext import (  # noqa: E402
     filters,
 )
 
-from bot.store.sqlite.database import SqliteStore  # noqa: E402
 from bot.telegram.app import http_requests  # noqa: E402
 from testing.citizens import button_data, last_question  # noqa: E402
 from testing.fakeapi.server import FakeBotApi, FakeMessage, Json  # noqa: E402
@@ -220,101 +219,65 @@ async def running_echo(api: FakeBotApi) -> AsyncIterator[Application]:  # type: 
 
 @dataclass
 class SqlClock:
-    """Time spent in aiosqlite's worker thread, by statement kind, and durable commits."""
+    """Time spent on the store's database thread, by kind of call, and durable commits (group commits)."""
 
     busy: float = 0.0
     by_kind: dict[str, list[float]] = field(default_factory=dict)  # kind -> [count, seconds]
     commits: int = 0
     commit_seconds: float = 0.0
-    lock: TimedLock | None = None  # the store's write lock, timed
+    writes: int = 0  # writes committed by those commits (a batch holds several)
     frozen: bool = False  # set at the end of the measured run: shutdown work is not counted
 
     def freeze(self) -> None:
         self.frozen = True
-        if self.lock is not None:
-            self.lock.frozen = True
 
-    def wrap(self, raw: sqlite3.Connection, function: Callable[[], Any]) -> Callable[[], Any]:
-        args = getattr(function, "args", ())
-        sql = args[0] if args and isinstance(args[0], str) else ""
-        kind = sql.lstrip().split(" ", 1)[0].upper() if sql else getattr(function, "func", function).__name__
-        kind = kind or "?"
+    def wrap(self, function: Callable[[], Any]) -> Callable[[], Any]:
+        inner = getattr(function, "func", function)
+        kind = getattr(inner, "__name__", "?")
+        durable = kind == "_commit"  # Database._commit: one group commit, every write of its batch
+        batch = len(function.args[0]) if durable and isinstance(function, functools.partial) else 0
 
         def timed() -> Any:
             if self.frozen:
                 return function()
-            # commit_batch: a whole group commit of SqliteStore.write, run in one trip.
-            durable = kind in ("COMMIT", "commit_batch") or (
-                kind in ("INSERT", "UPDATE", "DELETE") and not raw.in_transaction
-            )
             started = time.perf_counter()
             try:
                 return function()
             finally:
                 spent = time.perf_counter() - started
                 self.busy += spent
-                entry = self.by_kind.setdefault(kind, [0, 0.0])
+                entry = self.by_kind.setdefault("commit" if durable else "read", [0, 0.0])
                 entry[0] += 1
                 entry[1] += spent
                 if durable:
                     self.commits += 1
+                    self.writes += batch
                     self.commit_seconds += spent
 
         return timed
 
 
-class TimedLock(asyncio.Lock):
-    """The store's write lock (``SqliteStore._writing``), counting acquisitions, waiting and holding."""
+class _TimedExecutor:
+    """The database's one-thread executor, every call it runs timed."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.acquisitions = 0
-        self.waited = 0.0
-        self.held = 0.0
-        self.frozen = False
-        self._since = 0.0
+    def __init__(self, executor: Any, clock: SqlClock) -> None:
+        self.executor, self.clock = executor, clock
 
-    async def acquire(self) -> Literal[True]:
-        started = time.perf_counter()
-        result = await super().acquire()
-        self._since = time.perf_counter()
-        if not self.frozen:
-            self.acquisitions += 1
-            self.waited += self._since - started
-        return result
+    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
+        return self.executor.submit(self.clock.wrap(functools.partial(function, *args) if args else function))
 
-    def release(self) -> None:
-        if not self.frozen:
-            self.held += time.perf_counter() - self._since
-        super().release()
-
-
-class _TimedQueue:
-    def __init__(self, queue: Any, clock: SqlClock, raw: sqlite3.Connection) -> None:
-        self.queue, self.clock, self.raw = queue, clock, raw
-
-    def put_nowait(self, item: tuple[Any, Callable[[], Any]]) -> None:
-        future, function = item
-        self.queue.put_nowait((future, self.clock.wrap(self.raw, function)))
+    def shutdown(self, wait: bool = True) -> None:
+        self.executor.shutdown(wait=wait)
 
 
 async def time_sqlite(app: Application) -> SqlClock | None:  # type: ignore[type-arg]
-    """Time every call the store's aiosqlite connection runs in its thread (aiosqlite 0.2x internals),
-    and the store's write lock."""
-    citizen = app.bot_data.get("citizen")
-    store = getattr(citizen, "store", None)
-    if not isinstance(store, SqliteStore):
-        return None
-    connection = store.db
-    raw = getattr(connection, "_conn", None)
-    if not isinstance(raw, sqlite3.Connection) or not hasattr(connection, "_tx"):
+    """Time every call the store's database runs on its thread."""
+    courier = app.bot_data.get("courier")
+    database = getattr(getattr(getattr(courier, "outbox", None), "store", None), "database", None)
+    if database is None or getattr(database, "_thread", None) is None:
         return None
     clock = SqlClock()
-    connection._tx = _TimedQueue(connection._tx, clock, raw)  # type: ignore[assignment]
-    if isinstance(getattr(store, "_writing", None), asyncio.Lock):
-        while store._writing.locked():  # noqa: ASYNC110  # start-up work may hold it a moment; swap it when free
-            await asyncio.sleep(0.01)
-        clock.lock = store._writing = TimedLock()
+    database._thread = _TimedExecutor(database._thread, clock)
     return clock
 
 
@@ -548,14 +511,8 @@ def print_details(rows: list[tuple[Run, Run]]) -> None:
                     f" {sql.commits / run.updates:4.2f} durable commits/update,"
                     f" {sql.commit_seconds / max(1, sql.commits) * 1000:4.2f} ms/commit"
                 )
-                if sql.lock is not None and sql.lock.acquisitions:
-                    lock = sql.lock
-                    line += (
-                        f" │ write lock held {lock.held / run.seconds:4.0%} of wall,"
-                        f" {lock.acquisitions / run.updates:4.2f} times/update,"
-                        f" {lock.held / lock.acquisitions * 1000:4.2f} ms each,"
-                        f" waited for {lock.waited / lock.acquisitions * 1000:5.1f} ms each"
-                    )
+                if sql.commits:
+                    line += f", {sql.writes / sql.commits:4.1f} writes/commit"
             if not run.complete:
                 line += (
                     f" │ time-boxed: {run.updates} of {run.citizens * len(WALK)} updates done,"
@@ -628,8 +585,8 @@ def group_of(path: str | None) -> str:
         relative = path[len(root) :]
         if relative.startswith("bot/"):
             return relative
-        if relative.startswith("tests/fakeapi/"):
-            return "offline Bot API (tests/fakeapi)"
+        if relative.startswith("testing/fakeapi/"):
+            return "offline Bot API (testing/fakeapi)"
         return "bench driver (bench/, tests/e2e)"
     for marker, name in (
         ("/telegram/", "python-telegram-bot"),
@@ -640,7 +597,7 @@ def group_of(path: str | None) -> str:
         ("/aiohttp/", "aiohttp/yarl/multidict (offline API server)"),
         ("/yarl/", "aiohttp/yarl/multidict (offline API server)"),
         ("/multidict/", "aiohttp/yarl/multidict (offline API server)"),
-        ("/aiosqlite/", "aiosqlite (event-loop side)"),
+        ("/store/sqlite/database", "the store's database (event-loop side)"),
         ("/aiolimiter/", "aiolimiter (AIORateLimiter)"),
         ("/cryptography/", "cryptography (sealing)"),
         ("/json/", "json"),
@@ -718,14 +675,8 @@ def print_profile(session: Any, run: Run) -> None:
             f" {sql.commits} durable commits ({sql.commits / max(1, run.updates):.1f}/update,"
             f" {sql.commit_seconds / max(1, sql.commits) * 1000:.2f} ms each, {sql.commit_seconds:.1f} s in all)"
         )
-        if sql.lock is not None and sql.lock.acquisitions:
-            lock = sql.lock
-            print(
-                f"  store write lock: held {lock.held:.1f} s ({lock.held / run.seconds:.0%} of wall),"
-                f" {lock.acquisitions / max(1, run.updates):.1f} acquisitions/update,"
-                f" {lock.held / lock.acquisitions * 1000:.2f} ms held"
-                f" and {lock.waited / lock.acquisitions * 1000:.1f} ms waited each"
-            )
+        if sql.commits:
+            print(f"  group commit: {sql.writes / sql.commits:.1f} writes per durable commit")
         for kind, (count, seconds) in sorted(sql.by_kind.items(), key=lambda kv: -kv[1][1])[:8]:
             print(
                 f"    {kind:<14} {int(count):>7} calls {count / max(1, run.updates):5.2f}/update"

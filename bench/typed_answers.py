@@ -81,6 +81,7 @@ def _session(flow: Flow, row: Row) -> Session:
 
 def judge(flow: Flow, row: Row) -> str:
     session = _session(flow, row)
+    assert session.step is not None  # _session always asks a question
     turn = runner.resume(flow, session, runner.Input(text=row.text), today=TODAY)
     after = turn.session
     taken = next((e for e in turn.events if isinstance(e, Answered) and e.step == session.step), None)

@@ -12,16 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.problems import ConfigError as ConfigError  # re-exported: where settings errors are looked for
+from bot.store.keyring import KeyProblem, parse_keys
+
 PROVINCES = ("punjab", "sindh", "kp", "balochistan", "islamabad", "gb", "ajk", "undisclosed")
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{5,}$")
 # Telegram allows 1-256 of these characters; fewer than 32 could be guessed by someone who can reach the port.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
-
-
-class ConfigError(Exception):
-    """A setting is missing or malformed; the message names it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +113,6 @@ def _queues(raw: str) -> tuple[dict[str, int], dict[str, str]]:
 
 
 def _data_key(raw: str) -> str:
-    from bot.store.keyring import KeyProblem, parse_keys
-
     if raw.strip():
         try:
             parse_keys(raw, "DATA_KEY")

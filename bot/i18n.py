@@ -21,8 +21,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from bot.engine.outcome import ParamValue, Reason
+from bot.paths import LOCALES_DIR
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 LANGUAGES = ("en", "ur", "roman")
 # Babel knows no locale for Roman Urdu (Urdu in Latin letters); its catalogue is read without one.

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Attributes every LogRecord has; anything else on a record came from ``extra``.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
@@ -26,10 +30,37 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 entry[key] = value if isinstance(value, (int, float, bool, type(None))) else str(value)
-        if record.exc_info and record.exc_info[0] is not None:
-            # The type only: an exception's message or traceback locals may quote what a citizen wrote.
-            entry["error"] = record.exc_info[0].__name__
+        if record.exc_info and record.exc_info[1] is not None:
+            entry.update(fault(record.exc_info[1]))
         return json.dumps(entry, ensure_ascii=False)
+
+
+def fault(exc: BaseException) -> dict[str, str]:
+    """Where an exception happened, for an operator reading the log: its type, the innermost line of
+    ours it passed through (``where``), the innermost line of all (``origin``, often in a library), and
+    the exception it was raised from. Never its message or locals: those may quote what a citizen wrote."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if _is_ours(f.filename)]
+    found: dict[str, str] = {"error": type(exc).__name__}
+    if ours:
+        found["where"] = _line(ours[-1])
+    if frames and (not ours or frames[-1] is not ours[-1]):
+        found["origin"] = _line(frames[-1])
+    cause = exc.__cause__ if exc.__cause__ is not None else None if exc.__suppress_context__ else exc.__context__
+    if cause is not None:
+        found["cause"] = type(cause).__name__
+    return found
+
+
+def _is_ours(filename: str) -> bool:
+    """A file of this project (its package, its tests), not of an installed library."""
+    return filename.startswith(str(ROOT)) and "site-packages" not in filename
+
+
+def _line(frame: traceback.FrameSummary) -> str:
+    path = Path(frame.filename)
+    shown = path.relative_to(ROOT) if _is_ours(frame.filename) else Path(*path.parts[-2:])
+    return f"{shown}:{frame.lineno} in {frame.name}"
 
 
 class Redact(logging.Filter):

@@ -15,9 +15,10 @@ Shared by ``tests/test_hostile_input.py`` (Hypothesis draws every choice, so fai
    handlers and a real SQLite file, fed updates with ``Application.process_update``. Its outgoing
    requests go to the offline Bot API (``testing/fakeapi/server.py``) either over HTTP or through
    ``InProcessRequest``, which hands each call to the same offline API's method without a socket.
-   Every unhandled exception reaches PTB's error handlers (``app.py`` registers ``citizen.on_error``);
-   one more handler records them with their traceback, and a logging handler records anything
-   logged at ERROR or above.
+   A handler's fault is caught by ``errors.answering``, which logs it with the exception on the
+   record; anything else reaches PTB's error handlers (``app.py`` registers ``errors.on_unhandled``),
+   and one more handler records it. A logging handler records both with their traceback, and
+   anything else logged at ERROR or above.
 
 Telegram's sending limits are not under test and would make the bot wait (two seconds between two
 officer-command replies in one private chat): they are lifted in ``SendLimits``, in the bot's
@@ -50,13 +51,14 @@ from telegram.request import BaseRequest, RequestData
 
 import bot.telegram.app as telegram_app
 from bot.cases.flows import FlowRegistry
+from bot.cases.ids import chat_key
 from bot.config import load_settings
 from bot.engine.events import BACK, CONFIRM, DONE, EDIT_PREFIX, SKIP, SUBMIT, Answered, Event
 from bot.engine.model import ChoiceStep, EndStep, Flow, LinksStep, MessageStep, ReviewStep, SubmitStep
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, HISTORY_CAP, Session
-from bot.store.sqlite.database import SqliteStore
-from bot.telegram.citizen import chat_key
+from bot.store.sqlite.store import SqliteStore
+from bot.telegram.errors import FAULT_ATTRIBUTE, UNHANDLED
 from bot.telegram.limits import Limit
 from bot.telegram.ratelimit import ChatRateLimiter
 from bot.telegram.render import answered_text, keyboard, render
@@ -1059,8 +1061,13 @@ class BotUnderFire:
 
     def _logged(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if record.name.endswith("citizen") and message.startswith("handler failed"):
-            return  # citizen.on_error's own line; the exception itself is recorded by _on_error
+        if record.name == "bot.telegram.errors" and message == UNHANDLED:
+            return  # the error handler's own line; the exception itself is recorded by _on_error
+        fault = getattr(record, FAULT_ATTRIBUTE, None)
+        if isinstance(fault, BaseException):
+            # A handler's fault, caught by errors.answering: the exception, with its whole traceback.
+            self.problems.append(Problem("exception", "".join(traceback.format_exception(fault)), self.current))
+            return
         detail = f"{record.levelname} {record.name}: {message}"
         if record.exc_info and record.exc_info[1] is not None:
             detail += "\n" + "".join(traceback.format_exception(record.exc_info[1]))

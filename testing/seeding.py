@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cases.deliveries import new_case_delivery
 from bot.cases.flows import ensure_published
 from bot.engine.session import COMPLETED, Session
 from bot.store.records import EvidenceLink, NewReport
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 
 CATEGORIES = ("blackmail", "harassment", "impersonation", "hacking", "stalking", "child_abuse")
 
@@ -44,6 +45,7 @@ async def seed_cases(db: Path, count: int, queues: Sequence[str] = ("punjab",)) 
                 evidence=(EvidenceLink("https://www.facebook.com/fake.profile", "facebook"),),
                 queue=queue,
                 priority=category == "child_abuse",
+                deliveries=(new_case_delivery(None, reference, queue, category == "child_abuse"),),
             )
             session = Session(flow_id="report", revision=live.id, lang="en", status=COMPLETED, step=None, id="s")
             await store.commit_step(report.chat_key or "", session, report)

@@ -12,7 +12,7 @@ import pytest_asyncio
 
 from bot.engine.loader import load_flow
 from bot.engine.model import Flow
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORT_FLOW = ROOT / "flows" / "report.yaml"

@@ -15,8 +15,9 @@ import pytest
 from bot.cases.stats import case_stats, format_stats
 from bot.engine.session import COMPLETED, Session
 from bot.store.records import EvidenceLink, NewReport
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from main import main
+from testing.sql import execute
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -60,10 +61,9 @@ async def seed(db: Path) -> None:
         report_id = await store.commit_step(f"tg:{n}", session, report)
         if claim is not None:
             claimed = (created + timedelta(hours=claim)).isoformat(timespec="seconds")
-            async with store.transaction() as conn:
-                await conn.execute(
-                    "UPDATE reports SET status = 'claimed', claimed_at = ? WHERE id = ?", (claimed, report_id)
-                )
+            await execute(
+                store, "UPDATE reports SET status = 'claimed', claimed_at = ? WHERE id = ?", (claimed, report_id)
+            )
     await store.close()
 
 
@@ -73,7 +73,7 @@ async def test_stats_count_and_time_claims(tmp_path: Path) -> None:
     store = SqliteStore(db)
     await store.open()
     try:
-        stats = await case_stats(store, NOW)
+        stats = await case_stats(store.books().stats, NOW)
     finally:
         await store.close()
     assert (stats.total, stats.open, stats.stale) == (4, 4, 3)

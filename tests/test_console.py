@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from tests.conftest import ROOT
 
 ENGLISH = [

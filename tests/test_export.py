@@ -23,8 +23,9 @@ import pytest
 from bot.cases.export import COLUMNS, PERSONAL
 from bot.engine.session import COMPLETED, Session
 from bot.store.records import EvidenceLink, NewReport
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from main import main
+from testing.sql import execute
 from tests.conftest import ROOT
 
 Capture = pytest.CaptureFixture[str]
@@ -62,12 +63,12 @@ async def seed(db: Path, reports: list[NewReport], claims: dict[str, datetime] |
         for r in reports:
             report_id = await store.commit_step(r.chat_key or "tg:0", session, r)
             if claims and r.reference in claims:
-                async with store.transaction() as conn:
-                    await conn.execute(
-                        "UPDATE reports SET status = 'resolved', claimed_at = ?, closed_at = ?, outcome = 'blocked' "
-                        "WHERE id = ?",
-                        (claims[r.reference].isoformat(timespec="seconds"), claims[r.reference].isoformat(), report_id),
-                    )
+                await execute(
+                    store,
+                    "UPDATE reports SET status = 'resolved', claimed_at = ?, closed_at = ?, outcome = 'blocked' "
+                    "WHERE id = ?",
+                    (claims[r.reference].isoformat(timespec="seconds"), claims[r.reference].isoformat(), report_id),
+                )
     finally:
         await store.close()
 

@@ -55,7 +55,7 @@ async def test_membership_is_answered_as_telegram_does(api: FakeBotApi) -> None:
     for user_id, expected in ((1, "creator"), (2, "administrator"), (3, "member"), (4, "kicked"), (5, "left")):
         code, body = await call(api, "getChatMember", chat_id=-100, user_id=user_id)
         assert code == 200
-        member = ChatMember.de_json(body["result"], bot=None)  # type: ignore[arg-type]
+        member = ChatMember.de_json(body["result"], bot=None)
         assert member is not None and member.status == expected
     code, _ = await call(api, "getChatMember", chat_id=-999, user_id=1)
     assert code == 400

@@ -42,10 +42,9 @@ async def test_a_translated_string_is_imported_and_served(tmp_path: Path, capsys
     assert source.startswith("# The citizen report flow.")  # the admins' comments survive
     before, after = load_flow(REPORT_FLOW.read_text(encoding="utf-8")), load_flow(source)
     changed = [s for s in after.steps if after.steps[s] != before.steps[s]]
-    assert (
-        changed == ["language"]
-        and after.steps["language"].text.by_lang["en"] == before.steps["language"].text.by_lang["en"]
-    )  # type: ignore[union-attr]
+    assert changed == ["language"]
+    new_text, old_text = after.steps["language"].text, before.steps["language"].text
+    assert new_text is not None and old_text is not None and new_text.by_lang["en"] == old_text.by_lang["en"]
     # Served: a new Urdu conversation on the imported flow opens with the new text.
     store = MemoryStore()
     await store.publish(after.id, source, "test")

@@ -9,8 +9,9 @@ shrinks to a short sequence of updates), at two levels:
     SQLite file, fed hostile updates with ``process_update`` while its calls go to the offline Bot API
     in process (``InProcessRequest``).
 
-Invariants: no exception reaches PTB's error handlers (``app.py`` registers ``citizen.on_error``; the
-harness adds a recorder after it) and nothing is logged at ERROR; the chat's session stays loadable
+Invariants: no handler fails (``errors.answering`` catches and logs a handler's fault, with the
+exception on the record, and PTB's error handlers see the rest; the harness records both) and nothing
+else is logged at ERROR; the chat's session stays loadable
 from SQLite and waits on a step of its flow that asks something; every message the bot sends or edits
 is HTML Telegram accepts, made only of the bot's own tags (so no user text went out unescaped), at most
 4096 characters once parsed; callback data is 1 to 64 bytes; keyboards are within Telegram's limits.
@@ -44,7 +45,7 @@ from bot.cases.flows import FlowRegistry, ensure_published
 from bot.engine import runner
 from bot.engine.model import Flow
 from bot.engine.session import ACTIVE, SUBMITTING, Session
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from testing.hostile import (
     PLAUSIBLE,
     Batch,

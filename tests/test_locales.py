@@ -33,7 +33,7 @@ def catalogue(lang: str) -> dict[str, str]:
                 continue
             if isinstance(m.id, tuple):
                 found[m.id[0]] = m.string[0] if isinstance(m.string, tuple) else ""
-            else:
+            elif isinstance(m.id, str):  # babel reads an id as a str, or a tuple when it has a plural
                 found[m.id] = m.string if isinstance(m.string, str) else ""
         return found
 
@@ -81,7 +81,12 @@ def test_roman_urdu_is_served_as_its_own_language() -> None:
 
 def plural_entries(lang: str) -> dict[str, tuple[str, ...]]:
     with po_path(lang).open("rb") as handle:
-        return {m.id[0]: tuple(m.string) for m in read_po(handle) if isinstance(m.id, tuple) and not m.fuzzy}
+        # babel reads a text with a plural as tuples: the id's forms and the translation's msgstr[n]
+        return {
+            m.id[0]: tuple(m.string)
+            for m in read_po(handle)
+            if isinstance(m.id, tuple) and isinstance(m.string, tuple) and not m.fuzzy
+        }
 
 
 def test_texts_with_a_count_have_every_plural_form_in_every_language() -> None:

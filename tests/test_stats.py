@@ -7,14 +7,14 @@ checked by tests/test_locales.py.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from bot.cases.casework import Actor, Casework
 from bot.cases.stats import CaseStats, case_stats, duration, format_stats
 from bot.engine.session import COMPLETED, Session
 from bot.store.records import NewReport
-from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 OFFICER = Actor(41, "Officer Ayesha")
@@ -34,7 +34,7 @@ async def submit(
         pin_hash="-",
         flow_id="report",
         revision_id=1,
-        chat_key=f"tg:{reference}",
+        chat_key=f"tg:{1000 + sum(map(ord, reference))}",  # a numeric chat: questions can reach it
         language="en",
         category=category,
         province=province,
@@ -45,22 +45,25 @@ async def submit(
         priority=priority,
     )
     session = Session(flow_id="report", revision=1, lang="en", status=COMPLETED, step=None, id="s")
-    report_id = await store.commit_step(f"tg:{reference}", session, report)
+    report_id = await store.commit_step(report.chat_key or "", session, report)
     assert report_id is not None
     return report_id
 
 
 async def claimed(store: SqliteStore, report_id: int, at: datetime) -> None:
     """Set the claim time directly: Casework stamps the real clock, and medians need exact times."""
-    async with store.transaction() as db:
-        await db.execute(
+
+    def change(db: sqlite3.Connection) -> None:
+        db.execute(
             "UPDATE reports SET status = 'claimed', claimed_at = ? WHERE id = ?",
             (at.isoformat(timespec="seconds"), report_id),
         )
 
+    await store.database.write(change)
+
 
 async def test_statuses_are_counted_after_real_claims_questions_resolutions_and_spam(store: SqliteStore) -> None:
-    work = Casework(CaseBook(store))
+    work = Casework.over(store.books())
     now = datetime.now(UTC)  # Casework stamps claims with the real clock
     ids = [await submit(store, f"CASE-000{n}", created=now) for n in range(6)]
     for n in (1, 2, 3):
@@ -68,13 +71,13 @@ async def test_statuses_are_counted_after_real_claims_questions_resolutions_and_
         assert found is not None and await work.claim(found, OFFICER) is not None
     waiting = await store.report_by_id(ids[2])
     assert waiting is not None
-    await work.book.open_ask(waiting.id, OFFICER.user_id, -1001, None)
+    await work.cases.open_ask(waiting.id, OFFICER.user_id, -1001, None)
     assert await work.ask(waiting, OFFICER, "Which account?") is not None
     to_resolve, to_spam = await store.report_by_id(ids[3]), await store.report_by_id(ids[4])
     assert to_resolve is not None and await work.resolve(to_resolve, OFFICER, "blocked") is not None
     assert to_spam is not None and await work.spam(to_spam, OFFICER) is not None
 
-    stats = await case_stats(store, now)
+    stats = await case_stats(store.books().stats, now)
 
     assert dict(stats.by_status) == {"new": 2, "claimed": 1, "waiting": 1, "resolved": 1, "spam": 1}
     assert stats.by_status[0] == ("new", 2)  # the largest first, then by key
@@ -93,7 +96,7 @@ async def test_median_time_to_claim_is_exact_and_only_counts_claims_of_the_last_
         await claimed(store, report_id, at)
     await submit(store, "NEVER-CLAIMED", created=NOW - timedelta(days=1), priority=True)
 
-    stats = await case_stats(store, NOW)
+    stats = await case_stats(store.books().stats, NOW)
 
     # 1, 2, 4, 6, 10 h (the claim 31 days ago is out): the middle one. An even count averages the middle two.
     assert stats.median_claim == 4 * 3600
@@ -103,7 +106,7 @@ async def test_median_time_to_claim_is_exact_and_only_counts_claims_of_the_last_
 
 
 async def test_no_claims_reads_none_yet_and_an_empty_store_lists_no_sections(store: SqliteStore) -> None:
-    empty = await case_stats(store, NOW)
+    empty = await case_stats(store.books().stats, NOW)
     assert empty == CaseStats(0, 0, 0, 0, 0, (), (), (), None, None)
     assert format_stats(empty, "en").splitlines() == [
         "Cases: 0 in all, 0 open (0 open for more than 2 days).",
@@ -126,13 +129,13 @@ async def test_week_on_week_counts_the_7_days_before_now_against_the_7_before_th
     ):
         await submit(store, f"WEEK-{n}", created=NOW - age)
 
-    stats = await case_stats(store, NOW)
+    stats = await case_stats(store.books().stats, NOW)
 
     assert (stats.this_week, stats.last_week, stats.total) == (3, 2, 7)
 
 
 async def test_stale_counts_open_cases_older_than_two_days_only(store: SqliteStore) -> None:
-    work = Casework(CaseBook(store))
+    work = Casework.over(store.books())
     await submit(store, "FRESH", created=NOW - timedelta(days=1, hours=23))
     await submit(store, "OLD-NEW", created=NOW - timedelta(days=2, minutes=1))
     old_claimed = await submit(store, "OLD-CLAIMED", created=NOW - timedelta(days=5))
@@ -140,7 +143,7 @@ async def test_stale_counts_open_cases_older_than_two_days_only(store: SqliteSto
     old_resolved = await store.report_by_id(await submit(store, "OLD-RESOLVED", created=NOW - timedelta(days=9)))
     assert old_resolved is not None and await work.resolve(old_resolved, OFFICER, "advice") is not None
 
-    stats = await case_stats(store, NOW)
+    stats = await case_stats(store.books().stats, NOW)
 
     assert (stats.total, stats.open, stats.stale) == (4, 3, 2)
 
@@ -152,7 +155,7 @@ async def test_provinces_and_categories_are_keys_sorted_by_count_then_key_with_n
     for n, (province, category) in enumerate(rows):
         await submit(store, f"KEY-{n}", province=province, category=category)
 
-    stats = await case_stats(store, NOW)
+    stats = await case_stats(store.books().stats, NOW)
 
     assert stats.by_province == (("punjab", 2), ("sindh", 2), ("kp", 1))
     assert stats.by_category == (("blackmail", 2), ("none", 2), ("stalking", 1))

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
+from bot.cases.deliveries import new_case_delivery
+from bot.cases.ids import queue_target, target_of_key
+from bot.clock import now_iso
+from bot.store.ports import Audit, Books, Cases, Senders
 from bot.store.records import (
     CLAIMED,
     NEW,
@@ -22,9 +25,6 @@ from bot.store.records import (
     Outgoing,
     StoredReport,
 )
-from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import new_case_delivery
-from bot.store.sqlite.senders import SenderBook
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,15 +33,9 @@ class Actor:
     name: str
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
 def citizen_target(report: StoredReport) -> str | None:
     """The citizen's chat as an outbox target, or None for an anonymous report."""
-    if report.chat_key is None or not report.chat_key.startswith("tg:"):
-        return None
-    return "chat:" + report.chat_key.removeprefix("tg:")
+    return target_of_key(report.chat_key)
 
 
 def _entry(actor: Actor, action: str, report: StoredReport, detail: str = "") -> AuditEntry:
@@ -64,14 +58,26 @@ def _notify(report: StoredReport, event: str, **payload: str) -> list[Outgoing]:
 
 
 class Casework:
-    def __init__(self, book: CaseBook, senders: SenderBook | None = None, spam_threshold: int = 3) -> None:
-        self.book = book
-        self.senders = senders  # a Spam mark counts against the sender; None: not counted
+    """Every officer's action on a case and every audit entry about one go through here."""
+
+    def __init__(self, cases: Cases, audit: Audit, senders: Senders, spam_threshold: int = 3) -> None:
+        self.cases = cases
+        self.audit = audit
+        self.senders = senders  # a Spam mark counts against the sender
         self.spam_threshold = spam_threshold
+
+    @classmethod
+    def over(cls, books: Books, spam_threshold: int = 3) -> Casework:
+        """Casework over one backend's books."""
+        return cls(books.cases, books.audit, books.senders, spam_threshold)
+
+    async def record(self, actor: Actor, action: str, report: StoredReport, detail: str = "") -> None:
+        """Audit an action that changes nothing (opening a card, viewing the full report or the phone)."""
+        await self.audit.record(_entry(actor, action, report, detail))
 
     async def refused(self, actor: Actor, action: str, report: StoredReport | None, why: str) -> None:
         """Audit an action that was not allowed (a press by someone outside the queue, a forged button)."""
-        await self.book.audit(
+        await self.audit.record(
             AuditEntry(
                 now_iso(),
                 actor.user_id,
@@ -87,11 +93,7 @@ class Casework:
     async def claim(self, report: StoredReport, actor: Actor) -> StoredReport | None:
         expected = (NEW,) if report.status == NEW else (WAITING,)
         if report.claimed_by is not None or report.status not in (NEW, WAITING):
-            await self.book.audit(
-                AuditEntry(
-                    now_iso(), actor.user_id, actor.name, "claim", report.id, report.queue, False, "already claimed"
-                )
-            )
+            await self.refused(actor, "claim", report, "already claimed")
             return None
         changes = {
             "status": CLAIMED if report.status == NEW else WAITING,
@@ -99,7 +101,7 @@ class Casework:
             "claimed_name": actor.name,
             "claimed_at": now_iso(),
         }
-        return await self.book.transition(
+        return await self.cases.transition(
             report.id, expected, changes, _entry(actor, "claim", report), _notify(report, "claimed")
         )
 
@@ -107,7 +109,7 @@ class Casework:
         changes: dict[str, object] = {"status": RESOLVED, "outcome": outcome, "closed_at": now_iso()}
         if report.claimed_by is None:
             changes.update(claimed_by=actor.user_id, claimed_name=actor.name)
-        return await self.book.transition(
+        return await self.cases.transition(
             report.id,
             OPEN_STATUSES,
             changes,
@@ -118,8 +120,8 @@ class Casework:
     async def spam(self, report: StoredReport, actor: Actor) -> StoredReport | None:
         # The sender is not told: telling an abuser which reports were seen through helps them.
         changes = {"status": SPAM, "closed_at": now_iso(), "claimed_by": actor.user_id, "claimed_name": actor.name}
-        changed = await self.book.transition(report.id, OPEN_STATUSES, changes, _entry(actor, "spam", report))
-        if changed is not None and report.chat_key is not None and self.senders is not None:
+        changed = await self.cases.transition(report.id, OPEN_STATUSES, changes, _entry(actor, "spam", report))
+        if changed is not None and report.chat_key is not None:
             await self.senders.mark_spam(report.chat_key, report.id, self.spam_threshold)
         return changed
 
@@ -134,7 +136,7 @@ class Casework:
             "queued_at": now_iso(),
         }
         delivery = new_case_delivery(report.id, report.reference, queue, report.priority, transfer=time.time_ns())
-        return await self.book.transition(
+        return await self.cases.transition(
             report.id, OPEN_STATUSES, changes, _entry(actor, "transfer", report, f"to {queue}"), [delivery]
         )
 
@@ -144,7 +146,7 @@ class Casework:
         if target is None:
             return None
         delivery = Outgoing(kind="question", target=target, dedupe_key=f"question:{report.id}", report_id=report.id)
-        return await self.book.ask(report.id, actor.user_id, question, _entry(actor, "ask", report), delivery)
+        return await self.cases.ask(report.id, actor.user_id, question, _entry(actor, "ask", report), delivery)
 
     async def answer(
         self, chat_key: str, reply_to: int | None, text: str, message_id: int, exact: bool = False
@@ -153,16 +155,16 @@ class Casework:
 
         ``exact``: only a reply to the question's own message counts (the citizen is filling in a report).
         """
-        found = await self.book.open_question(chat_key, reply_to, exact)
+        found = await self.cases.open_question(chat_key, reply_to, exact)
         if found is None:
             return None
         question_id, report_id = found
-        report = await self.book.case(report_id)
+        report = await self.cases.case(report_id)
         if report is None or report.queue is None:
             return None
         delivery = Outgoing(
             kind="answer",
-            target=f"queue:{report.queue}",
+            target=queue_target(report.queue),
             dedupe_key=f"answer:{question_id}:{message_id}",
             report_id=report.id,
             priority=report.priority,
@@ -171,5 +173,5 @@ class Casework:
         audit = AuditEntry(
             now_iso(), None, "citizen", "answer", report.id, report.queue, True, f"question {question_id}"
         )
-        await self.book.answer(question_id, report.id, audit, delivery)
+        await self.cases.answer(question_id, report.id, audit, delivery)
         return report

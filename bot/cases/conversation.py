@@ -230,7 +230,9 @@ class Conversations:
             )
             receipt = self.receipts.outgoing(chat_key, reference, pin, after.session.lang) if self.receipts else None
             try:
-                await self.store.commit_step(chat_key, after.session, replace(report, receipt=receipt), chat=chat)
+                if receipt is not None:
+                    report = replace(report, deliveries=(*report.deliveries, receipt))
+                await self.store.commit_step(chat_key, after.session, report, chat=chat)
             except ReferenceTaken:
                 continue
             log.info("report submitted", extra={"flow_revision": turn.session.revision})

@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.clock import now_iso
+from bot.store.ports import Books, Reports
 from bot.store.records import AuditEntry, StoredReport
-from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import SqliteStore, now_iso
 
 COLUMNS = (
     "reference", "created_at", "province", "queue", "category", "status", "priority", "minor", "language",
@@ -61,15 +61,11 @@ def row(report: StoredReport, personal: bool) -> list[str]:
     return [safe(v) for v in values]
 
 
-async def reports_between(store: SqliteStore, since: str, until: str | None) -> AsyncIterator[StoredReport]:
+async def reports_between(reports: Reports, since: str, until: str | None) -> AsyncIterator[StoredReport]:
     """In id order, a batch at a time, so a large export never holds every report in memory."""
     last = 0
     while True:
-        where, args = "id > ? AND created_at >= ?", [last, since]
-        if until:
-            where += " AND created_at < ?"
-            args.append(until)
-        batch = await store.reports_where(where, *args, limit=BATCH)
+        batch = await reports.reports_created(since, until or None, last, BATCH)
         if not batch:
             return
         for report in batch:
@@ -78,30 +74,25 @@ async def reports_between(store: SqliteStore, since: str, until: str | None) -> 
 
 
 async def export(
-    db: Path, since: str, until: str | None, personal: bool, out: TextIO, progress: TextIO | None = None
+    books: Books, since: str, until: str | None, personal: bool, out: TextIO, progress: TextIO | None = None
 ) -> int:
     """Write the CSV to ``out``; the export is audited before the first row, so one that is interrupted
     (a closed pipe, a full disk) is still on record."""
-    store = SqliteStore(db)
-    await store.open()
-    try:
-        actor = f"cli:{_login()}"
-        action = "export_personal" if personal else "export"
-        window = f"since={since[:10]} until={(until or '')[:10]}"
-        book = CaseBook(store)
-        await book.audit(AuditEntry(now_iso(), None, actor, action, None, None, True, window))
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS + (PERSONAL if personal else ()))
-        count = 0
-        async for report in reports_between(store, since, until):
-            writer.writerow(row(report, personal))
-            count += 1
-            if count % 10_000 == 0:
-                print(f"exported {count} rows…", file=progress or sys.stderr)
-        await book.audit(AuditEntry(now_iso(), None, actor, f"{action}_done", None, None, True, f"rows={count}"))
-        return count
-    finally:
-        await store.close()
+    actor = f"cli:{_login()}"
+    action = "export_personal" if personal else "export"
+    window = f"since={since[:10]} until={(until or '')[:10]}"
+    audit = books.audit
+    await audit.record(AuditEntry(now_iso(), None, actor, action, None, None, True, window))
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS + (PERSONAL if personal else ()))
+    count = 0
+    async for report in reports_between(books.reports, since, until):
+        writer.writerow(row(report, personal))
+        count += 1
+        if count % 10_000 == 0:
+            print(f"exported {count} rows…", file=progress or sys.stderr)
+    await audit.record(AuditEntry(now_iso(), None, actor, f"{action}_done", None, None, True, f"rows={count}"))
+    return count
 
 
 def open_output(path: Path, personal: bool, force: bool) -> TextIO:

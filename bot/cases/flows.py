@@ -13,11 +13,12 @@ from pathlib import Path
 
 from bot.engine.loader import load_flow
 from bot.engine.model import Flow
+from bot.paths import FLOWS_DIR
 from bot.store.base import Store
 from bot.store.records import Revision
 
 DEFAULT_FLOW_ID = "report"
-DEFAULT_FLOW_PATH = Path(__file__).resolve().parent.parent / "flows" / "report.yaml"
+DEFAULT_FLOW_PATH = FLOWS_DIR / "report.yaml"
 _CACHE_SIZE = 16
 
 

@@ -13,7 +13,6 @@ and edges the scripts took.
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +28,7 @@ from bot.engine.events import Moved, Question
 from bot.engine.loader import load_flow
 from bot.engine.model import Flow
 from bot.engine.runner import Input
-from bot.store.sqlite.database import SqliteStore
+from bot.store.memory.store import MemoryStore
 
 CHAT_KEY = "test:1"
 FIXED_REFERENCE = ("TEST-REF2", "424242")
@@ -66,11 +65,12 @@ def _input(turn: dict[str, Any]) -> Input | None:
     return None
 
 
-async def run_script(flow_source: str, script: dict[str, Any], name: str, db_dir: Path) -> ScriptResult:
-    """Replay one script against ``flow_source`` in a fresh SQLite store."""
+async def run_script(flow_source: str, script: dict[str, Any], name: str) -> ScriptResult:
+    """Replay one script against ``flow_source`` in a fresh memory store (the store contract makes it
+    behave as the SQLite one; no file, no data key)."""
     result = ScriptResult(name)
     flow = load_flow(flow_source)
-    store = SqliteStore(db_dir / f"{name}.sqlite3", synchronous="OFF")
+    store = MemoryStore()
     await store.open()
     try:
         await store.publish(flow.id, flow_source, author="flow-test")
@@ -190,15 +190,14 @@ def run_suite(flow_path: Path, *, update: bool = False) -> SuiteResult:
     source = flow_path.read_text(encoding="utf-8")
     flow = load_flow(source)
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in scripts_for(flow_path):
-            script = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            result = asyncio.run(run_script(source, script, path.stem, Path(tmp)))
-            if update:
-                script.update(result.actual)
-                path.write_text(_dump(script), encoding="utf-8")
-                result.failures = []
-            results.append(result)
+    for path in scripts_for(flow_path):
+        script = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        result = asyncio.run(run_script(source, script, path.stem))
+        if update:
+            script.update(result.actual)
+            path.write_text(_dump(script), encoding="utf-8")
+            result.failures = []
+        results.append(result)
     return SuiteResult(results, set(flow.steps), flow_edges(flow))
 
 

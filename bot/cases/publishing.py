@@ -8,7 +8,6 @@ breaks its golden conversation scripts can, but only when the admin explicitly o
 from __future__ import annotations
 
 import asyncio
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +18,7 @@ from bot.engine.errors import FlowLoadError, LoadProblem
 from bot.engine.inspector import Issue, inspect, step_texts
 from bot.engine.loader import load_flow
 from bot.engine.model import Flow
-
-FLOWS_DIR = Path(__file__).resolve().parent.parent / "flows"
+from bot.paths import FLOWS_DIR
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +95,9 @@ async def assess(content: str, live: Flow | None, scripts_dir: Path | None = Non
     if result.errors:
         return result
     folder = scripts_dir or FLOWS_DIR / "tests" / flow.id
-    with tempfile.TemporaryDirectory() as tmp:
-        for path in sorted(folder.glob("*.yaml")):
-            script = await asyncio.to_thread(_read_script, path)
-            result.scripts.append(await run_script(content, script, path.stem, Path(tmp)))
+    for path in sorted(folder.glob("*.yaml")):
+        script = await asyncio.to_thread(_read_script, path)
+        result.scripts.append(await run_script(content, script, path.stem))
     return result
 
 

@@ -14,12 +14,13 @@ reference and PIN, no second case is made and the daily cap is not charged twice
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.records import NewReport, Outgoing, StoredReport
-from bot.store.sqlite.outbox import SENDING, Outbox
+from bot.store.ports import Outbox
+from bot.store.records import SENDING, NewReport, Outgoing, StoredReport
+
+from .ids import target_of_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +34,19 @@ class Pending:
 
 
 class Receipts:
-    def __init__(self, outbox: Outbox, target: Callable[[str], str | None]) -> None:
+    def __init__(self, outbox: Outbox) -> None:
         self.outbox = outbox
-        self.target = target  # chat key -> outbox target ("chat:<id>"), None where nothing is delivered
 
     def outgoing(self, chat_key: str, reference: str, pin: str, lang: str) -> Outgoing | None:
-        target = self.target(chat_key)
+        """The receipt, held by the adapter that shows it; None for a chat nothing is delivered to."""
+        target = target_of_key(chat_key)
         if target is None:
             return None
         payload = {"reference": reference, "pin": pin, "lang": lang}
         return Outgoing("receipt", target, f"receipt:{reference}", payload=payload, state=SENDING)
 
     async def undelivered(self, chat_key: str) -> Pending | None:
-        target = self.target(chat_key)
+        target = target_of_key(chat_key)
         found = await self.outbox.undelivered_receipt(target) if target is not None else None
         if found is None or found.report_id is None or "pin" not in found.payload:
             return None

@@ -7,6 +7,7 @@ only a salted scrypt hash of it is stored.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -52,3 +53,18 @@ def verify_pin(pin: str, stored: str) -> bool:
         return False
     digest = hashlib.scrypt(pin.strip().encode(), salt=salt, dklen=len(expected), **_SCRYPT)
     return hmac.compare_digest(digest, expected)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Hashed once, on the first unknown reference, with the same scrypt cost as a report's PIN.
+    return hash_pin("".join(secrets.choice("0123456789") for _ in range(PIN_LENGTH)))
+
+
+def check_pin(pin: str, pin_hash: str | None) -> bool:
+    """``verify_pin`` against the report's hash, or, with no report (None), against a dummy hash that
+    nothing matches: the same scrypt work either way, so the reply time does not tell existence."""
+    if pin_hash is None:
+        verify_pin(pin, _dummy_hash())
+        return False
+    return verify_pin(pin, pin_hash)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 
+from bot.cases.deliveries import new_case_delivery
 from bot.engine.model import Flow
 from bot.engine.session import Answer, Session
 from bot.store.records import EvidenceLink, NewReport
@@ -69,6 +70,8 @@ def build_report(
     anonymous = field(flow, answers, "contact") == "anonymous"
     if danger_mentioned(session):
         answers = {**answers, DANGER_MENTIONED: "yes"}
+    queue = route(province_key) if route is not None else None
+    priority = is_priority(flow, answers)
     return NewReport(
         reference=reference,
         pin_hash=pin_hash,
@@ -84,6 +87,8 @@ def build_report(
         answers={**answers, "attachments": json.loads(session.vars.get("attachments", "[]"))},
         evidence=evidence,
         created_at=created_at,
-        queue=route(province_key) if route is not None else None,
-        priority=is_priority(flow, answers),
+        queue=queue,
+        priority=priority,
+        # The case card goes to its queue in the report's own transaction.
+        deliveries=(new_case_delivery(None, reference, queue, priority),) if queue is not None else (),
     )

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from bot.engine.outcome import N_
 from bot.i18n import t
+from bot.store.ports import Stats
 from bot.store.records import OPEN_STATUSES
-from bot.store.sqlite.database import SqliteStore
 
 HEADER = N_("Cases: {total} in all, {open} open ({stale} open for more than 2 days).")
 WEEKS = N_("Received in the last 7 days: {this_week} (the 7 days before: {last_week}).")
@@ -36,13 +36,6 @@ class CaseStats:
     median_claim_priority: float | None
 
 
-async def _totals(store: SqliteStore) -> list[tuple[str, str, str, int]]:
-    """Reports by (province, category, status): running totals kept by triggers (schema 7), so
-    /stats costs the same with a thousand reports or a million."""
-    async with store.db.execute("SELECT province, category, status, n FROM report_counts WHERE n > 0") as cur:
-        return [(str(p), str(c), str(s), int(n)) for p, c, s, n in await cur.fetchall()]
-
-
 def _by(totals: list[tuple[str, str, str, int]], column: int) -> tuple[tuple[str, int], ...]:
     sums: dict[str, int] = {}
     for row in totals:
@@ -51,35 +44,21 @@ def _by(totals: list[tuple[str, str, str, int]], column: int) -> tuple[tuple[str
     return tuple(sorted(sums.items(), key=lambda item: (-item[1], item[0])))
 
 
-async def _count(store: SqliteStore, where: str, *args: object) -> int:
-    async with store.db.execute(f"SELECT count(*) FROM reports WHERE {where}", args) as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row else 0
-
-
-async def case_stats(store: SqliteStore, now: datetime) -> CaseStats:
+async def case_stats(stats: Stats, now: datetime) -> CaseStats:
     def iso(delta: timedelta) -> str:
         return (now - delta).isoformat(timespec="seconds")
 
-    totals = await _totals(store)
-    marks = ", ".join(f"'{status}'" for status in OPEN_STATUSES)
-    async with store.db.execute(
-        "SELECT created_at, claimed_at, priority FROM reports WHERE claimed_at IS NOT NULL AND claimed_at >= ?",
-        (iso(timedelta(days=30)),),
-    ) as cur:
-        claims = [
-            ((datetime.fromisoformat(c) - datetime.fromisoformat(r)).total_seconds(), bool(p))
-            for r, c, p in await cur.fetchall()
-        ]
+    totals = await stats.totals()
+    claims = [
+        ((datetime.fromisoformat(c.claimed_at) - datetime.fromisoformat(c.created_at)).total_seconds(), c.priority)
+        for c in await stats.claims_since(iso(timedelta(days=30)))
+    ]
     return CaseStats(
         total=sum(row[3] for row in totals),
         open=sum(row[3] for row in totals if row[2] in OPEN_STATUSES),
-        # Open cases are few, found by the (status, queued_at) index; the date is checked on those alone.
-        stale=await _count(store, f"status IN ({marks}) AND created_at < ?", iso(timedelta(days=2))),
-        this_week=await _count(store, "created_at >= ?", iso(timedelta(days=7))),
-        last_week=await _count(
-            store, "created_at >= ? AND created_at < ?", iso(timedelta(days=14)), iso(timedelta(days=7))
-        ),
+        stale=await stats.count_open_created_before(iso(timedelta(days=2))),
+        this_week=await stats.count_created(iso(timedelta(days=7))),
+        last_week=await stats.count_created(iso(timedelta(days=14)), iso(timedelta(days=7))),
         by_province=_by(totals, 0),
         by_category=_by(totals, 1),
         by_status=_by(totals, 2),

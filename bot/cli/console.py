@@ -20,7 +20,7 @@ from bot.engine.events import Question
 from bot.engine.outcome import N_
 from bot.engine.runner import Input
 from bot.i18n import t
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from bot.telegram.citizen import status_line
 from bot.telegram.texts import STATUS_NONE
 

@@ -21,7 +21,7 @@ from bot.engine.errors import FlowLoadError, listed
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import LANGUAGES, STEP_KINDS, Danger, Flow, Words
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 
 PLACES_EXAMPLE = """\
 # Typed place names that mean an option of a single-choice question. A match is a proposal: the bot

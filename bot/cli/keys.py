@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.config import key_environment
 from bot.store.keyring import KeyProblem, Keyring, key_file_for, load_keyring, new_key, write_key_file
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 
 
 def add_parser(sub: argparse._SubParsersAction, default_db: str) -> None:  # type: ignore[type-arg]
@@ -55,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _check(db: Path) -> int:
-    ring = load_keyring(db, create=False)
+    ring = load_keyring(db, key_environment(), create=False)
     store = SqliteStore(db, keyring=ring)
     await store.open()  # opens the newest sealed value of every column with this ring
     await store.close()
@@ -66,7 +66,7 @@ async def _check(db: Path) -> int:
 async def _rotate(db: Path) -> int:
     env = key_environment()
     if env.get("DATA_KEY", "").strip():
-        ring = load_keyring(db, create=False)
+        ring = load_keyring(db, key_environment(), create=False)
         if len(ring.ids) < 2:
             print(
                 "DATA_KEY holds one key: put a new one first (python main.py keys new), keep the old one "
@@ -75,12 +75,12 @@ async def _rotate(db: Path) -> int:
             )
         return await _reseal(db, ring)
     path = Path(env["DATA_KEY_FILE"]) if env.get("DATA_KEY_FILE") else key_file_for(db)
-    old = load_keyring(db, create=False)
+    old = load_keyring(db, key_environment(), create=False)
     fresh = new_key()
     old_lines = [line.strip() for line in path.read_text(encoding="ascii").splitlines() if line.strip()]
     # The new key goes first while the old ones stay: a crash at any point leaves a file that opens everything.
     write_key_file(path, [fresh, *old_lines])
-    ring = load_keyring(db, create=False)
+    ring = load_keyring(db, key_environment(), create=False)
     result = await _reseal(db, ring)
     if result == 0:
         write_key_file(path, [fresh])

@@ -1,8 +1,7 @@
-"""The store interface every backend implements; ``tests/storage/test_contract.py`` checks them all.
+"""A backend: it opens, closes, keeps revisions, sessions and reports, and hands out its other books.
 
-One call per engine step (``commit_step``) writes the session and, when the step submitted a report,
-the report and its evidence, in one transaction: a citizen never gets a reference for a report that
-was not stored, and a crash never leaves a half-written report.
+Services are written against the protocols of ``ports.py``; ``tests/store/contract/`` runs the same
+tests over every backend.
 """
 
 from __future__ import annotations
@@ -11,24 +10,29 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 from bot.engine.session import Session
-from bot.store.records import ChatState, NewReport, Revision, StoredReport
 
+from .ports import Books, ReferenceTaken
+from .records import ChatState, NewReport, Revision, StoredReport
 
-class ReferenceTaken(Exception):
-    """The reference drawn for a new report is already used; draw another and commit again."""
+__all__ = ["ReferenceTaken", "Store"]
 
 
 class Store(ABC):
+    """Revisions, Sessions and Reports of ``ports.py``, and the way to the other books."""
+
     @abstractmethod
     async def open(self) -> None: ...
 
     @abstractmethod
     async def close(self) -> None: ...
 
+    @abstractmethod
+    def books(self, admin_ids: frozenset[int] = frozenset()) -> Books:
+        """Every book over this store; ``admin_ids`` are the settings' admins (never removable)."""
+
     # Flow revisions
     @abstractmethod
-    async def publish(self, flow_id: str, content: str, author: str) -> Revision:
-        """Store ``content`` as the live revision (re-using an identical earlier one) and return it."""
+    async def publish(self, flow_id: str, content: str, author: str) -> Revision: ...
 
     @abstractmethod
     async def live_revision(self, flow_id: str) -> Revision | None: ...
@@ -37,30 +41,38 @@ class Store(ABC):
     async def revision(self, revision_id: int) -> Revision | None: ...
 
     @abstractmethod
-    async def revisions(self, flow_id: str) -> list[Revision]:
-        """Every revision of the flow ever published, newest first."""
+    async def revisions(self, flow_id: str) -> list[Revision]: ...
 
-    # Sessions
+    # Sessions and chat state
     @abstractmethod
     async def load_session(self, chat_key: str) -> Session | None: ...
 
     @abstractmethod
     async def commit_step(
         self, chat_key: str, session: Session, report: NewReport | None = None, chat: ChatState | None = None
-    ) -> int | None:
-        """Save ``session`` (deleting it once finished) and insert ``report`` atomically.
+    ) -> int | None: ...
 
-        With ``chat``, the chat's state is saved in the same transaction: the update that caused the
-        step is marked handled exactly when the step is stored, so a redelivered update is neither
-        lost nor applied twice.
+    @abstractmethod
+    async def expire_sessions(self, before_iso: str, keep_revision: int | None) -> int: ...
 
-        Returns the new report's id, or None. Raises ``ReferenceTaken`` and changes nothing when the
-        report's reference exists.
-        """
+    @abstractmethod
+    async def chat_state(self, chat_key: str) -> ChatState | None: ...
+
+    @abstractmethod
+    async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None: ...
+
+    @abstractmethod
+    async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None: ...
+
+    @abstractmethod
+    async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]: ...
 
     # Reports
     @abstractmethod
     async def report_by_reference(self, reference: str) -> StoredReport | None: ...
+
+    @abstractmethod
+    async def report_by_id(self, report_id: int) -> StoredReport | None: ...
 
     @abstractmethod
     async def reports_for_chat(self, chat_key: str) -> list[StoredReport]: ...
@@ -69,21 +81,9 @@ class Store(ABC):
     async def count_reports(self) -> int: ...
 
     @abstractmethod
-    async def reports_since(self, chat_key: str, since_iso: str) -> int:
-        """How many reports this chat submitted at or after ``since_iso`` (for the daily cap)."""
-
-    # Chat state for chat adapters
-    @abstractmethod
-    async def chat_state(self, chat_key: str) -> ChatState | None: ...
+    async def reports_since(self, chat_key: str, since_iso: str) -> int: ...
 
     @abstractmethod
-    async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
-        """Save the chat's state and, in the same write, record ``remember`` like remember_messages."""
-
-    @abstractmethod
-    async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
-        """Record message ids of the current conversation, so a quick exit can delete them."""
-
-    @abstractmethod
-    async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
-        """Return and drop the recorded (message id, time) pairs of the chat."""
+    async def reports_created(
+        self, since_iso: str, until_iso: str | None, after_id: int, limit: int
+    ) -> list[StoredReport]: ...

@@ -24,7 +24,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from bot.config import ConfigError, key_environment
+from bot.problems import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -95,24 +95,15 @@ class Keyring:
         except InvalidTag:
             raise KeyProblem(f"{column}: a sealed value does not open with key {kid} (altered?)") from None
 
-    def sealed_with_current(self, value: str) -> bool:
-        return value.startswith(f"{PREFIX}{self.current}:")
-
-    @staticmethod
-    def sealed_key_id(value: str) -> str | None:
-        if not value.startswith(PREFIX):
-            return None
-        return value[len(PREFIX) :].partition(":")[0]
-
 
 def key_file_for(database: Path) -> Path:
     return database.with_name(database.name + ".key")
 
 
-def load_keyring(database: Path, environ: Mapping[str, str] | None = None, *, create: bool = True) -> Keyring:
-    """``DATA_KEY`` if set, else ``DATA_KEY_FILE``, else ``<database>.key`` (created when missing).
-    Without ``environ``: the .env file, then the process environment, as ``main.py run`` reads them."""
-    env = key_environment() if environ is None else environ
+def load_keyring(database: Path, environ: Mapping[str, str], *, create: bool = True) -> Keyring:
+    """``DATA_KEY`` if set in ``environ``, else ``DATA_KEY_FILE``, else ``<database>.key`` (created when
+    missing). Callers pass ``config.key_environment()``: the .env file, then the process environment."""
+    env = environ
     if env.get("DATA_KEY", "").strip():
         return Keyring(parse_keys(env["DATA_KEY"], "DATA_KEY"), "DATA_KEY")
     path = Path(env["DATA_KEY_FILE"]) if env.get("DATA_KEY_FILE") else key_file_for(database)

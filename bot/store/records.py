@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 # A case's workflow: new -> claimed -> (waiting: a question is with the citizen) -> resolved | spam.
 NEW, CLAIMED, WAITING, RESOLVED, SPAM = "new", "claimed", "waiting", "resolved", "spam"
 OPEN_STATUSES = (NEW, CLAIMED, WAITING)
+
+NO_OPEN_ASK = 0  # Cases.ask: the officer has no open Ask (another copy of the reply took it)
+
+# Outbox states: pending -> sending (just before the Bot API call) -> sent | dead.
+PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+
+# What a status PIN check says (Pins.check).
+Verdict = Literal["passed", "wrong", "locked", "limited"]
+PASSED: Verdict = "passed"
+WRONG: Verdict = "wrong"
+LOCKED: Verdict = "locked"  # this reference's check is paused (for every chat)
+LIMITED: Verdict = "limited"  # this chat's checks are paused (for every reference)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +56,10 @@ class NewReport:
     created_at: str = ""
     queue: str | None = None  # the focal queue it is routed to; None: no queue (console, flow tests)
     priority: bool = False  # a child case or an ongoing threat: first in its queue, shorter SLA
-    # The citizen's receipt (reference and PIN), written with the report so that it cannot be lost.
-    receipt: Outgoing | None = None
+    # Written in the report's own transaction, so a crash cannot lose one without the other: the case
+    # card for its queue, and the citizen's receipt (a reference and PIN that never arrive make her
+    # report twice). The store sets each one's report_id.
+    deliveries: tuple[Outgoing, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +155,42 @@ class AuditEntry:
     queue: str | None
     allowed: bool
     detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A flow file an admin uploaded, waiting to be published or discarded."""
+
+    id: int
+    flow_id: str | None
+    content: str
+    author: int
+    author_name: str
+    state: str  # pending | published | discarded
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What a citizen's /forget removed: her draft (or not) and how many reports lost their chat."""
+
+    draft: bool
+    reports: int
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A claimed case, for the median time to claim."""
+
+    created_at: str
+    claimed_at: str
+    priority: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PinPolicy:
+    lock_after: int = 5  # wrong PINs for one reference, from any chats, within ...
+    window: float = 3600.0  # ... this many seconds pause its check for ...
+    lock_seconds: float = 3600.0  # ... this long
+    chat_limit: int = 10  # wrong PINs one chat may send within ...
+    chat_window: float = 86400.0  # ... this many seconds

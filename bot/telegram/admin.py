@@ -22,27 +22,26 @@ from telegram import Bot, CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from telegram.error import NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.cases.casework import now_iso
 from bot.cases.flows import FlowRegistry
+from bot.cases.ids import chat_key
 from bot.cases.publishing import Assessment, assess, first_failure
 from bot.cases.references import normalise_reference
 from bot.cases.stats import case_stats, format_stats
+from bot.clock import now_iso
 from bot.engine.errors import FlowLoadError
 from bot.engine.model import Flow
 from bot.i18n import t
+from bot.store.ports import Books
 from bot.store.records import AuditEntry, Revision
-from bot.store.sqlite.admins import AdminBook
-from bot.store.sqlite.database import SqliteStore
-from bot.store.sqlite.senders import SenderBook
-from bot.telegram.callbacks import record_id
+from bot.telegram.callback_data import FlowPress, record_id
 
 from . import admin_texts as at
 from .render import split
+from .send import Sender
 
 log = logging.getLogger(__name__)
 
 MAX_FLOW_BYTES = 512 * 1024
-PREFIX = "a"
 MAX_VERDICT_MESSAGES = 3  # an upload's verdict, however many problems the file has
 LISTED = 20  # problems or errors listed in a verdict; the rest are counted
 LISTED_WARNINGS = 10
@@ -55,14 +54,13 @@ def _name(user: User) -> str:
 
 
 class AdminBot:
-    def __init__(
-        self, store: SqliteStore, flows: FlowRegistry, admins: AdminBook, senders: SenderBook | None = None
-    ) -> None:
-        self.store, self.flows, self.admins = store, flows, admins
-        self.senders = senders or SenderBook(store)
+    def __init__(self, books: Books, flows: FlowRegistry, sender: Sender) -> None:
+        self.books, self.flows, self.sender = books, flows, sender
+        self.store = books.sessions
+        self.admins, self.senders, self.audit = books.admins, books.senders, books.audit
 
     async def lang(self, chat_id: int) -> str:
-        state = await self.store.chat_state(f"tg:{chat_id}")
+        state = await self.store.chat_state(chat_key(chat_id))
         return state.lang if state else "en"
 
     async def _say(
@@ -79,15 +77,10 @@ class AdminBot:
             pieces = pieces[:most]
             pieces[-1] += "\n…"
         for i, piece in enumerate(pieces):
-            await bot.send_message(
-                chat_id,
-                piece,
-                parse_mode="HTML",
-                reply_markup=markup if i == len(pieces) - 1 else None,
-            )
+            await self.sender.send(bot, chat_id, piece, markup if i == len(pieces) - 1 else None)
 
     async def _refuse(self, bot: Bot, user: User, chat_id: int, action: str) -> None:
-        await self.admins.audit(AuditEntry(now_iso(), user.id, _name(user), action, None, None, False, "not an admin"))
+        await self.audit.record(AuditEntry(now_iso(), user.id, _name(user), action, None, None, False, "not an admin"))
         await self._say(bot, chat_id, t(await self.lang(chat_id), at.ADMINS_ONLY))
 
     # ---- publishing by upload --------------------------------------------------------------------
@@ -144,15 +137,15 @@ class AdminBot:
             markup = InlineKeyboardMarkup(
                 [
                     [
-                        InlineKeyboardButton(t(lang, publish), callback_data=f"{PREFIX}.{action}.{candidate}"),
-                        InlineKeyboardButton(t(lang, at.B_DISCARD), callback_data=f"{PREFIX}.drop.{candidate}"),
+                        InlineKeyboardButton(t(lang, publish), callback_data=FlowPress(action, candidate).data),
+                        InlineKeyboardButton(t(lang, at.B_DISCARD), callback_data=FlowPress("drop", candidate).data),
                     ]
                 ]
             )
         await self._say(context.bot, chat_id, "\n".join(lines), markup, most=MAX_VERDICT_MESSAGES)
 
     async def _live(self) -> tuple[Revision | None, Flow | None]:
-        live = await self.store.live_revision(self.flows.flow_id)
+        live = await self.books.revisions.live_revision(self.flows.flow_id)
         if live is None:
             return None, None
         try:
@@ -203,6 +196,17 @@ class AdminBot:
 
     # ---- buttons ---------------------------------------------------------------------------------
 
+    async def on_fault(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An admin's handler failed (``errors.answering`` logged where): say so in the admin's chat."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        text = t(await self.lang(chat.id), at.FAULT)
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        else:
+            await self._say(context.bot, chat.id, text)
+
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or query.message is None:
@@ -210,17 +214,16 @@ class AdminBot:
         chat_id = query.message.chat.id
         lang = await self.lang(chat_id)
         if not self.admins.is_admin(user.id):
-            await self.admins.audit(
+            await self.audit.record(
                 AuditEntry(now_iso(), user.id, _name(user), "flow_press", None, None, False, str(query.data)[:60])
             )
             await _answer(query, t(lang, at.ADMINS_ONLY))
             return
-        parts = (query.data or "").split(".")
-        number = record_id(parts[2]) if len(parts) == 3 else None
-        if number is None or parts[1] not in ("pub", "force", "drop", "roll"):
+        press = FlowPress.parse(query.data or "")
+        if press is None:
             await _answer(query, t(lang, at.ALREADY_SETTLED))
             return
-        action = parts[1]
+        action, number = press.action, press.number
         if action == "roll":
             text = await self._rollback(user, number, lang)
         else:
@@ -246,19 +249,21 @@ class AdminBot:
             return t(lang, at.SCRIPTS_BLOCK)
         if not await self.admins.settle(candidate_id, "published", user.id, _name(user), f"candidate {candidate_id}"):
             return t(lang, at.ALREADY_SETTLED)
-        revision = await self.store.publish(self.flows.flow_id, candidate.content, f"tg:{user.id} {_name(user)}")
+        revision = await self.books.revisions.publish(
+            self.flows.flow_id, candidate.content, f"{chat_key(user.id)} {_name(user)}"
+        )
         log.info("flow published from Telegram", extra={"revision": revision.id})
         return t(lang, at.PUBLISHED, revision=revision.id)
 
     async def _rollback(self, user: User, revision_id: int, lang: str) -> str:
-        revision = await self.store.revision(revision_id)
-        live = await self.store.live_revision(self.flows.flow_id)
+        revision = await self.books.revisions.revision(revision_id)
+        live = await self.books.revisions.live_revision(self.flows.flow_id)
         if revision is None or revision.flow_id != self.flows.flow_id:
             return t(lang, at.ALREADY_SETTLED)
         if live is not None and live.id == revision.id:
             return t(lang, at.ALREADY_LIVE, revision=revision.id)
-        await self.store.publish(revision.flow_id, revision.content, revision.author)
-        await self.admins.audit(
+        await self.books.revisions.publish(revision.flow_id, revision.content, revision.author)
+        await self.audit.record(
             AuditEntry(now_iso(), user.id, _name(user), "rollback_flow", None, None, True, f"revision {revision.id}")
         )
         return t(lang, at.ROLLED_BACK, revision=revision.id)
@@ -273,8 +278,8 @@ class AdminBot:
             await self._refuse(context.bot, user, chat.id, "flows")
             return
         lang = await self.lang(chat.id)
-        revisions = await self.store.revisions(self.flows.flow_id)
-        live = await self.store.live_revision(self.flows.flow_id)
+        revisions = await self.books.revisions.revisions(self.flows.flow_id)
+        live = await self.books.revisions.live_revision(self.flows.flow_id)
         lines = [t(lang, at.REVISIONS_HEADER, flow=self.flows.flow_id)]
         buttons: list[InlineKeyboardButton] = []
         for revision in revisions[:15]:
@@ -291,7 +296,7 @@ class AdminBot:
             elif len(buttons) < 6:
                 buttons.append(
                     InlineKeyboardButton(
-                        t(lang, at.B_ROLLBACK, revision=revision.id), callback_data=f"{PREFIX}.roll.{revision.id}"
+                        t(lang, at.B_ROLLBACK, revision=revision.id), callback_data=FlowPress("roll", revision.id).data
                     )
                 )
             lines.append(line)
@@ -306,7 +311,7 @@ class AdminBot:
         if not self.admins.is_admin(user.id):
             await self._refuse(context.bot, user, chat.id, "stats")
             return
-        stats = await case_stats(self.store, datetime.now(UTC))
+        stats = await case_stats(self.books.stats, datetime.now(UTC))
         await self._say(context.bot, chat.id, format_stats(stats, await self.lang(chat.id)))
 
     async def on_admin_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -362,10 +367,11 @@ class AdminBot:
             return
         label, why = args[0][:40], " ".join(args[1:])[:200]
         report_id: int | None = None
-        if record_id(label) is not None:
-            key = f"tg:{label}"  # an admin who knows the Telegram user id (e.g. from a complaint)
+        user_id = record_id(label)
+        if user_id is not None:
+            key = chat_key(user_id)  # an admin who knows the Telegram user id (e.g. from a complaint)
         else:
-            report = await self.store.report_by_reference(normalise_reference(label) or label)
+            report = await self.books.reports.report_by_reference(normalise_reference(label) or label)
             if report is None:
                 await self._say(context.bot, chat.id, t(lang, at.SENDER_UNKNOWN, reference=label))
                 return

@@ -7,6 +7,7 @@ from bot.engine.outcome import N_
 ADMINS_ONLY = N_("Only admins can do this.")
 UPLOAD_TOO_BIG = N_("This file is too big for a flow ({size} KB; the limit is {limit} KB).")
 UPLOAD_UNREADABLE = N_("This file could not be read as UTF-8 text. Save it as UTF-8 and send it again.")
+FAULT = N_("Something went wrong on our side. Please try again in a moment; the bot's log says where it failed.")
 UPLOAD_DOWNLOAD_FAILED = N_("The file could not be downloaded from Telegram. Please send it again.")
 UPLOAD_HEADER = N_("Flow file {name}:")
 UPLOAD_NOT_LOADED = N_("Not published: the file does not load. Fix these and send it again:")

@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from telegram import Bot, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
@@ -22,26 +21,28 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.cases.casework import Casework
 from bot.cases.conversation import Conversations
 from bot.cases.flows import FlowRegistry, ensure_published
 from bot.cases.receipts import Receipts
 from bot.cases.routing import load_routing
 from bot.config import ConfigError, Settings, require_webhook
 from bot.engine.errors import FlowLoadError
+from bot.paths import FLOWS_DIR
 from bot.store.keyring import load_keyring
-from bot.store.sqlite.admins import AdminBook
-from bot.store.sqlite.database import SqliteStore
-from bot.store.sqlite.retention import Retention
-from bot.store.sqlite.senders import SenderBook
+from bot.store.sqlite.store import SqliteStore
 
 from .admin import AdminBot
+from .callback_data import CasePress, FlowPress
 from .citizen import CitizenBot, menu_commands
 from .courier import Courier
+from .errors import answering, on_unhandled
 from .focal import FocalBot
 from .guard import Handler, limited
 from .http import AiohttpRequest, tls_context
 from .limits import Limit, SendLimits
 from .ratelimit import ChatRateLimiter
+from .send import Sender
 from .sla import check_sla
 from .updates import BotApplication, BoundedUpdateQueue, ReadableBot
 
@@ -54,7 +55,7 @@ UPDATES_WAITING = 100
 HTTP_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 30.0
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
-ROUTING_PATH = Path(__file__).resolve().parent.parent.parent / "flows" / "routing.yaml"
+ROUTING_PATH = FLOWS_DIR / "routing.yaml"
 
 # Opt in to PTB's coming behaviour (durations as timedelta, e.g. RetryAfter.retry_after) instead of
 # the deprecated integers, whose every use raises a deprecation warning.
@@ -69,12 +70,6 @@ async def set_commands(bot: Bot) -> None:
     except TelegramError as exc:
         # The menu is a convenience; commands work without it, and the next start tries again.
         log.warning("could not set the command menu: %s", type(exc).__name__)
-
-
-def receipt_target(chat_key: str) -> str | None:
-    """Where a citizen's receipt is delivered: her private chat (``tg:<id>`` is a Telegram chat)."""
-    kind, _, chat_id = chat_key.partition(":")
-    return f"chat:{chat_id}" if kind == "tg" else None
 
 
 def http_requests() -> tuple[BaseRequest, BaseRequest]:
@@ -94,9 +89,11 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     """The real application, as ``main.py run`` starts it; tests point ``bot_api_base_url`` at a local server."""
     keys = {"DATA_KEY": settings.data_key, "DATA_KEY_FILE": settings.data_key_file}
     store = SqliteStore(settings.database_path, keyring=load_keyring(settings.database_path, keys))
+    books = store.books(settings.admin_ids)
     flows = FlowRegistry(store)
     limits = SendLimits(overall=Limit(settings.overall_messages_per_second, 1.0))
-    courier = Courier(store, flows, limits, settings.admin_ids)
+    sender = Sender(limits)
+    courier = Courier(books, flows, sender, settings.admin_ids)
     try:
         routing = load_routing(ROUTING_PATH.read_text(encoding="utf-8"))
     except FlowLoadError as exc:
@@ -105,23 +102,13 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     if unknown:
         known = ", ".join(sorted(routing.queues))
         raise ConfigError(f"FOCAL_QUEUES names {', '.join(unknown)}, not a queue of {ROUTING_PATH.name} ({known})")
-    admins = AdminBook(store, settings.admin_ids)
-    senders = SenderBook(store)
-    retention = Retention(store)
-    focal = FocalBot(settings, store, flows, routing, courier, limits, admins, senders)
-    admin = AdminBot(store, flows, admins, senders)
-    receipts = Receipts(courier.outbox, receipt_target)
+    admins, senders, retention = books.admins, books.senders, books.retention
+    casework = Casework.over(books, settings.spam_block_threshold)
+    focal = FocalBot(settings, books, flows, routing, courier, sender, casework)
+    admin = AdminBot(books, flows, sender)
+    receipts = Receipts(books.outbox)
     conversations = Conversations(store, flows, route=focal.route, receipts=receipts)
-    citizen = CitizenBot(
-        settings,
-        store,
-        conversations,
-        casework=focal.work,
-        wake=courier.wake,
-        senders=senders,
-        retention=retention,
-        receipts=receipts,
-    )
+    citizen = CitizenBot(settings, books, conversations, casework, receipts, courier.wake, sender)
     running: list[asyncio.Task[None]] = []
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
@@ -149,7 +136,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
 
     async def sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         now = datetime.now(UTC)
-        if await check_sla(focal.book, settings, now, admins.ids):
+        if await check_sla(books.cases, settings, now, admins.ids):
             courier.wake()
         # Conversations left on a retired revision end after a while; the live revision's are kept.
         live = await store.live_revision(flows.flow_id)
@@ -197,49 +184,57 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     # one account typing commands by the hundred must not take the update slots everyone shares.
     flood = citizen.flood
 
+    # Each role's handlers answer a fault in that role's chat, in that role's words (errors.py).
+    as_citizen = answering("citizen", citizen.on_fault)
+    as_officer = answering("officer", focal.on_fault)
+    as_admin = answering("admin", admin.on_fault)
+
     def officer(handler: Handler) -> Handler:
-        return limited(flood, handler)
+        return limited(flood, as_officer(handler))
+
+    def admin_only(handler: Handler) -> Handler:
+        return limited(flood, as_admin(handler))
 
     # Officers first: their buttons and commands must not fall through to the citizen handlers.
-    app.add_handler(CallbackQueryHandler(officer(focal.on_press), pattern=r"^f\."))
-    app.add_handler(CallbackQueryHandler(officer(admin.on_press), pattern=r"^a\."))
-    app.add_handler(CommandHandler("flows", officer(admin.on_flows), filters=private))
-    app.add_handler(CommandHandler("admins", officer(admin.on_admins), filters=private))
-    app.add_handler(CommandHandler("stats", officer(admin.on_stats), filters=private))
-    app.add_handler(CommandHandler("block", officer(admin.on_block), filters=private))
-    app.add_handler(CommandHandler("unblock", officer(admin.on_unblock), filters=private))
+    app.add_handler(CallbackQueryHandler(officer(focal.on_press), pattern=CasePress.PATTERN))
+    app.add_handler(CallbackQueryHandler(admin_only(admin.on_press), pattern=FlowPress.PATTERN))
+    app.add_handler(CommandHandler("flows", admin_only(admin.on_flows), filters=private))
+    app.add_handler(CommandHandler("admins", admin_only(admin.on_admins), filters=private))
+    app.add_handler(CommandHandler("stats", admin_only(admin.on_stats), filters=private))
+    app.add_handler(CommandHandler("block", admin_only(admin.on_block), filters=private))
+    app.add_handler(CommandHandler("unblock", admin_only(admin.on_unblock), filters=private))
     flow_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
-    app.add_handler(MessageHandler(private & flow_file, officer(admin.on_upload)))
+    app.add_handler(MessageHandler(private & flow_file, admin_only(admin.on_upload)))
     app.add_handler(CommandHandler("bindqueue", officer(focal.on_bindqueue)))
     app.add_handler(CommandHandler("queue", officer(focal.on_queue)))
     app.add_handler(CommandHandler("case", officer(focal.on_case)))
     app.add_handler(CommandHandler("focal", officer(focal.on_focal), filters=private))
     app.add_handler(CommandHandler(["help", "start"], officer(focal.on_group_help), filters=groups))
     # Not flood-limited: a removal must reach the membership cache whoever floods.
-    app.add_handler(MessageHandler(groups & filters.StatusUpdate.LEFT_CHAT_MEMBER, focal.on_member_left))
+    app.add_handler(MessageHandler(groups & filters.StatusUpdate.LEFT_CHAT_MEMBER, as_officer(focal.on_member_left)))
     reply = groups & filters.REPLY & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(reply, officer(focal.on_reply)))
-    app.add_handler(CommandHandler("start", citizen.on_start, filters=private))
+    app.add_handler(CommandHandler("start", as_citizen(citizen.on_start), filters=private))
     engine_commands = ["back", "skip", "cancel", "done", "send"]
-    app.add_handler(CommandHandler(engine_commands, citizen.on_engine_command, filters=private))
-    app.add_handler(CommandHandler("help", admin_aware_help, filters=private))
-    app.add_handler(CommandHandler("privacy", citizen.on_privacy, filters=private))
-    app.add_handler(CommandHandler("language", citizen.on_language, filters=private))
-    app.add_handler(CommandHandler("status", citizen.on_status, filters=private))
-    app.add_handler(CommandHandler("exit", citizen.on_exit, filters=private))
-    app.add_handler(CommandHandler("forget", citizen.on_forget, filters=private))
-    app.add_handler(CallbackQueryHandler(citizen.on_press))
-    app.add_handler(MessageHandler(private & filters.CONTACT, citizen.on_contact))
+    app.add_handler(CommandHandler(engine_commands, as_citizen(citizen.on_engine_command), filters=private))
+    app.add_handler(CommandHandler("help", as_citizen(admin_aware_help), filters=private))
+    app.add_handler(CommandHandler("privacy", as_citizen(citizen.on_privacy), filters=private))
+    app.add_handler(CommandHandler("language", as_citizen(citizen.on_language), filters=private))
+    app.add_handler(CommandHandler("status", as_citizen(citizen.on_status), filters=private))
+    app.add_handler(CommandHandler("exit", as_citizen(citizen.on_exit), filters=private))
+    app.add_handler(CommandHandler("forget", as_citizen(citizen.on_forget), filters=private))
+    app.add_handler(CallbackQueryHandler(as_citizen(citizen.on_press)))
+    app.add_handler(MessageHandler(private & filters.CONTACT, as_citizen(citizen.on_contact)))
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE
-    app.add_handler(MessageHandler(private & media, citizen.on_media))
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, citizen.on_text))
+    app.add_handler(MessageHandler(private & media, as_citizen(citizen.on_media)))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, as_citizen(citizen.on_text)))
     # Last of the private commands: one the bot does not know gets a pointer to /help, not silence.
-    app.add_handler(MessageHandler(private & filters.COMMAND, citizen.on_unknown_command))
+    app.add_handler(MessageHandler(private & filters.COMMAND, as_citizen(citizen.on_unknown_command)))
     unreadable = (
         filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.LOCATION | filters.POLL | filters.Dice.ALL
     )
-    app.add_handler(MessageHandler(private & unreadable, citizen.on_unreadable))
-    app.add_error_handler(citizen.on_error)
+    app.add_handler(MessageHandler(private & unreadable, as_citizen(citizen.on_unreadable)))
+    app.add_error_handler(on_unhandled)
     return app
 
 

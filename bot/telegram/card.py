@@ -20,6 +20,7 @@ from bot.i18n import t, tn
 from bot.store.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
 
 from . import focal_texts as ft
+from .callback_data import CasePress
 from .render import split
 
 PKT = timezone(timedelta(hours=5), "PKT")  # Pakistan has no daylight saving time
@@ -27,12 +28,6 @@ ACCOUNT_LIMIT = 1000
 LINKS_SHOWN = 8  # with the account cut at 1000 characters, a card stays well under 4096 visible characters
 LINK_CHARS = 120
 DIGEST_SIZE = 30  # cases per digest message: 30 lines and 30 buttons stay far below Telegram's limits
-PREFIX = "f"
-
-
-def data(action: str, report_id: int, arg: str = "") -> str:
-    """Callback data of an officer's button: ``f.<action>.<report id>[.<arg>]`` (well under 64 bytes)."""
-    return f"{PREFIX}.{action}.{report_id}" + (f".{arg}" if arg else "")
 
 
 def local_time(iso: str) -> str:
@@ -173,7 +168,7 @@ def full_text(report: StoredReport, flow: Flow, lang: str) -> list[str]:
 
 def card_keyboard(report: StoredReport, lang: str, truncated: bool) -> InlineKeyboardMarkup | None:
     def button(label: str, action: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(t(lang, label), callback_data=data(action, report.id))
+        return InlineKeyboardButton(t(lang, label), callback_data=CasePress(action, report.id).data)
 
     rows: list[list[InlineKeyboardButton]] = []
     if report.status == NEW:
@@ -202,7 +197,7 @@ def digest_line(report: StoredReport, flow: Flow, lang: str) -> str:
 def digest(reports: Sequence[tuple[StoredReport, Flow]], lang: str) -> tuple[str, InlineKeyboardMarkup]:
     lines = [_escape(tn(lang, ft.DIGEST_HEADER, len(reports))), ""]
     lines += [digest_line(report, flow, lang) for report, flow in reports]
-    buttons = [InlineKeyboardButton(r.reference, callback_data=data("open", r.id)) for r, _ in reports]
+    buttons = [InlineKeyboardButton(r.reference, callback_data=CasePress("open", r.id).data) for r, _ in reports]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 

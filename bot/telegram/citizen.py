@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,14 +27,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.cases.casework import Casework
 from bot.cases.conversation import Conversations, Reply
+from bot.cases.ids import chat_key, chat_target
 from bot.cases.language import detect_language, opening
 from bot.cases.receipts import Receipts
-from bot.cases.references import normalise_reference
+from bot.cases.references import check_pin, normalise_reference
 from bot.cases.reports import is_child_case
 from bot.config import PROVINCES, Settings
 from bot.engine.events import Answered, Question
@@ -42,30 +43,33 @@ from bot.engine.normalise import normalise
 from bot.engine.runner import Input
 from bot.engine.session import ACTIVE, Session
 from bot.i18n import LANGUAGES, t
-from bot.store.base import Store
-from bot.store.records import CLAIMED, NEW, RESOLVED, WAITING, ChatState, StoredReport
-from bot.store.sqlite.pins import LIMITED, LOCKED, PASSED, WRONG, check_pin, pin_guard
-from bot.store.sqlite.retention import Retention
-from bot.store.sqlite.senders import SenderBook
+from bot.store.ports import Books
+from bot.store.records import (
+    CLAIMED,
+    LIMITED,
+    LOCKED,
+    NEW,
+    PASSED,
+    RESOLVED,
+    WAITING,
+    WRONG,
+    ChatState,
+    StoredReport,
+)
 
 from . import focal_texts as ft
 from . import texts
-from .callbacks import FORGET_PREFIX, LANGUAGE_PREFIX, decode
+from .callback_data import ForgetAnswer, LanguagePick, StepPress
 from .card import citizen_outcome_text
-from .courier import SEND_READ_TIMEOUT
 from .guard import ChatLocks, FloodControl
-from .ratelimit import retry_seconds
 from .render import Outgoing, Rendering, answered_text, keyboard, render
+from .send import SEND_READ_TIMEOUT, Sender, quietly
 
 log = logging.getLogger(__name__)
 
 BLOCKED_NOTICE_SECONDS = 600.0
 DELETE_WINDOW = 48 * 3600 - 60  # Telegram lets a bot delete messages for 48 hours; keep a margin
 _SEND_TRIES = 4
-
-
-def chat_key(chat_id: int) -> str:
-    return f"tg:{chat_id}"
 
 
 @dataclass(slots=True)
@@ -83,22 +87,24 @@ class CitizenBot:
     def __init__(
         self,
         settings: Settings,
-        store: Store,
+        books: Books,
         conversations: Conversations,
-        casework: Casework | None = None,
-        wake: Callable[[], None] | None = None,
-        senders: SenderBook | None = None,
-        retention: Retention | None = None,
-        receipts: Receipts | None = None,
+        casework: Casework,
+        receipts: Receipts,
+        wake: Callable[[], None],
+        sender: Sender,
     ) -> None:
         self.settings = settings
-        self.receipts = receipts  # reference and PIN held in the outbox until shown; None: nothing held
-        self.store = store
+        self.sender = sender
+        self.receipts = receipts  # reference and PIN held in the outbox until shown
+        self.store = books.sessions
+        self.reports = books.reports
         self.conv = conversations
-        self.casework = casework  # relays answers to officers' questions; None without focal queues
+        self.casework = casework  # relays answers to officers' questions
         self.wake = wake  # tells the courier a report or an answer is waiting to go out
-        self.senders = senders  # blocked senders get one neutral line; None: nobody is blocked
-        self.retention = retention  # /forget; None where the store cannot (the console's tests)
+        self.senders = books.senders  # blocked senders get one neutral line
+        self.retention = books.retention  # /forget
+        self.pins = books.pins  # wrong status PINs counted, guessing paused
         self.locks = ChatLocks()
         self.flood = FloodControl(settings.flood_messages_per_minute)
         self._told_blocked: dict[int, float] = {}
@@ -115,30 +121,24 @@ class CitizenBot:
         so no reply, however incidental, can stay behind on a watched phone. With ``sent``, the id is
         added there for the caller to record with the chat's state in one write.
         """
-        for attempt in range(_SEND_TRIES):
-            try:
-                message = await bot.send_message(
-                    chat_id, out.text, parse_mode="HTML", reply_markup=out.markup, read_timeout=SEND_READ_TIMEOUT
-                )
-                turn = self._turns.get(chat_id)
-                if sent is not None:
-                    sent.append(message.message_id)
-                elif remember and turn is not None:
-                    turn.remember.append(message.message_id)  # written with the chat's state at the end
-                elif remember:
-                    await self.store.remember_messages(chat_key(chat_id), [message.message_id], time.time())
-                return message
-            except Forbidden:
-                await self._mark_inactive(chat_id)
-                return None
-            except RetryAfter as exc:
-                await asyncio.sleep(retry_seconds(exc.retry_after))
-            except BadRequest:
-                raise
-            except NetworkError:
-                await asyncio.sleep(0.25 * 2**attempt)
-        log.warning("message not delivered after retries", extra={"chat": "private"})
-        return None
+        try:
+            message = await self.sender.send(bot, chat_id, out.text, out.markup, retries=_SEND_TRIES - 1, counted=False)
+        except Forbidden:
+            await self._mark_inactive(chat_id)
+            return None
+        except BadRequest:
+            raise
+        except NetworkError:  # RetryAfter included: every try was refused
+            log.warning("message not delivered after retries", extra={"chat": "private"})
+            return None
+        turn = self._turns.get(chat_id)
+        if sent is not None:
+            sent.append(message.message_id)
+        elif remember and turn is not None:
+            turn.remember.append(message.message_id)  # written with the chat's state at the end
+        elif remember:
+            await self.store.remember_messages(chat_key(chat_id), [message.message_id], time.time())
+        return message
 
     async def menu(self, bot: Bot, chat_id: int, lang: str) -> None:
         """This chat's command menu in ``lang``, once its language is chosen or changes.
@@ -153,16 +153,6 @@ class CitizenBot:
         except TelegramError as exc:
             # A convenience: the commands work without it, and the next language change tries again.
             log.warning("could not set a chat's command menu: %s", type(exc).__name__)
-
-    async def _quietly(self, call: Awaitable[object]) -> bool:
-        """Run an edit or delete whose failure (message gone, unchanged, network) changes nothing for the user."""
-        try:
-            await call
-            return True
-        except NetworkError:  # BadRequest is a NetworkError in PTB
-            return False
-        except Forbidden:
-            return False
 
     async def _mark_inactive(self, chat_id: int) -> None:
         turn = self._turns.get(chat_id)
@@ -180,7 +170,7 @@ class CitizenBot:
         lang = reply.lang
         if reply.dropped_files:
             # Before the next question, so that the notice reads as part of the answer just given.
-            await self._quietly(bot.delete_messages(chat_id, list(reply.dropped_files)))
+            await quietly(bot.delete_messages(chat_id, list(reply.dropped_files)))
             log.info("earlier files deleted from a child case", extra={"files": len(reply.dropped_files)})
             await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.EARLIER_FILES_DELETED), quote=False)))
         session_id = reply.session.id if reply.session is not None else ""
@@ -215,10 +205,10 @@ class CitizenBot:
         finally:
             if retiring is not None:
                 await retiring
-            if reply.receipt is not None and self.receipts is not None:
+            if reply.receipt is not None:
                 # Shown: the held receipt (and its PIN) is deleted. Not shown: the courier sends it.
                 await self.receipts.settle(reply.receipt, shown)
-                if not shown and self.wake is not None:
+                if not shown:
                     self.wake()
         if reply.session is None or reply.session.status != ACTIVE:
             question_id = None
@@ -242,17 +232,17 @@ class CitizenBot:
         if answered is not None and question is not None:
             if question.kind == "review":
                 # The summary stays readable as sent; only its buttons go.
-                edited = await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
+                edited = await quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
             else:
                 text = answered_text(question.text, answered.display, reply.lang)
-                edited = await self._quietly(bot.edit_message_text(text, chat_id, old_question, parse_mode="HTML"))
+                edited = await quietly(bot.edit_message_text(text, chat_id, old_question, parse_mode="HTML"))
         if rendering.toggled is not None:
             session_id = reply.session.id if reply.session is not None else ""
             markup = keyboard(rendering.toggled, session_id, reply.lang)
-            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=markup))
+            await quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=markup))
         if new_question and not edited:
             # Back or edit-from-review: the old buttons must not stay pressable.
-            await self._quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
+            await quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
 
     def _keep(self, chat_id: int, sent: list[int], *, lang: str, question_message_id: int | None) -> None:
         """The chat's new language and question message, and the messages sent, written when the update ends."""
@@ -313,10 +303,10 @@ class CitizenBot:
                 elif flood and not self._allowed(update):
                     await self._slow_down(update, context, state.lang)
                     yield None
-                elif blockable and self.senders is not None and self.senders.is_blocked(chat_key(chat.id)):
+                elif blockable and self.senders.is_blocked(chat_key(chat.id)):
                     await self._tell_blocked(context.bot, chat.id, state.lang)
                     if update.callback_query is not None:
-                        await self._quietly(update.callback_query.answer())
+                        await quietly(update.callback_query.answer())
                     yield None
                 else:
                     yield state
@@ -364,12 +354,12 @@ class CitizenBot:
             handled = self._handled(chat.id)
             reply = await self.conv.answer(key, Input(text=message.text), state.lang, loaded=before, chat=handled)
             await self.deliver(context.bot, chat.id, state, before, reply)
-            if reply.reference is not None and self.wake is not None:
+            if reply.reference is not None:
                 self.wake()
 
     async def _relay_answer(self, bot: Bot, chat_id: int, state: ChatState, message: Message, exact: bool) -> bool:
         """A reply to an officer's question (or, outside a report, any message while one is open) is relayed."""
-        if self.casework is None or message.text is None:
+        if message.text is None:
             return False
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         if exact and reply_to is None:
@@ -380,8 +370,7 @@ class CitizenBot:
         if relayed is None:
             return False
         await self.send(bot, chat_id, Outgoing(escape(t(state.lang, ft.CITIZEN_ANSWER_SENT), quote=False)))
-        if self.wake is not None:
-            self.wake()
+        self.wake()
         return True
 
     async def _start(
@@ -399,7 +388,7 @@ class CitizenBot:
         before = await self.conv.current(key)
         if before is None or before.status != ACTIVE:
             midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            count = await self.store.reports_since(key, midnight.isoformat(timespec="seconds"))
+            count = await self.reports.reports_since(key, midnight.isoformat(timespec="seconds"))
             if count >= self.settings.daily_report_cap:
                 await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.DAILY_CAP, count=count), quote=False)))
                 return
@@ -434,44 +423,46 @@ class CitizenBot:
             # Citizens' buttons live in private chats; forged data pressed in a group changes nothing.
             user = update.effective_user
             lang = detect_language("", user.language_code if user else None).lang
-            await self._quietly(query.answer(t(lang, texts.MOVED_ON)))
+            await quietly(query.answer(t(lang, texts.MOVED_ON)))
             return
         # Not blockable here: a blocked sender may still answer the /forget question.
         async with self.turn(update, context, flood=False, blockable=False) as state:
             if state is None:
                 return
             if not self._allowed(update):
-                await self._quietly(query.answer(t(state.lang, texts.SLOW_DOWN)))
+                await quietly(query.answer(t(state.lang, texts.SLOW_DOWN)))
                 return
             data = query.data or ""
             key = chat_key(chat.id)
-            if data.startswith(FORGET_PREFIX):
-                await self._quietly(query.answer())
-                await self._forget(context.bot, chat.id, state, query, data == FORGET_PREFIX + "yes")
+            forget = ForgetAnswer.parse(data)
+            if forget is not None:
+                await quietly(query.answer())
+                await self._forget(context.bot, chat.id, state, query, forget.confirmed)
                 return
-            if self.senders is not None and self.senders.is_blocked(key):
-                await self._quietly(query.answer())
+            if self.senders.is_blocked(key):
+                await quietly(query.answer())
                 await self._tell_blocked(context.bot, chat.id, state.lang)
                 return
-            if data.startswith(LANGUAGE_PREFIX):
-                await self._quietly(query.answer())
-                await self._switch_language(context.bot, chat.id, state, data.removeprefix(LANGUAGE_PREFIX))
+            pick = LanguagePick.parse(data)
+            if pick is not None:
+                await quietly(query.answer())
+                await self._switch_language(context.bot, chat.id, state, pick.lang)
                 return
             before = await self.conv.current(key)
-            press = decode(data)
+            press = StepPress.parse(data)
             if before is None or press is None or not press.matches(before.id, before.step):
                 # Stale or forged: answer harmlessly and change nothing.
-                await self._quietly(query.answer(t(state.lang, texts.MOVED_ON)))
+                await quietly(query.answer(t(state.lang, texts.MOVED_ON)))
                 return
             # Telegram's spinner stops while the step is stored and the next question sent.
-            answering = asyncio.ensure_future(self._quietly(query.answer()))
+            answering = asyncio.ensure_future(quietly(query.answer()))
             try:
                 handled = self._handled(chat.id)
                 reply = await self.conv.answer(key, Input(press=press.button), state.lang, loaded=before, chat=handled)
                 await self.deliver(context.bot, chat.id, state, before, reply)
             finally:
                 await answering
-            if reply.reference is not None and self.wake is not None:
+            if reply.reference is not None:
                 self.wake()
 
     async def on_engine_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -525,7 +516,7 @@ class CitizenBot:
                 flow = await self.conv.flows.pinned(session.revision)
                 child = is_child_case(flow, session.answers)
             if child:
-                await self._quietly(context.bot.delete_message(chat.id, message.message_id))
+                await quietly(context.bot.delete_message(chat.id, message.message_id))
                 log.info("media deleted from a child case")
                 text = texts.NO_IMAGES_CHILD
             elif await self.conv.attach(chat_key(chat.id), _attachment(message)):
@@ -556,9 +547,9 @@ class CitizenBot:
             markup = InlineKeyboardMarkup(
                 [
                     [
-                        InlineKeyboardButton("اردو", callback_data=LANGUAGE_PREFIX + "ur"),
-                        InlineKeyboardButton("Roman Urdu", callback_data=LANGUAGE_PREFIX + "roman"),
-                        InlineKeyboardButton("English", callback_data=LANGUAGE_PREFIX + "en"),
+                        InlineKeyboardButton("اردو", callback_data=LanguagePick("ur").data),
+                        InlineKeyboardButton("Roman Urdu", callback_data=LanguagePick("roman").data),
+                        InlineKeyboardButton("English", callback_data=LanguagePick("en").data),
                     ]
                 ]
             )
@@ -620,8 +611,8 @@ class CitizenBot:
                 return
             markup = InlineKeyboardMarkup(
                 [
-                    [InlineKeyboardButton(t(state.lang, texts.B_FORGET_YES), callback_data=FORGET_PREFIX + "yes")],
-                    [InlineKeyboardButton(t(state.lang, texts.B_FORGET_NO), callback_data=FORGET_PREFIX + "no")],
+                    [InlineKeyboardButton(t(state.lang, texts.B_FORGET_YES), callback_data=ForgetAnswer(True).data)],
+                    [InlineKeyboardButton(t(state.lang, texts.B_FORGET_NO), callback_data=ForgetAnswer(False).data)],
                 ]
             )
             await self.send(
@@ -631,11 +622,11 @@ class CitizenBot:
     async def _forget(self, bot: Bot, chat_id: int, state: ChatState, query: CallbackQuery, confirmed: bool) -> None:
         message = query.message
         if message is not None:
-            await self._quietly(bot.edit_message_reply_markup(chat_id, message.message_id, reply_markup=None))
-        if not confirmed or self.retention is None:
+            await quietly(bot.edit_message_reply_markup(chat_id, message.message_id, reply_markup=None))
+        if not confirmed:
             await self.send(bot, chat_id, Outgoing(escape(t(state.lang, texts.FORGET_KEPT), quote=False)))
             return
-        forgotten = await self.retention.forget(chat_key(chat_id))
+        forgotten = await self.retention.forget(chat_key(chat_id), chat_target(chat_id))
         lines = [t(state.lang, texts.FORGET_DRAFT)] if forgotten.draft else []
         lines.append(t(state.lang, texts.FORGET_DONE, count=forgotten.reports))
         # Not remembered for /exit: the chat's records were just deleted, and this line says nothing personal.
@@ -662,12 +653,12 @@ class CitizenBot:
             lines: list[str] = []
             if len(args) >= 2:
                 reference = normalise_reference(" ".join(args[:-1]))
-                report = await self.store.report_by_reference(reference) if reference else None
+                report = await self.reports.report_by_reference(reference) if reference else None
                 pin = normalise(args[-1])
                 pin_hash = report.pin_hash if report is not None else None
                 verdict = WRONG
                 if reference is not None:
-                    verdict = await pin_guard(self.store).check(
+                    verdict = await self.pins.check(
                         reference,
                         chat_key(chat.id),
                         report.id if report is not None else None,
@@ -684,7 +675,7 @@ class CitizenBot:
             elif args:
                 lines.append(t(lang, texts.STATUS_USAGE))
             else:
-                reports = await self.store.reports_for_chat(chat_key(chat.id))
+                reports = await self.reports.reports_for_chat(chat_key(chat.id))
                 lines = [self._status_line(lang, r) for r in reports[-10:]]
                 if not lines:
                     lines.append(t(lang, texts.STATUS_NONE))
@@ -713,9 +704,9 @@ class CitizenBot:
                 )
                 for start in range(0, len(ids), 100):
                     batch = ids[start : start + 100]
-                    if not await self._quietly(context.bot.delete_messages(chat.id, batch)):
+                    if not await quietly(context.bot.delete_messages(chat.id, batch)):
                         for mid in batch:
-                            await self._quietly(context.bot.delete_message(chat.id, mid))
+                            await quietly(context.bot.delete_message(chat.id, mid))
                 await self.conv.drop(key)
                 turn.remember.clear()  # the /exit message itself was just deleted
                 self._keep(chat.id, [], lang=state.lang, question_message_id=None)
@@ -730,10 +721,9 @@ class CitizenBot:
                 await self._end_update(chat.id)
         log.info("quick exit", extra={"deleted": len(ids)})
 
-    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        # The type only: an exception message may quote what the citizen wrote.
-        log.error("handler failed: %s", type(context.error).__name__)
-        if isinstance(update, Update) and update.effective_chat is not None:
+    async def on_fault(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A citizen's handler failed (``errors.answering`` logged where): say sorry in her chat."""
+        if update.effective_chat is not None:
             state = await self.store.chat_state(chat_key(update.effective_chat.id))
             lang = state.lang if state else "en"
             await self.send(

@@ -28,22 +28,21 @@ from telegram import (
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
-    ReplyParameters,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.cases.flows import FlowRegistry
+from bot.cases.ids import chat_key, chat_target, parse_target
 from bot.engine.model import Flow
 from bot.i18n import t
+from bot.store.ports import Books
 from bot.store.records import OPEN_STATUSES, ChatState, Delivery, Outgoing, QueueBinding, StoredReport
-from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import SqliteStore
-from bot.store.sqlite.outbox import Outbox
 
 from . import card, texts
 from . import focal_texts as ft
-from .limits import SendLimits
+from .callback_data import CasePress
 from .ratelimit import retry_seconds
+from .send import Markup, Sender
 
 log = logging.getLogger(__name__)
 
@@ -61,28 +60,30 @@ class Unit:
     """One message to send and the outbox entries it delivers."""
 
     deliveries: list[Delivery]
-    send: Callable[[Bot], Awaitable[Message | None]]
+    html: str
+    markup: Markup | None = None
+    reply_to: int | None = None
     after: Callable[[Message], Awaitable[None]] | None = None
 
 
 class Courier:
     def __init__(
         self,
-        store: SqliteStore,
+        books: Books,
         flows: FlowRegistry,
-        limits: SendLimits,
+        sender: Sender,
         admin_ids: frozenset[int],
         *,
         poll: float = 0.5,
     ) -> None:
-        self.store, self.flows, self.limits, self.admin_ids = store, flows, limits, admin_ids
-        self.outbox = Outbox(store)
-        self.book = CaseBook(store)
+        self.store, self.flows, self.admin_ids = books.sessions, flows, admin_ids
+        self.sender, self.limits = sender, sender.limits
+        self.outbox = books.outbox
+        self.book = books.cases
         self.poll = poll
         self._wake = asyncio.Event()
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._unbound_warned: set[str] = set()
-        self.sent_messages = 0
         self._pending: dict[int, int] = {}  # chat -> free slots it waits for
 
     def wake(self) -> None:
@@ -102,13 +103,13 @@ class Courier:
         if markup is not None:
             payload["markup"] = markup.to_dict()
             payload["force_reply"] = isinstance(markup, ForceReply)
-        item = Outgoing("message", f"chat:{chat_id}", f"message:{secrets.token_hex(8)}", report_id, payload=payload)
+        item = Outgoing("message", chat_target(chat_id), f"message:{secrets.token_hex(8)}", report_id, payload=payload)
         await self.outbox.add([item])
         self.wake()
 
     async def card_later(self, chat_id: int, report_id: int, reply_to: int | None = None) -> None:
         """Queue a case card for a chat with no free slot now (the card is remembered when it goes)."""
-        item = Outgoing("card", f"chat:{chat_id}", f"card:{report_id}:{secrets.token_hex(8)}", report_id)
+        item = Outgoing("card", chat_target(chat_id), f"card:{report_id}:{secrets.token_hex(8)}", report_id)
         await self.outbox.add([item])
         self.wake()
 
@@ -173,7 +174,7 @@ class Courier:
         return not self._busy and not await self.outbox.due(limit=1)
 
     def _resolve(self, target: str, bindings: dict[str, QueueBinding]) -> int | None:
-        kind, _, value = target.partition(":")
+        kind, value = parse_target(target)
         if kind == "chat":
             return int(value)
         binding = bindings.get(value)
@@ -198,13 +199,13 @@ class Courier:
     async def _send(self, bot: Bot, chat_id: int, unit: Unit) -> bool:
         ids = [d.id for d in unit.deliveries]
         await self.outbox.mark_sending(ids)
-        self.limits.take(chat_id)
         try:
-            message = await unit.send(bot)
+            message = await self.sender.send(
+                bot, chat_id, unit.html, unit.markup, reply_to=unit.reply_to, preview=False
+            )
         except RetryAfter as exc:
-            seconds = retry_seconds(exc.retry_after)
-            self.limits.pause(chat_id, seconds)
-            await self.outbox.retry(ids, time.time() + seconds, "429")
+            # The sender paused the chat for as long as Telegram asked; the entries wait as long.
+            await self.outbox.retry(ids, time.time() + retry_seconds(exc.retry_after), "429")
             return False
         except Forbidden:
             if chat_id > 0:
@@ -233,15 +234,13 @@ class Courier:
             log.error("delivery failed: %s", type(exc).__name__)
             await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, type(exc).__name__)
             return False
-        if message is not None:
-            self.sent_messages += 1
-            if unit.after is not None:
-                await unit.after(message)
+        if unit.after is not None:
+            await unit.after(message)
         await self.outbox.mark_sent(ids)
         return True
 
     async def _citizen_gone(self, chat_id: int) -> None:
-        key = f"tg:{chat_id}"
+        key = chat_key(chat_id)
         state = await self.store.chat_state(key) or ChatState(key, "en")
         await self.store.save_chat_state(replace(state, active=False))
         log.info("citizen blocked the bot; update not delivered and not retried")
@@ -275,7 +274,7 @@ class Courier:
         stale: list[int] = []
         for delivery in deliveries:
             report = await self.book.case(delivery.report_id or 0)
-            queue = delivery.target.partition(":")[2]
+            queue = parse_target(delivery.target)[1]
             if report is None or report.queue != queue or report.status not in OPEN_STATUSES:
                 stale.append(delivery.id)  # moved on or closed before its card went out: nothing to show
                 continue
@@ -288,7 +287,7 @@ class Courier:
         for start in range(0, len(loaded), card.DIGEST_SIZE):
             chunk = loaded[start : start + card.DIGEST_SIZE]
             text, markup = card.digest([(r, f) for _, r, f in chunk], lang)
-            units.append(Unit([d for d, _, _ in chunk], _sender(chat_id, text, markup)))
+            units.append(Unit([d for d, _, _ in chunk], text, markup))
         return units
 
     def _card_unit(self, chat_id: int, deliveries: list[Delivery], report: StoredReport, flow: Flow, lang: str) -> Unit:
@@ -298,7 +297,7 @@ class Courier:
         async def after(message: Message) -> None:
             await self.book.remember_message(chat_id, message.message_id, report.id, "card")
 
-        return Unit(deliveries, _sender(chat_id, text, markup), after)
+        return Unit(deliveries, text, markup, after=after)
 
     async def _other(self, chat_id: int, delivery: Delivery, lang: str) -> Unit | None:
         if delivery.kind == "message":
@@ -313,7 +312,7 @@ class Courier:
         if delivery.kind == "answer":
             return await self._answer_unit(chat_id, delivery, report, lang)
         # notify / question: to the citizen, in the citizen's language
-        state = await self.store.chat_state(f"tg:{chat_id}")
+        state = await self.store.chat_state(chat_key(chat_id))
         if state is not None and not state.active:
             await self.outbox.mark_dead([delivery.id], "citizen blocked the bot")
             return None
@@ -324,11 +323,11 @@ class Courier:
             return None
 
         async def after(message: Message) -> None:
-            await self.store.remember_messages(f"tg:{chat_id}", [message.message_id], time.time())
+            await self.store.remember_messages(chat_key(chat_id), [message.message_id], time.time())
             if delivery.kind == "question":
                 await self.book.question_shown(int(delivery.payload["question_id"]), message.message_id)
 
-        return Unit([delivery], _sender(chat_id, escape(text, quote=False), None), after)
+        return Unit([delivery], escape(text, quote=False), after=after)
 
     async def _citizen_text(self, delivery: Delivery, report: StoredReport, lang: str) -> str | None:
         if delivery.kind == "receipt":
@@ -352,12 +351,12 @@ class Courier:
         cards = [m for c, m in await self.book.case_messages(report.id) if c == chat_id]
         header = t(lang, ft.ANSWER_FROM_CITIZEN, reference=report.reference)
         text = "<b>" + escape(header, quote=False) + "</b>\n" + escape(str(delivery.payload.get("text", ""))[:3800])
-        reply = ReplyParameters(cards[-1], allow_sending_without_reply=True) if cards else None
+        reply_to = cards[-1] if cards else None
 
         async def after(message: Message) -> None:
             await self.book.remember_message(chat_id, message.message_id, report.id, "answer")
 
-        return Unit([delivery], _sender(chat_id, text, None, reply), after)
+        return Unit([delivery], text, reply_to=reply_to, after=after)
 
     async def _reminders(self, chat_id: int, deliveries: list[Delivery], lang: str) -> Unit:
         header = ft.REMINDER_ADMINS if chat_id > 0 else ft.REMINDER_QUEUE
@@ -374,9 +373,9 @@ class Courier:
             line = t(lang, ft.WAITING_SINCE, reference=report.reference, queue=queue, since=since)
             lines.append(mark + escape(line, quote=False))
             if chat_id < 0:
-                buttons.append(InlineKeyboardButton(report.reference, callback_data=card.data("open", report.id)))
+                buttons.append(InlineKeyboardButton(report.reference, callback_data=CasePress("open", report.id).data))
         markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)]) if buttons else None
-        return Unit(deliveries[:30], _sender(chat_id, "\n".join(lines), markup))
+        return Unit(deliveries[:30], "\n".join(lines), markup)
 
 
 def _message_unit(chat_id: int, delivery: Delivery) -> Unit:
@@ -389,25 +388,4 @@ def _message_unit(chat_id: int, delivery: Delivery) -> Unit:
     elif isinstance(raw, dict):
         markup = InlineKeyboardMarkup.de_json(raw, None)
     reply_to = payload.get("reply_to")
-    reply = ReplyParameters(int(reply_to), allow_sending_without_reply=True) if reply_to else None
-    return Unit([delivery], _sender(chat_id, str(payload.get("html", "")), markup, reply))
-
-
-def _sender(
-    chat_id: int,
-    text: str,
-    markup: InlineKeyboardMarkup | ForceReply | None,
-    reply: ReplyParameters | None = None,
-) -> Callable[[Bot], Awaitable[Message | None]]:
-    async def send(bot: Bot) -> Message | None:
-        return await bot.send_message(
-            chat_id,
-            text,
-            parse_mode="HTML",
-            reply_markup=markup,
-            reply_parameters=reply,
-            link_preview_options=NO_PREVIEW,
-            read_timeout=SEND_READ_TIMEOUT,
-        )
-
-    return send
+    return Unit([delivery], str(payload.get("html", "")), markup, int(reply_to) if reply_to else None)

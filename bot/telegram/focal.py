@@ -9,30 +9,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable
 from html import escape
 
-from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, ReplyParameters, Update, User
+from telegram import Bot, ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
-from bot.cases.casework import Actor, Casework, now_iso
+from bot.cases.casework import Actor, Casework
 from bot.cases.flows import FlowRegistry
+from bot.cases.ids import chat_key
 from bot.cases.references import normalise_reference
 from bot.cases.routing import RoutingTable
 from bot.config import Settings
 from bot.i18n import t
-from bot.store.records import OPEN_STATUSES, AuditEntry, QueueBinding, StoredReport
-from bot.store.sqlite.admins import AdminBook
-from bot.store.sqlite.cases import NO_OPEN_ASK, CaseBook
-from bot.store.sqlite.database import SqliteStore
-from bot.store.sqlite.senders import SenderBook
+from bot.store.ports import Books
+from bot.store.records import NO_OPEN_ASK, OPEN_STATUSES, QueueBinding, StoredReport
 
 from . import card, texts
 from . import focal_texts as ft
-from .callbacks import record_id
-from .courier import NO_PREVIEW, Courier
-from .limits import SendLimits
+from .callback_data import CasePress, record_id
+from .courier import Courier
+from .send import NO_PREVIEW, Sender, quietly
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +46,19 @@ class FocalBot:
     def __init__(
         self,
         settings: Settings,
-        store: SqliteStore,
+        books: Books,
         flows: FlowRegistry,
         routing: RoutingTable,
         courier: Courier,
-        limits: SendLimits,
-        admins: AdminBook,
-        senders: SenderBook | None = None,
+        sender: Sender,
+        casework: Casework,
     ) -> None:
-        self.settings, self.store, self.flows, self.routing = settings, store, flows, routing
-        self.admins = admins
-        self.courier, self.limits = courier, limits
-        self.book = CaseBook(store)
-        self.work = Casework(self.book, senders, settings.spam_block_threshold)
+        self.settings, self.store, self.flows, self.routing = settings, books.sessions, flows, routing
+        self.reports = books.reports
+        self.admins = books.admins
+        self.courier, self.sender, self.limits = courier, sender, sender.limits
+        self.book = books.cases
+        self.work = casework
         self.bound: frozenset[str] = frozenset()
         self._members: dict[tuple[int, int], tuple[bool, float]] = {}
 
@@ -125,7 +122,7 @@ class FocalBot:
         if chat_id < 0:
             bindings = await self.book.bindings()
             return next((b.lang for b in bindings.values() if b.chat_id == chat_id), "en")
-        state = await self.store.chat_state(f"tg:{chat_id}")
+        state = await self.store.chat_state(chat_key(chat_id))
         return state.lang if state else "en"
 
     # ---- sending into a chat, within its limits --------------------------------------------------
@@ -148,23 +145,14 @@ class FocalBot:
         turn; a refusal that cannot go now is dropped (``refusal``): it answers nobody's need and
         queueing it would let a flood fill the outbox.
         """
-        if self.limits.free(chat_id) <= 0:
+        if not self.sender.has_room(chat_id):
             if refusal:
                 log.info("refusal not sent: the chat's sending window is full")
                 return None
             await self.courier.later(chat_id, html, markup, reply_to)
             return None
-        self.limits.take(chat_id)
-        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         try:
-            return await bot.send_message(
-                chat_id,
-                html,
-                parse_mode="HTML",
-                reply_markup=markup,
-                reply_parameters=reply,
-                link_preview_options=NO_PREVIEW,
-            )
+            return await self.sender.send(bot, chat_id, html, markup, reply_to=reply_to, preview=False)
         except (Forbidden, NetworkError) as exc:
             log.warning("officer reply not delivered: %s", type(exc).__name__)
             return None
@@ -193,14 +181,14 @@ class FocalBot:
                 text = card.card_text(report, flow, lang)[0].split("\n", 1)[0]
                 where = card.province_name(flow, report.queue, lang)
                 line = t(lang, ft.OFFICER_TRANSFERRED, queue=where, name=actor.name)
-                await _quietly(
+                await quietly(
                     bot.edit_message_text(
                         f"{text}\n{escape(line, quote=False)}", chat_id, message_id, parse_mode="HTML"
                     )
                 )
                 continue
             text, truncated = card.card_text(report, flow, lang)
-            await _quietly(
+            await quietly(
                 bot.edit_message_text(
                     text,
                     chat_id,
@@ -213,30 +201,40 @@ class FocalBot:
 
     # ---- buttons ---------------------------------------------------------------------------------
 
+    async def on_fault(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An officer's handler failed (``errors.answering`` logged where): say so where they acted."""
+        chat = update.effective_chat
+        if chat is None:
+            return
+        text = t(await self.chat_lang(chat.id), ft.FAULT)
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        else:
+            await self.say(context.bot, chat.id, escape(text, quote=False), refusal=True)
+
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, user = update.callback_query, update.effective_user
         if query is None or user is None or query.message is None:
             return
         bot, chat_id = context.bot, query.message.chat.id
         lang = await self.chat_lang(chat_id)
-        parts = (query.data or "").split(".")
-        case_id = record_id(parts[2]) if len(parts) >= 3 else None
-        report = await self.book.case(case_id) if case_id is not None else None
+        press = CasePress.parse(query.data or "")
+        report = await self.book.case(press.report_id) if press is not None else None
         actor = actor_of(user)
-        if report is None:
+        if press is None or report is None:
             await self.work.refused(actor, "press", None, f"unknown case in {query.data!r}"[:100])
-            await _quietly(query.answer(t(lang, ft.MOVED_ON)))
+            await quietly(query.answer(t(lang, ft.MOVED_ON)))
             return
-        action, arg = parts[1], (parts[3] if len(parts) > 3 else "")
+        action, arg = press.action, press.arg
         if chat_id < 0 and not await self.is_queue_chat_of(chat_id, report.queue):
             # A card answers only in its own queue's group (or a private chat): its buttons would
             # otherwise post the account or a prompt into whatever group a forged press came from.
             await self.work.refused(actor, action, report, "not this case's queue chat")
-            await _quietly(query.answer(t(lang, ft.MOVED_ON)))
+            await quietly(query.answer(t(lang, ft.MOVED_ON)))
             return
         if not await self.may_act(bot, user.id, report.queue):
             await self.work.refused(actor, action, report, "not a member of the queue")
-            await _quietly(query.answer(t(lang, ft.NOT_MEMBER), show_alert=True))
+            await quietly(query.answer(t(lang, ft.NOT_MEMBER), show_alert=True))
             return
         card_id = query.message.message_id
         handler = {
@@ -255,11 +253,11 @@ class FocalBot:
         }.get(action)
         if handler is None:
             await self.work.refused(actor, action, report, "unknown action")
-            await _quietly(query.answer(t(lang, ft.MOVED_ON)))
+            await quietly(query.answer(t(lang, ft.MOVED_ON)))
             return
         answer = await handler(bot, chat_id, card_id, report, actor, arg, lang)
         alert = answer is not None and len(answer) > 60
-        await _quietly(query.answer(answer, show_alert=alert) if answer else query.answer())
+        await quietly(query.answer(answer, show_alert=alert) if answer else query.answer())
         self.courier.wake()
 
     async def _claim(
@@ -290,9 +288,7 @@ class FocalBot:
         await self.book.open_ask(report.id, actor.user_id, chat_id, message.message_id if message else None)
         if message is not None:
             await self.book.remember_message(chat_id, message.message_id, report.id, "prompt")
-        await self.book.audit(
-            AuditEntry(_now(), actor.user_id, actor.name, "ask_opened", report.id, report.queue, True)
-        )
+        await self.work.record(actor, "ask_opened", report)
         return None
 
     async def _resolve_menu(
@@ -301,11 +297,11 @@ class FocalBot:
         if report.status not in OPEN_STATUSES:
             return t(lang, ft.CASE_CLOSED)
         rows = [
-            [InlineKeyboardButton(t(lang, msgid), callback_data=card.data("out", report.id, key))]
+            [InlineKeyboardButton(t(lang, msgid), callback_data=CasePress("out", report.id, key).data)]
             for key, msgid in ft.OUTCOMES.items()
         ]
-        rows.append([InlineKeyboardButton(t(lang, ft.B_CANCEL), callback_data=card.data("back", report.id))])
-        await _quietly(bot.edit_message_reply_markup(chat_id, card_id, reply_markup=InlineKeyboardMarkup(rows)))
+        rows.append([InlineKeyboardButton(t(lang, ft.B_CANCEL), callback_data=CasePress("back", report.id).data)])
+        await quietly(bot.edit_message_reply_markup(chat_id, card_id, reply_markup=InlineKeyboardMarkup(rows)))
         return t(lang, ft.CHOOSE_OUTCOME, reference=report.reference)
 
     async def _resolve(
@@ -330,12 +326,14 @@ class FocalBot:
         if not others:
             return t(lang, ft.NO_OTHER_QUEUE)
         buttons = [
-            InlineKeyboardButton(card.province_name(flow, key, lang), callback_data=card.data("to", report.id, key))
+            InlineKeyboardButton(
+                card.province_name(flow, key, lang), callback_data=CasePress("to", report.id, key).data
+            )
             for key in others
         ]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([InlineKeyboardButton(t(lang, ft.B_CANCEL), callback_data=card.data("back", report.id))])
-        await _quietly(bot.edit_message_reply_markup(chat_id, card_id, reply_markup=InlineKeyboardMarkup(rows)))
+        rows.append([InlineKeyboardButton(t(lang, ft.B_CANCEL), callback_data=CasePress("back", report.id).data)])
+        await quietly(bot.edit_message_reply_markup(chat_id, card_id, reply_markup=InlineKeyboardMarkup(rows)))
         return t(lang, ft.CHOOSE_QUEUE, reference=report.reference)
 
     async def _transfer(
@@ -358,11 +356,11 @@ class FocalBot:
             return t(lang, ft.CASE_CLOSED)
         rows = [
             [
-                InlineKeyboardButton(t(lang, ft.B_SPAM_YES), callback_data=card.data("spamok", report.id)),
-                InlineKeyboardButton(t(lang, ft.B_CANCEL), callback_data=card.data("back", report.id)),
+                InlineKeyboardButton(t(lang, ft.B_SPAM_YES), callback_data=CasePress("spamok", report.id).data),
+                InlineKeyboardButton(t(lang, ft.B_CANCEL), callback_data=CasePress("back", report.id).data),
             ]
         ]
-        await _quietly(bot.edit_message_reply_markup(chat_id, card_id, reply_markup=InlineKeyboardMarkup(rows)))
+        await quietly(bot.edit_message_reply_markup(chat_id, card_id, reply_markup=InlineKeyboardMarkup(rows)))
         return t(lang, ft.CONFIRM_SPAM, reference=report.reference)
 
     async def _spam(
@@ -386,7 +384,7 @@ class FocalBot:
         flow = await self.flows.pinned(report.revision_id)
         for piece in card.full_text(report, flow, lang):
             await self.say(bot, chat_id, piece, reply_to=card_id)
-        await self.book.audit(AuditEntry(_now(), actor.user_id, actor.name, "view_full", report.id, report.queue, True))
+        await self.work.record(actor, "view_full", report)
         return None
 
     async def _number(
@@ -398,22 +396,20 @@ class FocalBot:
         phone = report.answers.get("phone") if report.answers.get("contact") == "phone" else None
         if not phone:
             return t(lang, ft.NO_NUMBER)
-        await self.book.audit(
-            AuditEntry(_now(), actor.user_id, actor.name, "view_phone", report.id, report.queue, True)
-        )
+        await self.work.record(actor, "view_phone", report)
         return t(lang, ft.NUMBER_ALERT, reference=report.reference, phone=str(phone))
 
     async def _open(
         self, bot: Bot, chat_id: int, card_id: int, report: StoredReport, actor: Actor, arg: str, lang: str
     ) -> str | None:
         await self.show_card(bot, chat_id, report, reply_to=card_id)
-        await self.book.audit(AuditEntry(_now(), actor.user_id, actor.name, "open", report.id, report.queue, True))
+        await self.work.record(actor, "open", report)
         return None
 
     async def _edit_card(self, bot: Bot, chat_id: int, card_id: int, report: StoredReport, lang: str) -> None:
         flow = await self.flows.pinned(report.revision_id)
         text, truncated = card.card_text(report, flow, lang)
-        await _quietly(
+        await quietly(
             bot.edit_message_text(
                 text,
                 chat_id,
@@ -464,7 +460,7 @@ class FocalBot:
         self.courier.wake()
         done = escape(t(lang, ft.QUESTION_SENT, reference=report.reference), quote=False)
         if prompt:
-            await _quietly(context.bot.edit_message_text(done, chat_id, prompt, parse_mode="HTML"))
+            await quietly(context.bot.edit_message_text(done, chat_id, prompt, parse_mode="HTML"))
         else:
             await self.say(context.bot, chat_id, done, reply_to=message.message_id)
         fresh = await self.book.case(report.id)
@@ -511,7 +507,7 @@ class FocalBot:
             flow = await self.flows.pinned(report.revision_id)
             status = card.officer_status(report, lang)
             lines.append(card.digest_line(report, flow, lang) + " · " + escape(status, quote=False))
-        buttons = [InlineKeyboardButton(r.reference, callback_data=card.data("open", r.id)) for r in cases]
+        buttons = [InlineKeyboardButton(r.reference, callback_data=CasePress("open", r.id).data) for r in cases]
         markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)])
         await self.say(context.bot, chat.id, "\n".join(lines), markup)
 
@@ -529,7 +525,7 @@ class FocalBot:
         if not reference:
             await self.say(context.bot, chat.id, escape(t(lang, ft.CASE_USAGE), quote=False))
             return
-        report = await self.store.report_by_reference(reference)
+        report = await self.reports.report_by_reference(reference)
         # In a group, only that group's own cases: a card shown there reaches every member, whoever
         # asked (an admin, or an officer of another queue who is also in this group).
         elsewhere = report is not None and chat.id < 0 and not await self.is_queue_chat_of(chat.id, report.queue)
@@ -538,7 +534,7 @@ class FocalBot:
             await self.work.refused(actor_of(user), "case", report, why)
             await self.say(context.bot, chat.id, escape(t(lang, ft.CASE_NOT_FOUND), quote=False), refusal=True)
             return
-        await self.book.audit(AuditEntry(_now(), user.id, user.full_name[:64], "open", report.id, report.queue, True))
+        await self.work.record(actor_of(user), "open", report)
         await self.show_card(context.bot, chat.id, report)
 
     async def _not_an_officer(self, bot: Bot, chat_id: int, lang: str) -> None:
@@ -621,15 +617,3 @@ class FocalBot:
         if chat is not None and await self.is_queue_chat(chat.id):
             lang = await self.chat_lang(chat.id)
             await self.say(context.bot, chat.id, escape(t(lang, ft.OFFICER_HELP), quote=False))
-
-
-def _now() -> str:
-    return now_iso()
-
-
-async def _quietly(call: Awaitable[object]) -> bool:
-    try:
-        await call
-        return True
-    except (NetworkError, Forbidden):  # BadRequest ("not modified", "not found") is a NetworkError in PTB
-        return False

@@ -22,7 +22,7 @@ from bot.engine.events import Button, Event, Message, Notice, Question
 from bot.engine.outcome import N_
 from bot.i18n import t
 
-from .callbacks import encode
+from .callback_data import StepPress
 
 MAX_CHARS = 4096
 SHARE_PHONE = N_("Share my phone number")
@@ -64,7 +64,7 @@ def keyboard(question: Question, session_id: str, lang: str) -> InlineKeyboardMa
         # instead; isolated so that in an Urdu label the number stays before it.
         prefix = f"\u2066{number}\u2069 · " if number else ""
         return InlineKeyboardButton(
-            prefix + tick + label_text(lang, b.label), callback_data=encode(session_id, question.step, b.id)
+            prefix + tick + label_text(lang, b.label), callback_data=StepPress.of(session_id, question.step, b.id).data
         )
 
     columns = max(1, question.columns)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.cases.ids import chat_target, queue_target
 from bot.config import Settings
+from bot.store.ports import Cases
 from bot.store.records import Outgoing
-from bot.store.sqlite.cases import CaseBook
 
 
-async def check_sla(book: CaseBook, settings: Settings, now: datetime, admin_ids: frozenset[int] | None = None) -> int:
+async def check_sla(book: Cases, settings: Settings, now: datetime, admin_ids: frozenset[int] | None = None) -> int:
     """Queue the reminders that are due at ``now``; returns how many cases were raised."""
     raised = 0
     levels = (
@@ -32,13 +33,15 @@ async def check_sla(book: CaseBook, settings: Settings, now: datetime, admin_ids
             payload = {"since": case.created_at}
             if level == 1 and case.queue is not None:
                 deliveries.append(
-                    Outgoing("reminder", f"queue:{case.queue}", f"remind:{case.id}:1", case.id, case.priority, payload)
+                    Outgoing(
+                        "reminder", queue_target(case.queue), f"remind:{case.id}:1", case.id, case.priority, payload
+                    )
                 )
             admins = settings.admin_ids if admin_ids is None else admin_ids
             for admin in sorted(admins) if level == 2 else ():
                 deliveries.append(
                     Outgoing(
-                        "reminder", f"chat:{admin}", f"remind:{case.id}:2:{admin}", case.id, case.priority, payload
+                        "reminder", chat_target(admin), f"remind:{case.id}:2:{admin}", case.id, case.priority, payload
                     )
                 )
         await book.raise_level([c.id for c in cases], level, deliveries)

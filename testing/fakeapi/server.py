@@ -128,7 +128,8 @@ class FakeUser:
 
     def send_other(self, kind: str, **fields: Any) -> int:
         """A message of another kind (``voice``, ``sticker``, ``location``…) carrying its Bot API fields."""
-        return self._message(kind, None, **{kind: fields})
+        extra: dict[str, Any] = {kind: fields}  # one Bot API field, never chat_id or reply_to
+        return self._message(kind, None, **extra)
 
     def send_document(self, file_name: str, content: bytes, mime_type: str = "application/x-yaml") -> int:
         """A file sent in the private chat; the bot can fetch its bytes with getFile and the file URL."""

@@ -21,12 +21,13 @@ from bot.engine.links import extract_links
 from bot.logs import configure
 from bot.store.keyring import new_key
 from bot.telegram import focal_texts as ft
-from testing.citizens import Citizen
+from testing.citizens import Citizen, report, walk_to_send
 from testing.fakeapi.server import FakeBotApi
 from testing.harness import TOKEN, Running, running_bot
 from tests.conftest import ROOT
-from tests.e2e.test_attack_receipts import press_send, receipts_shown, walk_to_send
-from tests.e2e.test_focal_e2e import ADMIN, PUNJAB, await_one, card_in, press, report
+from tests.e2e.conftest import ADMIN, PUNJAB
+from tests.e2e.test_attack_receipts import press_send, receipts_shown
+from tests.e2e.test_focal_e2e import await_one, card_in, press
 
 
 @pytest_asyncio.fixture

@@ -13,10 +13,11 @@ import time
 
 import pytest_asyncio
 
-from testing.citizens import Citizen
+from testing.citizens import Citizen, report
 from testing.fakeapi.server import FakeBotApi
 from testing.harness import Running
-from tests.e2e.test_focal_e2e import ADMIN, PUNJAB, SINDH, card_in, cards, case, report
+from tests.e2e.conftest import ADMIN, PUNJAB, SINDH
+from tests.e2e.test_focal_e2e import card_in, cards, case
 
 
 @pytest_asyncio.fixture

@@ -27,7 +27,7 @@ from bot.cases.flows import ensure_published
 from bot.cases.references import hash_pin
 from bot.engine.session import COMPLETED, Session
 from bot.store.records import NewReport
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from testing.citizens import Citizen
 from testing.fakeapi.server import FakeBotApi
 from testing.harness import Running, running_bot
@@ -231,7 +231,8 @@ def verifier(result: bool, calls: list[int]) -> Callable[[], Any]:
 
 
 async def test_attack_8_lock_lifts_after_an_hour_and_counts_afresh(tmp_path: Path) -> None:
-    from bot.store.sqlite.pins import LOCKED, PASSED, WRONG, PinGuard
+    from bot.store.records import LOCKED, PASSED, WRONG
+    from bot.store.sqlite.pins import PinGuard
 
     store, clock = await open_store(tmp_path), Clock()
     try:
@@ -255,7 +256,8 @@ async def test_attack_8_lock_lifts_after_an_hour_and_counts_afresh(tmp_path: Pat
 
 
 async def test_attack_8_guesses_sent_at_once_cannot_outrun_the_count(tmp_path: Path) -> None:
-    from bot.store.sqlite.pins import LOCKED, WRONG, PinGuard
+    from bot.store.records import LOCKED, WRONG
+    from bot.store.sqlite.pins import PinGuard
 
     store = await open_store(tmp_path)
     try:
@@ -280,23 +282,15 @@ async def test_attack_8_old_failures_are_pruned(tmp_path: Path) -> None:
             await guard.check(REFERENCE, f"tg:{100 + n}", 1, verifier(False, []))
         for n in range(12):
             await guard.check(f"Q2WE-RTY{'ABCDEFGHJKLM'[n]}", "tg:1", None, verifier(False, []))
-        async with store.db.execute("SELECT count(*) FROM pin_failures") as cur:
-            assert await cur.fetchone() == (15,)  # tg:1 at its limit: its last two were refused unchecked
-        async with store.db.execute("SELECT reference FROM pin_locks") as cur:
-            assert await cur.fetchall() == [(REFERENCE,)]
+        row = await store.database.fetchone("SELECT count(*) FROM pin_failures")
+        assert row == (15,)  # tg:1 at its limit: its last two were refused unchecked
+        rows = await store.database.fetchall("SELECT reference FROM pin_locks")
+        assert rows == [(REFERENCE,)]
         clock.now += 86401
         await guard.check(UNKNOWN, "tg:2", None, verifier(False, []))
-        async with store.db.execute("SELECT reference, chat_key FROM pin_failures") as cur:
-            assert await cur.fetchall() == [(UNKNOWN, "tg:2")]
-        async with store.db.execute("SELECT count(*) FROM pin_locks") as cur:
-            assert await cur.fetchone() == (0,)
+        rows = await store.database.fetchall("SELECT reference, chat_key FROM pin_failures")
+        assert rows == [(UNKNOWN, "tg:2")]
+        row = await store.database.fetchone("SELECT count(*) FROM pin_locks")
+        assert row == (0,)
     finally:
         await store.close()
-
-
-def test_attack_8_a_store_that_cannot_count_wrong_pins_refuses_to_check() -> None:
-    from bot.store.memory.store import MemoryStore
-    from bot.store.sqlite.pins import pin_guard
-
-    with pytest.raises(TypeError):
-        pin_guard(MemoryStore())

@@ -22,7 +22,7 @@ from bot.engine.session import COMPLETED, Session
 from bot.store.records import EvidenceLink, NewReport
 from bot.store.sqlite.admins import AdminBook
 from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from bot.telegram import card as cards
 from bot.telegram import focal_texts as ft
 from bot.telegram.courier import Courier
@@ -62,6 +62,7 @@ from testing.authorisation import (
 from testing.fakeapi.html_check import EntityError, visible_text
 from testing.fakeapi.server import FakeBotApi, FakeUser
 from testing.harness import running_bot
+from testing.sql import execute
 from tests.conftest import REPORT_FLOW
 
 
@@ -196,21 +197,23 @@ async def seed(api: FakeBotApi, db: Path) -> tuple[list[Pair], dict[int, int]]:
             phone = given.startswith("phone")
             case = await _add_case(store, live.id, f"PNJB-{code(n)}", "punjab", f"tg:{REPORTER_ID}", phone=phone)
             sindh = await _add_case(store, live.id, f"SNDH-{code(n)}", "sindh", f"tg:{REPORTER_ID}")
-            async with store.transaction() as conn:
-                if phone:
-                    officer = FOCAL_ID if given == "phone-mine" else COLLEAGUE_ID
-                    name = "Ayesha" if given == "phone-mine" else "Kamran"
-                    await conn.execute(
-                        "UPDATE reports SET status = 'claimed', claimed_by = ?, claimed_name = ?, claimed_at = ? "
-                        "WHERE id = ?",
-                        (officer, name, "2026-01-01T00:00:00+00:00", case),
-                    )
-                if given == "ask-open":
-                    await conn.execute(
-                        "INSERT INTO asks (report_id, officer_id, chat_id, prompt_message_id, opened_at) "
-                        "VALUES (?, ?, ?, NULL, ?)",
-                        (case, USER_OF[cell.role], PUNJAB, now),
-                    )
+
+            if phone:
+                officer = FOCAL_ID if given == "phone-mine" else COLLEAGUE_ID
+                name = "Ayesha" if given == "phone-mine" else "Kamran"
+                await execute(
+                    store,
+                    "UPDATE reports SET status = 'claimed', claimed_by = ?, claimed_name = ?, claimed_at = ? "
+                    "WHERE id = ?",
+                    (officer, name, "2026-01-01T00:00:00+00:00", case),
+                )
+            if given == "ask-open":
+                await execute(
+                    store,
+                    "INSERT INTO asks (report_id, officer_id, chat_id, prompt_message_id, opened_at) "
+                    "VALUES (?, ?, ?, NULL, ?)",
+                    (case, USER_OF[cell.role], PUNJAB, now),
+                )
             upload = None
             if given == "upload":
                 content = source + f"\n# upload for {cell.id}\n"
@@ -218,12 +221,15 @@ async def seed(api: FakeBotApi, db: Path) -> tuple[list[Pair], dict[int, int]]:
             card = await _plant_card(api, store, PUNJAB, case)
             scard = await _plant_card(api, store, SINDH, sindh)
             pairs.append(Pair(case, f"PNJB-{code(n)}", sindh, f"SNDH-{code(n)}", card, scard, upload))
-        async with store.transaction() as conn:
-            await conn.execute("DELETE FROM outbox")  # the cards are planted; nothing is waiting to go out
-            await conn.execute(
+
+        def change(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM outbox")  # the cards are planted; nothing is waiting to go out
+            conn.execute(
                 "INSERT INTO senders (chat_key, blocked, blocked_by, blocked_at, why) VALUES (?, 1, ?, ?, 'seed')",
                 (f"tg:{BLOCKED_ID}", ADMIN_ID, "2026-01-01T00:00:00+00:00"),
             )
+
+        await store.database.write(change)
     finally:
         await store.close()
     # Every role's private chat holds an earlier message of the bot, on which forged buttons are pressed; so does
@@ -352,10 +358,13 @@ class World:
     async def restore(self, cell: Cell) -> None:
         if cell.row.key == "forget-yes" and cell.role == Role.CITIZEN:
             # /forget unlinked the citizen's own report; link it again for the cells that follow.
-            async with self.focal.store.transaction() as conn:
-                await conn.execute(
-                    "UPDATE reports SET chat_key = ? WHERE reference = ?", (f"tg:{CITIZEN_ID}", CITIZEN_REF)
-                )
+            def change(conn: sqlite3.Connection) -> None:
+                conn.execute("UPDATE reports SET chat_key = ? WHERE reference = ?", (f"tg:{CITIZEN_ID}", CITIZEN_REF))
+
+            # The focal bot sees the store through its Sessions port; running_bot runs it on this SQLite file.
+            store = self.focal.store
+            assert isinstance(store, SqliteStore)
+            await store.database.write(change)
 
     async def run(self, cell: Cell) -> Observation:
         await self.prepare(cell)

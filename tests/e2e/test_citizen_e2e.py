@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.store.sqlite.database import SqliteStore
-from bot.telegram.callbacks import encode
+from bot.store.sqlite.store import SqliteStore
+from bot.telegram.callback_data import StepPress
 from testing.citizens import Citizen, button_data, last_question, walk_english
 from testing.fakeapi.server import FakeBotApi
 from testing.harness import Running, running_bot
@@ -29,8 +29,7 @@ async def stored_reports(db: Path) -> list[tuple[str | None, str | None, str]]:
         count = await store.count_reports()
         rows = []
         for i in range(1, count + 1):
-            async with store.db.execute("SELECT category, province, language FROM reports WHERE id = ?", (i,)) as cur:
-                row = await cur.fetchone()
+            row = await store.database.fetchone("SELECT category, province, language FROM reports WHERE id = ?", (i,))
             assert row is not None
             rows.append((row[0], row[1], row[2]))
         return rows
@@ -57,7 +56,7 @@ async def test_citizen_completes_the_flow_in_urdu(bot: Running) -> None:
     # with a one-tap switch to the other languages on that first question only.
     assert c.texts()[0].startswith("جو کچھ ہوا، اس میں آپ کا کوئی قصور نہیں")
     first = last_question(bot.api, c.id)
-    assert first.text == "یہ رپورٹ کس کے لیے ہے؟"
+    assert first.text == "یہ رپورٹ کس کے لیے ہے؟" and first.reply_markup is not None
     assert {"English", "Roman Urdu"} <= {b["text"] for row in first.reply_markup["inline_keyboard"] for b in row}
     await c.taps("کسی بچے کے لیے")
     await c.says("کوئی میرے بیٹے کو ڈرا دھمکا رہا ہے۔")
@@ -92,7 +91,7 @@ async def test_a_lone_greeting_asks_the_language_with_roman_urdu_first(bot: Runn
     c = Citizen(bot.api, 1021, "en")
     await c.says("salam")
     question = last_question(bot.api, c.id)
-    assert "Zabaan chunein" in (question.text or "")
+    assert "Zabaan chunein" in (question.text or "") and question.reply_markup is not None
     labels = [b["text"] for row in question.reply_markup["inline_keyboard"] for b in row]
     assert labels[0] == "Roman Urdu" and {"اردو", "English"} <= set(labels)
 
@@ -105,10 +104,14 @@ async def test_stale_and_forged_presses_change_nothing(bot: Running) -> None:
     await c.taps("English")
     await c.taps("For myself")
     store_before = [m.text for m in bot.api.bot_messages(1004)]
-    for data in (stale, encode("ffffff", "minor", "yes"), "junk", "x" * 64):
+    for data in (stale, StepPress.of("ffffff", "minor", "yes").data, "junk", "x" * 64):
         calls = len(bot.api.calls)
         c.user.press(first.message_id, data)
-        await bot.api.wait_for(lambda c0=calls: any(n == "answerCallbackQuery" for n, _ in bot.api.calls[c0:]))
+
+        def answered(since: int = calls) -> bool:
+            return any(n == "answerCallbackQuery" for n, _ in bot.api.calls[since:])
+
+        await bot.api.wait_for(answered)
         answer = next(p for n, p in bot.api.calls[calls:] if n == "answerCallbackQuery")
         assert answer.get("text") == "This question has moved on. Please use the newest message."
     assert [m.text for m in bot.api.bot_messages(1004)] == store_before

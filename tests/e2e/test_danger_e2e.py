@@ -4,7 +4,7 @@ question again; the citizen taps on to the end; the officer's card shows the dan
 from __future__ import annotations
 
 from bot.store.records import StoredReport
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from testing.citizens import Citizen, last_question
 from testing.harness import Running
 from tests.e2e.conftest import PUNJAB

@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest_asyncio
 
 from bot.store.records import AuditEntry, StoredReport
-from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 from testing.citizens import HOSTILE, Citizen, button_data, report
 from testing.fakeapi.server import FakeBotApi, FakeMessage
 from testing.harness import Running, running_bot
-from tests.e2e.conftest import ADMIN, FEDERAL, PUNJAB, QUEUES, SINDH  # re-exported for other tests
+from tests.e2e.conftest import ADMIN, FEDERAL, PUNJAB, QUEUES, SINDH
 
 
 @pytest_asyncio.fixture
@@ -67,7 +66,7 @@ async def case(db: Path, reference: str) -> tuple[StoredReport, list[AuditEntry]
     try:
         found = await store.report_by_reference(reference)
         assert found is not None
-        return found, await CaseBook(store).audit_trail(found.id)
+        return found, await store.books().audit.trail(found.id)
     finally:
         await store.close()
 

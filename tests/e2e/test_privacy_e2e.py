@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from testing.citizens import Citizen
+from testing.citizens import Citizen, report
 from testing.fakeapi.server import FakeBotApi
 from testing.harness import Running, running_bot
-from tests.e2e.test_focal_e2e import await_one, card_in, press, report
+from tests.e2e.test_focal_e2e import await_one, card_in, press
 
 PUNJAB = -1001
 ADMIN = 9000

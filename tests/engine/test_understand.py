@@ -29,7 +29,7 @@ from bot.engine.understand import Reading, read_choice, read_consent, says
 from tests.conftest import TODAY
 
 
-def at(flow: Flow, step: str, lang: str = "en", **answers: object) -> Session:
+def at(flow: Flow, step: str, lang: str = "en", /, **answers: object) -> Session:
     """A session waiting at ``step``, as if the citizen had just reached it (not in the self lane)."""
     given = {"language": lang, "reporter": "someone_else", **answers}
     return Session(flow.id, 1, lang, step=step, answers=given, history=("reporter",), id="t")

@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.cases.casework import Actor, Casework
+from bot.cases.deliveries import new_case_delivery
 from bot.config import Settings
 from bot.engine.session import COMPLETED, Session
 from bot.store.base import ReferenceTaken
 from bot.store.records import NewReport, Outgoing
 from bot.store.sqlite.cases import NO_OPEN_ASK, CaseBook
-from bot.store.sqlite.database import SqliteStore
 from bot.store.sqlite.outbox import Outbox
+from bot.store.sqlite.store import SqliteStore
 from bot.telegram.sla import check_sla
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
@@ -41,6 +42,7 @@ def new_report(reference: str, chat: str | None = "tg:7", *, priority: bool = Fa
         created_at=created,
         queue="punjab",
         priority=priority,
+        deliveries=(new_case_delivery(None, reference, "punjab", priority),),
     )
 
 
@@ -89,13 +91,13 @@ async def test_deliveries_in_flight_at_a_crash_are_pending_again_after_recovery(
 async def test_two_claims_at_once_give_one_claim_and_an_audited_refusal(store: SqliteStore) -> None:
     report_id = await submit(store, new_report("AAAA-AAAA"))
     book = CaseBook(store)
-    work = Casework(book)
+    work = Casework.over(store.books())
     case = await book.case(report_id)
     assert case is not None
     first = await work.claim(case, Actor(1, "Ayesha"))
     second = await work.claim(case, Actor(2, "Bilal"))  # pressed on the same, now stale, card
     assert first is not None and first.claimed_by == 1 and second is None
-    trail = [(e.actor, e.action, e.allowed) for e in await book.audit_trail(report_id)]
+    trail = [(e.actor, e.action, e.allowed) for e in await store.books().audit.trail(report_id)]
     assert trail == [(1, "claim", True), (2, "claim", False)]
     notices = [d for d in await Outbox(store).due() if d.kind == "notify"]
     assert [(d.target, d.payload) for d in notices] == [("chat:7", {"event": "claimed"})]
@@ -103,7 +105,7 @@ async def test_two_claims_at_once_give_one_claim_and_an_audited_refusal(store: S
 
 async def test_a_question_and_its_answer_travel_through_the_outbox(store: SqliteStore) -> None:
     report_id = await submit(store, new_report("AAAA-AAAA"))
-    book, work = CaseBook(store), Casework(CaseBook(store))
+    book, work = CaseBook(store), Casework.over(store.books())
     case = await book.case(report_id)
     assert case is not None
     # Without an open Ask (the button), a reply asks nothing: another copy of it took the Ask.
@@ -129,7 +131,7 @@ async def test_an_anonymous_case_cannot_be_asked(store: SqliteStore) -> None:
     report_id = await submit(store, new_report("AAAA-AAAA", chat=None))
     case = await CaseBook(store).case(report_id)
     assert case is not None
-    assert await Casework(CaseBook(store)).ask(case, Actor(1, "Ayesha"), "Hello?") is None
+    assert await Casework.over(store.books()).ask(case, Actor(1, "Ayesha"), "Hello?") is None
 
 
 async def test_sla_raises_unclaimed_cases_once_per_level_with_shorter_times_for_children(store: SqliteStore) -> None:
@@ -166,7 +168,7 @@ async def test_unfinished_sessions_on_a_retired_revision_expire_and_the_live_one
 async def test_attack_10_copies_of_one_reply_at_once_ask_the_citizen_once(store: SqliteStore) -> None:
     """Issue 20, finding 10: the officer's open Ask is taken in the question's own transaction."""
     report_id = await submit(store, new_report("AAAA-AAAA"))
-    book, work = CaseBook(store), Casework(CaseBook(store))
+    book, work = CaseBook(store), Casework.over(store.books())
     case = await book.case(report_id)
     assert case is not None
     await book.open_ask(report_id, 1, -1001, 99)

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.store.records import ChatState
-from bot.store.sqlite.database import SqliteStore
+from bot.store.sqlite.store import SqliteStore
 
 
 @pytest_asyncio.fixture
@@ -33,7 +33,7 @@ async def count_commits(store: SqliteStore) -> list[str]:
         if sql.strip().upper() == "COMMIT":
             seen.append(sql)
 
-    await store._in_thread(lambda conn: conn.set_trace_callback(trace))
+    await store.database.read(lambda conn: conn.set_trace_callback(trace))
     return seen
 
 
@@ -54,7 +54,7 @@ async def test_a_failing_write_is_undone_alone_and_its_caller_gets_the_error(sto
         raise ValueError("boom")
 
     good = [store.save_chat_state(ChatState(f"tg:{n}", "en")) for n in range(5)]
-    results = await asyncio.gather(store.write(broken), *good, return_exceptions=True)
+    results = await asyncio.gather(store.database.write(broken), *good, return_exceptions=True)
     assert isinstance(results[0], ValueError) and results[1:] == [None] * 5
     assert await store.chat_state("tg:bad") is None
     assert all([await store.chat_state(f"tg:{n}") is not None for n in range(5)])
@@ -67,7 +67,7 @@ async def test_when_the_transaction_itself_fails_every_write_of_the_batch_is_und
         conn.execute("ROLLBACK")  # as a failed fsync or a full disk would: the batch cannot commit
 
     good = store.save_chat_state(ChatState("tg:1", "en"))
-    results = await asyncio.gather(good, store.write(ends_the_transaction), return_exceptions=True)
+    results = await asyncio.gather(good, store.database.write(ends_the_transaction), return_exceptions=True)
 
     assert all(isinstance(r, sqlite3.OperationalError) for r in results), results
     assert await store.chat_state("tg:1") is None

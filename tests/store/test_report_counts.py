@@ -8,13 +8,15 @@ compared with a real GROUP BY.
 from __future__ import annotations
 
 import random
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from bot.store.sqlite import database as sqlite_module
-from bot.store.sqlite.database import SqliteStore
 from bot.store.sqlite.migrations import MIGRATIONS, statements
+from bot.store.sqlite.store import SqliteStore
+from testing.sql import execute
 
 PROVINCES = ("punjab", "sindh", None)
 CATEGORIES = ("blackmail", "harassment", None)
@@ -22,24 +24,26 @@ STATUSES = ("new", "claimed", "waiting", "resolved", "spam")
 
 
 async def insert(store: SqliteStore, n: int, province: str | None, category: str | None, status: str) -> None:
-    async with store.transaction() as db:
-        await db.execute(
+    def change(db: sqlite3.Connection) -> None:
+        db.execute(
             "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, language, category, province, minor, "
             "status, answers, created_at) VALUES (?, '-', 'report', 1, 'en', ?, ?, 0, ?, '{}', '2026-11-28T00:00:00')",
             (f"R{n:07d}", category, province, status),
         )
 
+    await store.database.write(change)
+
 
 async def counted(store: SqliteStore) -> dict[tuple[str, str, str], int]:
-    async with store.db.execute("SELECT province, category, status, n FROM report_counts WHERE n > 0") as cur:
-        return {(p, c, s): n for p, c, s, n in await cur.fetchall()}
+    rows = await store.database.fetchall("SELECT province, category, status, n FROM report_counts WHERE n > 0")
+    return {(p, c, s): n for p, c, s, n in rows}
 
 
 async def scanned(store: SqliteStore) -> dict[tuple[str, str, str], int]:
-    async with store.db.execute(
+    rows = await store.database.fetchall(
         "SELECT coalesce(province, 'none'), coalesce(category, 'none'), status, count(*) FROM reports GROUP BY 1, 2, 3"
-    ) as cur:
-        return {(p, c, s): n for p, c, s, n in await cur.fetchall()}
+    )
+    return {(p, c, s): n for p, c, s, n in rows}
 
 
 async def test_totals_follow_inserts_updates_and_deletes(store: SqliteStore) -> None:
@@ -56,12 +60,14 @@ async def test_totals_follow_inserts_updates_and_deletes(store: SqliteStore) -> 
                 ("category", rng.choice(CATEGORIES)),
             ]
         )
-        async with store.transaction() as db:
-            await db.execute(f"UPDATE reports SET {column} = ? WHERE id = ?", (value, report_id))
-    async with store.transaction() as db:
-        await db.execute("UPDATE reports SET claimed_by = 5 WHERE id = 3")  # other columns leave the totals alone
-        await db.execute("DELETE FROM evidence WHERE report_id IN (4, 5)")
-        await db.execute("DELETE FROM reports WHERE id IN (4, 5)")
+        await execute(store, f"UPDATE reports SET {column} = ? WHERE id = ?", (value, report_id))
+
+    def change(db: sqlite3.Connection) -> None:
+        db.execute("UPDATE reports SET claimed_by = 5 WHERE id = 3")  # other columns leave the totals alone
+        db.execute("DELETE FROM evidence WHERE report_id IN (4, 5)")
+        db.execute("DELETE FROM reports WHERE id IN (4, 5)")
+
+    await store.database.write(change)
 
     assert await counted(store) == await scanned(store)
     assert sum((await counted(store)).values()) == 58
@@ -71,9 +77,12 @@ async def test_a_rolled_back_change_leaves_the_totals_as_they_were(store: Sqlite
     await insert(store, 1, "punjab", "blackmail", "new")
     before = await counted(store)
     with pytest.raises(RuntimeError):
-        async with store.transaction() as db:
-            await db.execute("UPDATE reports SET status = 'resolved' WHERE id = 1")
+
+        def change(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE reports SET status = 'resolved' WHERE id = 1")
             raise RuntimeError("the case's other writes failed")
+
+        await store.database.write(change)
 
     assert await counted(store) == before == {("punjab", "blackmail", "new"): 1}
 

@@ -9,9 +9,9 @@ from contextlib import closing
 from bot.engine.session import ACTIVE, COMPLETED, Session
 from bot.store.records import AuditEntry, EvidenceLink, NewReport, Outgoing
 from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import SqliteStore
 from bot.store.sqlite.retention import Retention
 from bot.store.sqlite.senders import SenderBook
+from bot.store.sqlite.store import SqliteStore
 
 ACCOUNT = "Nadia's cousin posts her pictures"
 LINK = "https://instagram.com/nadia.fake.profile"
@@ -40,19 +40,24 @@ async def submit(store: SqliteStore, reference: str, chat: str = "tg:7") -> int:
 
 
 async def close(store: SqliteStore, report_id: int, closed_at: str) -> None:
-    async with store.transaction() as db:
-        await db.execute(
+    def change(db: sqlite3.Connection) -> None:
+        db.execute(
             "UPDATE reports SET status = 'resolved', outcome = 'advice', closed_at = ? WHERE id = ?",
             (closed_at, report_id),
         )
+
+    await store.database.write(change)
 
 
 async def test_drafts_untouched_past_the_cutoff_expire_on_any_revision(store: SqliteStore) -> None:
     draft = Session(flow_id="report", revision=1, lang="ur", step="account", status=ACTIVE)
     await store.commit_step("tg:1", draft)
     await store.commit_step("tg:2", draft)
-    async with store.transaction() as db:
-        await db.execute("UPDATE sessions SET updated_at = '2026-01-01T00:00:00+00:00' WHERE chat_key = 'tg:1'")
+
+    def change(db: sqlite3.Connection) -> None:
+        db.execute("UPDATE sessions SET updated_at = '2026-01-01T00:00:00+00:00' WHERE chat_key = 'tg:1'")
+
+    await store.database.write(change)
     assert await Retention(store).expire_drafts("2026-06-01T00:00:00+00:00") == 1
     assert await store.load_session("tg:1") is None and await store.load_session("tg:2") is not None
 
@@ -96,7 +101,7 @@ async def test_forget_keeps_a_block_so_one_command_does_not_undo_it(store: Sqlit
     assert await senders.mark_spam("tg:9", report_id, threshold=2) is False
     assert await senders.mark_spam("tg:9", report_id, threshold=2) is True
     assert senders.is_blocked("tg:9")
-    forgotten = await Retention(store).forget("tg:9")
+    forgotten = await Retention(store).forget("tg:9", "chat:9")
     assert (forgotten.draft, forgotten.reports) == (False, 1)
     reloaded = SenderBook(store)
     await reloaded.load()

@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.cases.deliveries import new_case_delivery
 from bot.engine.session import ACTIVE, COMPLETED, Session
 from bot.store.keyring import KeyProblem, Keyring, key_file_for, load_keyring, new_key, parse_keys
 from bot.store.records import AuditEntry, EvidenceLink, NewReport, Outgoing
 from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.database import SEALED, SqliteStore
 from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.store import SEALED, SqliteStore
 from tests.conftest import ROOT
 
 ACCOUNT = "Bilal Qureshi threatens me from +923001234567"
@@ -46,6 +47,7 @@ def report(reference: str) -> NewReport:
         answers={"account": ACCOUNT, "phone": "+923001234567"},
         evidence=(EvidenceLink(LINK, "facebook"),),
         queue="punjab",
+        deliveries=(new_case_delivery(None, reference, "punjab", False),),
     )
 
 

@@ -10,20 +10,20 @@ import pytest
 from bot.config import ConfigError, load_settings
 from bot.engine.events import Button, Message, Notice, Question
 from bot.engine.outcome import Reason
-from bot.telegram.callbacks import decode, encode
+from bot.telegram.callback_data import StepPress
 from bot.telegram.guard import ChatLocks, FloodControl
 from bot.telegram.render import MAX_CHARS, render, split
 
 
 def test_callback_data_binds_session_and_step_and_fits_64_bytes() -> None:
-    data = encode("a1b2c3", "x" * 32, ":edit:" + "y" * 32)
+    data = StepPress.of("a1b2c3", "x" * 32, ":edit:" + "y" * 32).data
     assert len(data.encode()) <= 64
-    press = decode(data)
+    press = StepPress.parse(data)
     assert press is not None and press.button == ":edit:" + "y" * 32
     assert press.matches("a1b2c3", "x" * 32)
     assert not press.matches("a1b2c4", "x" * 32)
     assert not press.matches("a1b2c3", "other")
-    assert decode("garbage") is None and decode("..") is None
+    assert StepPress.parse("garbage") is None and StepPress.parse("..") is None
 
 
 def test_every_text_is_escaped_for_html() -> None:

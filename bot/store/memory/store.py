@@ -1,29 +1,145 @@
-"""A store held in process memory: for tests and benchmarks that must not touch a disk.
+"""A store held in process memory: for tests, flow checks and benchmarks that must not touch a disk.
 
-It honours the same contract as ``SqliteStore`` (one atomic step, references unique), so the pure
-engine's cost can be measured apart from SQLite's.
+It honours the same contract as the SQLite store (``tests/store/contract/``): one atomic step,
+references unique, the case card and receipt written with the report, dedupe keys unique in the
+outbox. Every table of the SQLite schema that a book reads or writes has its counterpart here, and
+the books of ``bot/store/memory/`` share them, as SQLite's books share one database. Nothing here
+awaits in the middle of a change, so each call is atomic on the event loop without a lock.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import replace
+import itertools
+import json
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from bot.clock import now_iso
 from bot.engine.session import Session
-from bot.store.base import ReferenceTaken, Store
-from bot.store.records import ChatState, NewReport, Revision, StoredReport
-from bot.store.sqlite.database import now_iso
+from bot.store.base import Store
+from bot.store.ports import Books, ReferenceTaken
+from bot.store.records import (
+    NEW,
+    AuditEntry,
+    Candidate,
+    ChatState,
+    NewReport,
+    Outgoing,
+    QueueBinding,
+    Revision,
+    StoredReport,
+)
+
+
+@dataclass(slots=True)
+class SessionRow:
+    revision_id: int | None
+    state: str  # JSON, so a test sees what a real store keeps
+    updated_at: str
+
+
+@dataclass(slots=True)
+class OutboxRow:
+    id: int
+    kind: str
+    target: str
+    dedupe_key: str
+    report_id: int | None
+    priority: bool
+    payload: str  # JSON, as SQLite keeps it (a caller's dict is never shared)
+    not_before: float
+    created_at: float
+    state: str
+    attempts: int = 0
+    sent_at: float | None = None
+    last_error: str | None = None
+
+
+@dataclass(slots=True)
+class QuestionRow:
+    report_id: int
+    asked_by: int
+    text: str
+    asked_at: str
+    citizen_message_id: int | None = None
+    answered_at: str | None = None
+
+
+@dataclass(slots=True)
+class SenderRow:
+    spam_marks: int = 0
+    blocked: bool = False
+    blocked_by: int | None = None
+    blocked_at: str | None = None
+    why: str = ""
+
+
+@dataclass(slots=True)
+class CaseRow:
+    """What the reports table holds beyond ``StoredReport``."""
+
+    queued_at: str
+    anonymised_at: str | None = None
+
+
+@dataclass
+class Tables:
+    """The memory backend's tables, one attribute per SQLite table."""
+
+    flow_revisions: dict[int, Revision] = field(default_factory=dict)
+    live_flows: dict[str, int] = field(default_factory=dict)
+    sessions: dict[str, SessionRow] = field(default_factory=dict)
+    reports: dict[int, StoredReport] = field(default_factory=dict)  # by id, in id order
+    case_rows: dict[int, CaseRow] = field(default_factory=dict)
+    chats: dict[str, ChatState] = field(default_factory=dict)
+    chat_messages: dict[str, dict[int, float]] = field(default_factory=dict)
+    outbox: dict[int, OutboxRow] = field(default_factory=dict)  # by id, in id order
+    audit: list[AuditEntry] = field(default_factory=list)
+    queues: dict[str, QueueBinding] = field(default_factory=dict)
+    focal_members: dict[tuple[str, int], str] = field(default_factory=dict)  # (queue, user) -> added at
+    case_messages: dict[tuple[int, int], tuple[int, str, float]] = field(default_factory=dict)  # -> report, kind, at
+    asks: dict[tuple[int, int], tuple[int, int | None, float]] = field(default_factory=dict)  # -> chat, prompt, at
+    questions: dict[int, QuestionRow] = field(default_factory=dict)
+    senders: dict[str, SenderRow] = field(default_factory=dict)
+    admins: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # user -> added by, added at
+    flow_candidates: dict[int, Candidate] = field(default_factory=dict)
+    pin_failures: dict[int, tuple[str, str, float]] = field(default_factory=dict)  # id -> reference, chat, at
+    pin_locks: dict[str, float] = field(default_factory=dict)  # reference -> until
+    _ids: dict[str, itertools.count[int]] = field(default_factory=dict)
+
+    def next_id(self, table: str) -> int:
+        """Ids as SQLite's AUTOINCREMENT gives them: increasing, never re-used."""
+        return next(self._ids.setdefault(table, itertools.count(1)))
+
+    def enqueue(self, items: Iterable[Outgoing], report_id: int | None = None) -> None:
+        """Add deliveries; an existing dedupe key is left as it is (as SQLite's INSERT OR IGNORE)."""
+        taken = {row.dedupe_key for row in self.outbox.values()}
+        now = time.time()
+        for item in items:
+            if item.dedupe_key in taken:
+                continue
+            taken.add(item.dedupe_key)
+            row_id = self.next_id("outbox")
+            self.outbox[row_id] = OutboxRow(
+                id=row_id,
+                kind=item.kind,
+                target=item.target,
+                dedupe_key=item.dedupe_key,
+                report_id=report_id if report_id is not None else item.report_id,
+                priority=item.priority,
+                payload=json.dumps(item.payload, ensure_ascii=False),
+                not_before=item.not_before,
+                created_at=now,
+                state=item.state,
+            )
 
 
 class MemoryStore(Store):
     def __init__(self) -> None:
-        self._revisions: dict[int, Revision] = {}
-        self.live: dict[str, int] = {}
-        self.sessions: dict[str, str] = {}  # kept as JSON, so a test sees what a real store keeps
-        self.reports: list[StoredReport] = []
-        self.chats: dict[str, ChatState] = {}
-        self.messages: dict[str, dict[int, float]] = {}
+        self.tables = Tables()
 
     async def open(self) -> None:
         return None
@@ -31,72 +147,116 @@ class MemoryStore(Store):
     async def close(self) -> None:
         return None
 
+    def books(self, admin_ids: frozenset[int] = frozenset()) -> Books:
+        from .books import memory_books  # the books import this module
+
+        return memory_books(self, admin_ids)
+
+    # ---- revisions ---------------------------------------------------------------------------------
+
     async def publish(self, flow_id: str, content: str, author: str) -> Revision:
+        t = self.tables
         digest = hashlib.sha256(content.encode()).hexdigest()
-        existing = next((r for r in self._revisions.values() if r.flow_id == flow_id and r.hash == digest), None)
+        existing = next((r for r in t.flow_revisions.values() if r.flow_id == flow_id and r.hash == digest), None)
         if existing is None:
-            existing = Revision(len(self._revisions) + 1, flow_id, digest, content, author, now_iso())
-            self._revisions[existing.id] = existing
-        self.live[flow_id] = existing.id
+            existing = Revision(t.next_id("flow_revisions"), flow_id, digest, content, author, now_iso())
+            t.flow_revisions[existing.id] = existing
+        t.live_flows[flow_id] = existing.id
         return existing
 
     async def live_revision(self, flow_id: str) -> Revision | None:
-        revision_id = self.live.get(flow_id)
-        return self._revisions.get(revision_id) if revision_id is not None else None
+        revision_id = self.tables.live_flows.get(flow_id)
+        return self.tables.flow_revisions.get(revision_id) if revision_id is not None else None
 
     async def revision(self, revision_id: int) -> Revision | None:
-        return self._revisions.get(revision_id)
+        return self.tables.flow_revisions.get(revision_id)
 
     async def revisions(self, flow_id: str) -> list[Revision]:
-        return sorted((r for r in self._revisions.values() if r.flow_id == flow_id), key=lambda r: -r.id)
+        return sorted((r for r in self.tables.flow_revisions.values() if r.flow_id == flow_id), key=lambda r: -r.id)
+
+    # ---- sessions and chats --------------------------------------------------------------------------
 
     async def load_session(self, chat_key: str) -> Session | None:
-        raw = self.sessions.get(chat_key)
-        return Session.from_json(raw) if raw is not None else None
+        row = self.tables.sessions.get(chat_key)
+        return Session.from_json(row.state) if row is not None else None
 
     async def commit_step(
         self, chat_key: str, session: Session, report: NewReport | None = None, chat: ChatState | None = None
     ) -> int | None:
+        t = self.tables
         report_id = None
         if report is not None:
-            if any(r.reference == report.reference for r in self.reports):
+            if any(r.reference == report.reference for r in t.reports.values()):
                 raise ReferenceTaken(report.reference)
-            report_id = len(self.reports) + 1
-            # No outbox here: the receipt is the adapter's to show (the console prints it at once).
-            fields = {k: getattr(report, k) for k in NewReport.__slots__ if k != "receipt"}
+            report_id = t.next_id("reports")
+            fields = {k: getattr(report, k) for k in NewReport.__slots__ if k != "deliveries"}
             fields["created_at"] = report.created_at or now_iso()
-            self.reports.append(StoredReport(id=report_id, status="new", **fields))
+            fields["answers"] = json.loads(json.dumps(report.answers))  # stored, not shared with the caller
+            t.reports[report_id] = StoredReport(id=report_id, status=NEW, **fields)
+            t.case_rows[report_id] = CaseRow(queued_at=fields["created_at"])
+            t.enqueue(report.deliveries, report_id)
         if session.finished:
-            self.sessions.pop(chat_key, None)
+            t.sessions.pop(chat_key, None)
         else:
-            self.sessions[chat_key] = session.to_json()
+            t.sessions[chat_key] = SessionRow(session.revision, session.to_json(), now_iso())
         if chat is not None:
-            self.chats[chat.chat_key] = chat
+            t.chats[chat.chat_key] = chat
         return report_id
 
-    async def report_by_reference(self, reference: str) -> StoredReport | None:
-        return next((replace(r) for r in self.reports if r.reference == reference), None)
-
-    async def reports_for_chat(self, chat_key: str) -> list[StoredReport]:
-        return [r for r in self.reports if r.chat_key == chat_key]
-
-    async def count_reports(self) -> int:
-        return len(self.reports)
-
-    async def reports_since(self, chat_key: str, since_iso: str) -> int:
-        return sum(1 for r in self.reports if r.chat_key == chat_key and r.created_at >= since_iso)
+    async def expire_sessions(self, before_iso: str, keep_revision: int | None) -> int:
+        t = self.tables
+        old = [k for k, row in t.sessions.items() if row.updated_at < before_iso and row.revision_id != keep_revision]
+        for key in old:
+            del t.sessions[key]
+        return len(old)
 
     async def chat_state(self, chat_key: str) -> ChatState | None:
-        return self.chats.get(chat_key)
+        return self.tables.chats.get(chat_key)
 
     async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
-        self.chats[state.chat_key] = state
+        self.tables.chats[state.chat_key] = state
         await self.remember_messages(state.chat_key, remember, sent_at)
 
     async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
-        known = self.messages.setdefault(chat_key, {})
+        known = self.tables.chat_messages.setdefault(chat_key, {})
         for mid in message_ids:
             known.setdefault(mid, sent_at)
 
     async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
-        return sorted(self.messages.pop(chat_key, {}).items())
+        return sorted(self.tables.chat_messages.pop(chat_key, {}).items())
+
+    # ---- reports ---------------------------------------------------------------------------------------
+
+    def _copy(self, report: StoredReport) -> StoredReport:
+        return replace(report, answers=json.loads(json.dumps(report.answers)))
+
+    async def report_by_reference(self, reference: str) -> StoredReport | None:
+        return next((self._copy(r) for r in self.tables.reports.values() if r.reference == reference), None)
+
+    async def report_by_id(self, report_id: int) -> StoredReport | None:
+        found = self.tables.reports.get(report_id)
+        return self._copy(found) if found is not None else None
+
+    async def reports_for_chat(self, chat_key: str) -> list[StoredReport]:
+        return [self._copy(r) for r in self.tables.reports.values() if r.chat_key == chat_key]
+
+    async def count_reports(self) -> int:
+        return len(self.tables.reports)
+
+    async def reports_since(self, chat_key: str, since_iso: str) -> int:
+        return sum(1 for r in self.tables.reports.values() if r.chat_key == chat_key and r.created_at >= since_iso)
+
+    async def reports_created(
+        self, since_iso: str, until_iso: str | None, after_id: int, limit: int
+    ) -> list[StoredReport]:
+        found = [
+            self._copy(r)
+            for r in self.tables.reports.values()
+            if r.id > after_id and r.created_at >= since_iso and (until_iso is None or r.created_at < until_iso)
+        ]
+        return found[:limit]
+
+
+def stored(report: StoredReport, **changes: Any) -> StoredReport:
+    """The report with ``changes`` (a book's update of its row)."""
+    return replace(report, **changes)

@@ -10,38 +10,40 @@ loses none.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Sequence
 
 from bot.store.keyring import Keyring
-from bot.store.records import Delivery, Outgoing
-from bot.store.sqlite.database import SqliteStore, enqueue
+from bot.store.records import DEAD, PENDING, SENDING, SENT, Delivery, Outgoing
 
-PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+from .database import placeholders
+from .store import ENQUEUE, SqliteStore, outbox_rows
+
+__all__ = ["DEAD", "PENDING", "SENDING", "SENT", "Outbox"]
 _COLUMNS = "id, kind, target, dedupe_key, report_id, priority, payload, attempts, created_at"
 
 
 class Outbox:
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
+        self.database = store.database
 
     async def add(self, items: Sequence[Outgoing]) -> None:
-        async with self.store.transaction() as db:
-            await enqueue(db, items, self.store.keyring)
+        rows = outbox_rows(items, self.store.keyring)
+        await self.database.write(lambda conn: conn.executemany(ENQUEUE, rows))
 
     async def due(self, now: float | None = None, limit: int = 5000) -> list[Delivery]:
         """Pending entries whose time has come: priority (child cases) first, then oldest first."""
         now = time.time() if now is None else now
-        async with self.store.db.execute(
+        rows = await self.database.fetchall(
             f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND not_before <= ? ORDER BY priority DESC, id LIMIT ?",
             (PENDING, now, limit),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         return [_delivery(row, self.store.keyring) for row in rows]
 
     async def next_due_at(self) -> float | None:
-        async with self.store.db.execute("SELECT min(not_before) FROM outbox WHERE state = ?", (PENDING,)) as cur:
-            row = await cur.fetchone()
+        row = await self.database.fetchone("SELECT min(not_before) FROM outbox WHERE state = ?", (PENDING,))
         return float(row[0]) if row and row[0] is not None else None
 
     async def mark_sending(self, ids: Sequence[int]) -> None:
@@ -64,47 +66,52 @@ class Outbox:
 
     async def undelivered_receipt(self, target: str) -> Delivery | None:
         """The newest receipt for ``target`` that has not reached it (held, waiting or being retried)."""
-        async with self.store.db.execute(
+        row = await self.database.fetchone(
             f"SELECT {_COLUMNS} FROM outbox WHERE kind = 'receipt' AND target = ? AND state IN (?, ?) "
             "ORDER BY id DESC LIMIT 1",
             (target, PENDING, SENDING),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return _delivery(row, self.store.keyring) if row else None
 
     async def settle_receipt(self, dedupe_key: str, delivered: bool) -> None:
         """The adapter that held a receipt showed it (the row goes: the PIN is kept nowhere in clear
         form after that), or could not (the courier retries it)."""
-        async with self.store.transaction() as db:
+
+        def settle(conn: sqlite3.Connection) -> None:
             if delivered:
-                await db.execute("DELETE FROM outbox WHERE kind = 'receipt' AND dedupe_key = ?", (dedupe_key,))
+                conn.execute("DELETE FROM outbox WHERE kind = 'receipt' AND dedupe_key = ?", (dedupe_key,))
             else:
-                await db.execute(
+                conn.execute(
                     "UPDATE outbox SET state = ?, not_before = ? WHERE kind = 'receipt' AND dedupe_key = ? "
                     "AND state = ?",
                     (PENDING, time.time(), dedupe_key, SENDING),
                 )
 
+        await self.database.write(settle)
+
     async def recover_in_flight(self) -> int:
         """At start-up: entries left ``sending`` by a crash go back to pending. Returns how many."""
-        async with self.store.transaction() as db:
-            cur = await db.execute("UPDATE outbox SET state = ? WHERE state = ?", (PENDING, SENDING))
-            return cur.rowcount
+        return await self.database.write(
+            lambda conn: conn.execute("UPDATE outbox SET state = ? WHERE state = ?", (PENDING, SENDING)).rowcount
+        )
 
     async def counts(self) -> dict[str, int]:
-        async with self.store.db.execute("SELECT state, count(*) FROM outbox GROUP BY state") as cur:
-            return {str(state): int(n) for state, n in await cur.fetchall()}
+        rows = await self.database.fetchall("SELECT state, count(*) FROM outbox GROUP BY state")
+        return {str(state): int(n) for state, n in rows}
 
     async def _set(self, ids: Sequence[int], assignments: str, *values: object) -> None:
         if not ids:
             return
-        marks = ",".join("?" * len(ids))
-        async with self.store.transaction() as db:
-            await db.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks})", (*values, *ids))
+        marks = placeholders(ids)
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks})", (*values, *ids))
             # A receipt holds the citizen's PIN: once it is sent (or can never be), nothing of it is kept.
-            await db.execute(
+            conn.execute(
                 f"DELETE FROM outbox WHERE id IN ({marks}) AND kind = 'receipt' AND state IN (?, ?)", (*ids, SENT, DEAD)
             )
+
+        await self.database.write(update)
 
 
 def _delivery(row: Sequence[object], keyring: Keyring) -> Delivery:

@@ -1,24 +1,28 @@
-"""The ``Store`` contract, checked against every backend; then what only the SQLite file promises."""
+"""Revisions, sessions, reports and chat state (the Store itself) over every backend; then what only
+the SQLite file promises."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import Mapping
 from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
 
 import pytest
 import pytest_asyncio
 
-from bot.engine.session import ACTIVE, CANCELLED, COMPLETED, SUBMITTING, Session
+from bot.engine.session import ACTIVE, CANCELLED, COMPLETED, SUBMITTING, Answer, Session
 from bot.store.base import ReferenceTaken, Store
-from bot.store.memory.store import MemoryStore
 from bot.store.records import ChatState, EvidenceLink, NewReport, Revision
 from bot.store.sqlite import database as sqlite_module
-from bot.store.sqlite.database import SqliteStore
 from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.store import SqliteStore
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack  # typing.Unpack is 3.12+
 
 FLOW = "report"
 FLOW_V1 = "spec_version: 1\nid: report\n# first wording\n"
@@ -38,23 +42,28 @@ URDU_ANSWERS = {
 }
 
 
-@pytest_asyncio.fixture(params=["memory", "sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    backend: Store = MemoryStore() if request.param == "memory" else SqliteStore(tmp_path / "bot.sqlite3")
-    await backend.open()
-    try:
-        yield backend
-    finally:
-        await backend.close()
-
-
 @pytest_asyncio.fixture
 async def live(store: Store) -> Revision:
     """The first revision of the report flow, live; sessions and reports need one to point at."""
     return await store.publish(FLOW, FLOW_V1, "admin")
 
 
-def make_session(revision: Revision, **changes: object) -> Session:
+class SessionChanges(TypedDict, total=False):
+    """The ``Session`` fields a test may change from ``make_session``'s."""
+
+    lang: str
+    step: str | None
+    status: str
+    answers: Mapping[str, Answer]
+    history: tuple[str, ...]
+    attempts: int
+    editing: bool
+    draft: tuple[str, ...]
+    vars: Mapping[str, str]
+    id: str
+
+
+def make_session(revision: Revision, **changes: Unpack[SessionChanges]) -> Session:
     session = Session(
         flow_id=revision.flow_id,
         revision=revision.id,
@@ -424,10 +433,10 @@ async def test_sqlite_file_uses_wal_foreign_keys_and_the_latest_schema(tmp_path:
     store = SqliteStore(path)
     await store.open()
     try:
-        async with store.db.execute("PRAGMA journal_mode") as cur:
-            assert await cur.fetchone() == ("wal",)
-        async with store.db.execute("PRAGMA foreign_keys") as cur:
-            assert await cur.fetchone() == (1,)
+        row = await store.database.fetchone("PRAGMA journal_mode")
+        assert row == ("wal",)
+        row = await store.database.fetchone("PRAGMA foreign_keys")
+        assert row == (1,)
         assert await store.schema_version() == len(MIGRATIONS)
     finally:
         await store.close()

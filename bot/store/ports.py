@@ -1,0 +1,314 @@
+"""What the domain asks of storage: one protocol per book, every backend implements all of them.
+
+``tests/store/contract/`` runs the same tests over every backend (memory and SQLite), so a service
+written against these protocols behaves the same whichever store is behind it. Every write of a
+book is one transaction: a status change, its audit entry and the deliveries it causes are stored
+together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.engine.session import Session
+
+from .records import (
+    AuditEntry,
+    Candidate,
+    ChatState,
+    Claim,
+    Delivery,
+    Forgotten,
+    NewReport,
+    Outgoing,
+    QueueBinding,
+    Revision,
+    StoredReport,
+    Verdict,
+)
+
+
+class ReferenceTaken(Exception):
+    """The reference drawn for a new report is already used; draw another and commit again."""
+
+
+class Revisions(Protocol):
+    """Published flow files; one live revision per flow, conversations pinned to theirs."""
+
+    async def publish(self, flow_id: str, content: str, author: str) -> Revision:
+        """Store ``content`` as the live revision (re-using an identical earlier one) and return it."""
+
+    async def live_revision(self, flow_id: str) -> Revision | None: ...
+
+    async def revision(self, revision_id: int) -> Revision | None: ...
+
+    async def revisions(self, flow_id: str) -> list[Revision]:
+        """Every revision of the flow ever published, newest first."""
+
+
+class Sessions(Protocol):
+    """Conversations under way and what the chat adapter remembers of each chat."""
+
+    async def load_session(self, chat_key: str) -> Session | None: ...
+
+    async def commit_step(
+        self, chat_key: str, session: Session, report: NewReport | None = None, chat: ChatState | None = None
+    ) -> int | None:
+        """Save ``session`` (deleting it once finished) and, with ``report``, insert the report, its
+        evidence and its deliveries, all in one transaction.
+
+        With ``chat``, the chat's state is saved in the same transaction: the update that caused the
+        step is marked handled exactly when the step is stored. Returns the new report's id, or None.
+        Raises ``ReferenceTaken`` and changes nothing when the report's reference exists.
+        """
+
+    async def expire_sessions(self, before_iso: str, keep_revision: int | None) -> int:
+        """Drop unfinished sessions untouched since ``before_iso`` not on ``keep_revision``; how many."""
+
+    async def chat_state(self, chat_key: str) -> ChatState | None: ...
+
+    async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
+        """Save the chat's state and, in the same write, record ``remember`` like remember_messages."""
+
+    async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
+        """Record message ids of the current conversation, so a quick exit can delete them."""
+
+    async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
+        """Return and drop the recorded (message id, time) pairs of the chat."""
+
+
+class Reports(Protocol):
+    """Submitted reports, read by reference, id, chat or creation time."""
+
+    async def report_by_reference(self, reference: str) -> StoredReport | None: ...
+
+    async def report_by_id(self, report_id: int) -> StoredReport | None: ...
+
+    async def reports_for_chat(self, chat_key: str) -> list[StoredReport]: ...
+
+    async def count_reports(self) -> int: ...
+
+    async def reports_since(self, chat_key: str, since_iso: str) -> int:
+        """How many reports this chat submitted at or after ``since_iso`` (for the daily cap)."""
+
+    async def reports_created(
+        self, since_iso: str, until_iso: str | None, after_id: int, limit: int
+    ) -> list[StoredReport]:
+        """Reports created in [since, until) with an id above ``after_id``, in id order (for export)."""
+
+
+class Cases(Protocol):
+    """Cases in focal queues: bindings, officers, workflow transitions, relayed questions, SLA levels."""
+
+    async def bind(self, key: str, chat_id: int, lang: str, by: int | None) -> None: ...
+
+    async def bindings(self) -> dict[str, QueueBinding]: ...
+
+    async def add_officer(self, queue: str, user_id: int, by: int | None) -> None: ...
+
+    async def remove_officer(self, queue: str, user_id: int, by: int | None) -> bool: ...
+
+    async def officer_queues(self, user_id: int) -> list[str]: ...
+
+    async def officers(self) -> list[tuple[str, int]]: ...
+
+    async def case(self, report_id: int) -> StoredReport | None: ...
+
+    async def open_cases(self, queues: Sequence[str], limit: int = 50) -> list[StoredReport]:
+        """Open cases of the queues, priority first, then oldest first."""
+
+    async def count_open(self, queues: Sequence[str]) -> int: ...
+
+    async def transition(
+        self,
+        report_id: int,
+        expected: Sequence[str],
+        changes: dict[str, Any],
+        audit: AuditEntry,
+        deliveries: Sequence[Outgoing] = (),
+    ) -> StoredReport | None:
+        """Apply ``changes`` if the case's status is one of ``expected``; audit either way.
+
+        Returns the changed case, or None (and an audit entry saying why) when the case had moved on.
+        """
+
+    async def remember_message(self, chat_id: int, message_id: int, report_id: int, kind: str) -> None: ...
+
+    async def message_case(self, chat_id: int, message_id: int) -> tuple[int, str] | None:
+        """(report id, kind) of a message that shows a case."""
+
+    async def case_messages(self, report_id: int, kind: str = "card") -> list[tuple[int, int]]:
+        """(chat id, message id) of the messages of ``kind`` showing the case, oldest first."""
+
+    async def open_ask(self, report_id: int, officer_id: int, chat_id: int, prompt_message_id: int | None) -> None: ...
+
+    async def pending_ask(self, report_id: int, officer_id: int, within: float) -> int | None:
+        """The prompt message id (or 0) of the officer's open Ask on the case, if opened within ``within`` s."""
+
+    async def ask(
+        self, report_id: int, officer_id: int, text: str, audit: AuditEntry, delivery: Outgoing
+    ) -> int | None:
+        """Record the officer's question, close their Ask, mark the case waiting and queue the relay.
+
+        Returns the question's id, None when the case is closed, or ``NO_OPEN_ASK`` when the
+        officer's Ask was already used.
+        """
+
+    async def question(self, question_id: int) -> tuple[int, str] | None:
+        """(report id, text) of a question."""
+
+    async def question_shown(self, question_id: int, citizen_message_id: int) -> None: ...
+
+    async def open_question(self, chat_key: str, reply_to: int | None, exact: bool = False) -> tuple[int, int] | None:
+        """(question id, report id) the citizen's message answers: the question replied to, else (unless
+        ``exact``) the newest unanswered one, on a case still open."""
+
+    async def answer(self, question_id: int, report_id: int, audit: AuditEntry, delivery: Outgoing) -> None:
+        """The citizen answered: record it, put the case back, and queue the relay to the officers."""
+
+    async def unclaimed_since(self, level: int, before: str, before_priority: str) -> list[StoredReport]:
+        """New cases queued before the threshold (a shorter one for priority ones) not yet raised to ``level``."""
+
+    async def raise_level(self, report_ids: Sequence[int], level: int, deliveries: Sequence[Outgoing]) -> None: ...
+
+
+class Audit(Protocol):
+    """Who did what to which case, allowed or refused; entries are never changed."""
+
+    async def record(self, entry: AuditEntry) -> None: ...
+
+    async def trail(self, report_id: int | None = None) -> list[AuditEntry]:
+        """Entries of one case, or every entry, oldest first."""
+
+
+class Outbox(Protocol):
+    """Deliveries to queues and citizens: pending -> sending -> sent | dead, claimed by one sender."""
+
+    async def add(self, items: Sequence[Outgoing]) -> None:
+        """Store the deliveries; one whose dedupe key exists is left as it is."""
+
+    async def due(self, now: float | None = None, limit: int = 5000) -> list[Delivery]:
+        """Pending entries whose time has come: priority first, then oldest first."""
+
+    async def next_due_at(self) -> float | None: ...
+
+    async def mark_sending(self, ids: Sequence[int]) -> None: ...
+
+    async def mark_sent(self, ids: Sequence[int]) -> None: ...
+
+    async def retry(self, ids: Sequence[int], not_before: float, error: str) -> None: ...
+
+    async def release(self, ids: Sequence[int]) -> None:
+        """Back to pending without counting an attempt."""
+
+    async def mark_dead(self, ids: Sequence[int], error: str) -> None: ...
+
+    async def undelivered_receipt(self, target: str) -> Delivery | None:
+        """The newest receipt for ``target`` that has not reached it."""
+
+    async def settle_receipt(self, dedupe_key: str, delivered: bool) -> None:
+        """A held receipt was shown (it goes) or could not be (back to pending for the courier)."""
+
+    async def recover_in_flight(self) -> int:
+        """At start-up: entries left ``sending`` go back to pending. Returns how many."""
+
+    async def counts(self) -> dict[str, int]:
+        """Entries per state."""
+
+
+class Senders(Protocol):
+    """Spam marks and blocks per sender; ``is_blocked`` is read on every update, so it is kept in memory."""
+
+    async def load(self) -> None: ...
+
+    def is_blocked(self, chat_key: str) -> bool: ...
+
+    async def spam_marks(self, chat_key: str) -> int: ...
+
+    async def mark_spam(self, chat_key: str, report_id: int, threshold: int) -> bool:
+        """Count one spam mark; True when this mark blocks the sender."""
+
+    async def block(self, chat_key: str, actor: int, actor_name: str, report_id: int | None, why: str) -> bool:
+        """False when the sender was blocked already."""
+
+    async def unblock(self, chat_key: str, actor: int, actor_name: str, report_id: int | None) -> bool:
+        """Lift the block and clear the spam marks. False when not blocked."""
+
+
+class Admins(Protocol):
+    """Admins added from Telegram (beside the settings' own) and flow files uploaded for publishing."""
+
+    bootstrap: frozenset[int]
+    ids: frozenset[int]  # every admin, as of the last load(); read on every update
+
+    async def load(self) -> frozenset[int]: ...
+
+    def is_admin(self, user_id: int) -> bool: ...
+
+    async def add(self, user_id: int, by: int, by_name: str) -> None: ...
+
+    async def remove(self, user_id: int, by: int, by_name: str) -> bool:
+        """False for a settings admin (only the settings remove those) or a non-admin."""
+
+    async def added(self) -> list[tuple[int, int | None, str]]:
+        """(user id, added by, added at) of the admins added from Telegram."""
+
+    async def upload(self, flow_id: str | None, content: str, author: int, author_name: str) -> int: ...
+
+    async def candidate(self, candidate_id: int) -> Candidate | None: ...
+
+    async def settle(self, candidate_id: int, state: str, actor: int, actor_name: str, detail: str = "") -> bool:
+        """Mark a pending candidate published or discarded; False if it was no longer pending."""
+
+
+class Retention(Protocol):
+    """Expiry of drafts, anonymisation of closed cases, and a citizen's /forget."""
+
+    async def expire_drafts(self, before_iso: str) -> int: ...
+
+    async def anonymise_closed(self, before_iso: str) -> int: ...
+
+    async def forget(self, chat_key: str, target: str) -> Forgotten:
+        """Detach the chat from its reports, drop its draft, chat state and deliveries to ``target``."""
+
+
+class Pins(Protocol):
+    """Wrong status PINs counted per reference and per chat, and the pauses they cause."""
+
+    async def check(
+        self, reference: str, chat_key: str, report_id: int | None, verify: Callable[[], Awaitable[bool]]
+    ) -> Verdict:
+        """Run ``verify`` (the PIN check) unless the reference or the chat is paused."""
+
+
+class Stats(Protocol):
+    """What /stats reads."""
+
+    async def totals(self) -> list[tuple[str, str, str, int]]:
+        """Reports by (province, category, status), with their counts (only those above 0)."""
+
+    async def count_created(self, since_iso: str, until_iso: str | None = None) -> int: ...
+
+    async def count_open_created_before(self, before_iso: str) -> int: ...
+
+    async def claims_since(self, since_iso: str) -> list[Claim]:
+        """Cases claimed at or after ``since_iso``: when created, when claimed, whether priority."""
+
+
+@dataclass(frozen=True, slots=True)
+class Books:
+    """Every book of one backend, as the services get them."""
+
+    revisions: Revisions
+    sessions: Sessions
+    reports: Reports
+    cases: Cases
+    audit: Audit
+    outbox: Outbox
+    senders: Senders
+    admins: Admins
+    retention: Retention
+    pins: Pins
+    stats: Stats

@@ -1,0 +1,103 @@
+"""The one way this bot sends a message: citizens' replies, officers' replies, admins' answers and the
+courier's deliveries all go through ``Sender.send``.
+
+Every message is counted against its chat's window and the overall rate (``SendLimits``) when it goes,
+so the courier's idea of how much room a chat has is true; a 429 pauses that chat for everyone. The
+one exception is a citizen's reply to her own message (``counted=False``): a turn sends two or three
+messages at once, which Telegram allows in a private chat, and holding them to one a second would
+make every turn slow; PTB's rate limiter still holds them to the overall rate.
+
+What to do when a message cannot go differs by caller (a citizen's reply is retried, an officer's is
+queued, a delivery is kept in the outbox), so those faults are raised, not hidden here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    ReplyParameters,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+
+from .limits import SendLimits
+from .ratelimit import retry_seconds
+
+# A send that Telegram is slow to answer is still waited for, well past PTB's 5 s default: giving up
+# early and trying again would show the citizen the same message twice.
+SEND_READ_TIMEOUT = 30.0
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+Markup = InlineKeyboardMarkup | ForceReply | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+class Sender:
+    def __init__(self, limits: SendLimits) -> None:
+        self.limits = limits
+        self.sent = 0  # messages Telegram accepted, for the operator's figures
+
+    def has_room(self, chat_id: int) -> bool:
+        """A message may go into ``chat_id`` now without breaking Telegram's limits."""
+        return self.limits.free(chat_id) > 0
+
+    async def send(
+        self,
+        bot: Bot,
+        chat_id: int,
+        html: str,
+        markup: Markup | None = None,
+        *,
+        reply_to: int | None = None,
+        preview: bool = True,
+        retries: int = 0,
+        counted: bool = True,
+    ) -> Message:
+        """Send one HTML message. Network faults and 429s are tried again up to ``retries`` times (a 429
+        after the wait Telegram asks for); the last fault, and any other, is raised to the caller."""
+        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        for attempt in range(retries + 1):
+            if counted:
+                self.limits.take(chat_id)
+            try:
+                message = await bot.send_message(
+                    chat_id,
+                    html,
+                    parse_mode="HTML",
+                    reply_markup=markup,
+                    reply_parameters=reply,
+                    link_preview_options=None if preview else NO_PREVIEW,
+                    read_timeout=SEND_READ_TIMEOUT,
+                )
+            except RetryAfter as exc:
+                seconds = retry_seconds(exc.retry_after)
+                self.limits.pause(chat_id, seconds)
+                if attempt == retries:
+                    raise
+                await asyncio.sleep(seconds)
+            except BadRequest:
+                raise  # the message itself is refused: sending it again cannot help
+            except NetworkError:
+                if attempt == retries:
+                    raise
+                await asyncio.sleep(0.25 * 2**attempt)
+            else:
+                self.sent += 1
+                return message
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+async def quietly(call: Awaitable[object]) -> bool:
+    """Run an edit, delete or answer whose failure (message gone or unchanged, the chat closed, the
+    network) changes nothing for anyone; False when it failed."""
+    try:
+        await call
+        return True
+    except (NetworkError, Forbidden):  # BadRequest ("not modified", "not found") is a NetworkError in PTB
+        return False

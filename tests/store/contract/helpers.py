@@ -1,0 +1,51 @@
+"""Reports put into a backend the way the conversation does it (one committed step), for the contract tests."""
+
+from __future__ import annotations
+
+from bot.engine.session import COMPLETED, Session
+from bot.store.base import Store
+from bot.store.records import EvidenceLink, NewReport, Outgoing
+
+FLOW = "report"
+FLOW_SOURCE = "spec_version: 1\nid: report\n"
+CITIZEN = "tg:1001"
+
+
+async def submit(
+    store: Store,
+    reference: str = "ABCD-2345",
+    *,
+    chat_key: str | None = CITIZEN,
+    queue: str | None = "punjab",
+    priority: bool = False,
+    created_at: str = "2026-11-28T10:00:00+00:00",
+    province: str | None = "punjab",
+    category: str | None = "blackmail",
+    minor: bool = False,
+    answers: dict[str, object] | None = None,
+    evidence: tuple[EvidenceLink, ...] = (),
+    deliveries: tuple[Outgoing, ...] = (),
+) -> int:
+    """Submit a report (a finished session in the same step); returns its id."""
+    revision = await store.live_revision(FLOW) or await store.publish(FLOW, FLOW_SOURCE, "admin")
+    session = Session(flow_id=FLOW, revision=revision.id, lang="en", step="", status=COMPLETED)
+    report = NewReport(
+        reference=reference,
+        pin_hash="scrypt$not-a-real-hash",
+        flow_id=FLOW,
+        revision_id=revision.id,
+        chat_key=chat_key,
+        language="en",
+        category=category,
+        province=province,
+        minor=minor,
+        answers=answers if answers is not None else {"account": "@someone", "description": "threats"},
+        evidence=evidence,
+        created_at=created_at,
+        queue=queue,
+        priority=priority,
+        deliveries=deliveries,
+    )
+    report_id = await store.commit_step(chat_key or f"anonymous:{reference}", session, report)
+    assert report_id is not None
+    return report_id
