@@ -63,7 +63,7 @@ from .callback_data import ForgetAnswer, LanguagePick, StepPress
 from .card import citizen_outcome_text
 from .guard import ChatLocks, FloodControl
 from .render import Outgoing, Rendering, answered_text, keyboard, render
-from .send import SEND_READ_TIMEOUT, Sender, quietly
+from .send import SEND_READ_TIMEOUT, Sender, mark_gone, quietly
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +157,10 @@ class CitizenBot:
     async def _mark_inactive(self, chat_id: int) -> None:
         turn = self._turns.get(chat_id)
         if turn is not None:
-            turn.state = replace(turn.state, active=False)
+            turn.state = replace(turn.state, active=False)  # written when the turn ends
+            log.info("citizen blocked the bot; chat marked inactive")
         else:
-            key = chat_key(chat_id)
-            state = await self.store.chat_state(key) or ChatState(key, "en")
-            await self.store.save_chat_state(replace(state, active=False))
-        log.info("citizen blocked the bot; chat marked inactive")
+            await mark_gone(self.store, chat_id)
 
     # ---- delivering a conversation turn ---------------------------------------------------------
 

@@ -18,7 +18,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from html import escape
 
 from telegram import (
@@ -36,13 +36,13 @@ from bot.cases.ids import chat_key, chat_target, parse_target
 from bot.engine.model import Flow
 from bot.i18n import t
 from bot.store.ports import Books
-from bot.store.records import OPEN_STATUSES, ChatState, Delivery, Outgoing, QueueBinding, StoredReport
+from bot.store.records import OPEN_STATUSES, Delivery, Outgoing, QueueBinding, StoredReport
 
 from . import card, texts
 from . import focal_texts as ft
 from .callback_data import CasePress
 from .ratelimit import retry_seconds
-from .send import Markup, Sender
+from .send import Markup, Sender, mark_gone
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ class Courier:
             return False
         except Forbidden:
             if chat_id > 0:
-                await self._citizen_gone(chat_id)
+                await mark_gone(self.store, chat_id)  # the update is not retried
                 await self.outbox.mark_dead(ids, "blocked")
                 return True
             log.warning("the bot cannot post in a queue group; retrying in %d s", UNREACHABLE_RETRY)
@@ -238,12 +238,6 @@ class Courier:
             await unit.after(message)
         await self.outbox.mark_sent(ids)
         return True
-
-    async def _citizen_gone(self, chat_id: int) -> None:
-        key = chat_key(chat_id)
-        state = await self.store.chat_state(key) or ChatState(key, "en")
-        await self.store.save_chat_state(replace(state, active=False))
-        log.info("citizen blocked the bot; update not delivered and not retried")
 
     # ---- what to send ----------------------------------------------------------------------------
 

@@ -14,7 +14,9 @@ queued, a delivery is kept in the outbox), so those faults are raised, not hidde
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable
+from dataclasses import replace
 
 from telegram import (
     Bot,
@@ -28,12 +30,17 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
+from bot.cases.ids import chat_key
+from bot.store.ports import Sessions
+from bot.store.records import ChatState
+
 from .limits import SendLimits
 from .ratelimit import retry_seconds
 
 # A send that Telegram is slow to answer is still waited for, well past PTB's 5 s default: giving up
 # early and trying again would show the citizen the same message twice.
 SEND_READ_TIMEOUT = 30.0
+log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 Markup = InlineKeyboardMarkup | ForceReply | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -101,3 +108,11 @@ async def quietly(call: Awaitable[object]) -> bool:
         return True
     except (NetworkError, Forbidden):  # BadRequest ("not modified", "not found") is a NetworkError in PTB
         return False
+
+
+async def mark_gone(sessions: Sessions, chat_id: int) -> None:
+    """Telegram said the citizen blocked the bot: her chat is marked inactive until she writes again."""
+    key = chat_key(chat_id)
+    state = await sessions.chat_state(key) or ChatState(key, "en")
+    await sessions.save_chat_state(replace(state, active=False))
+    log.info("citizen blocked the bot; chat marked inactive")
