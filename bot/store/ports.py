@@ -117,7 +117,8 @@ class Cases(Protocol):
     async def case(self, report_id: int) -> StoredReport | None: ...
 
     async def open_cases(self, queues: Sequence[str], limit: int = 50) -> list[StoredReport]:
-        """Open cases of the queues, priority first, then oldest first."""
+        """Open cases of the queues, priority first, then oldest first; ``limit`` counts after that order,
+        so a priority case is never left off a long queue's list."""
 
     async def count_open(self, queues: Sequence[str]) -> int: ...
 

@@ -72,10 +72,9 @@ class MemoryCases:
         return _copy(found) if found is not None else None
 
     async def open_cases(self, queues: Sequence[str], limit: int = 50) -> list[StoredReport]:
-        """The first ``limit`` by id, then priority first: SQLite limits before it sorts."""
         wanted = set(queues)
         found = [r for r in self.store.tables.reports.values() if r.queue in wanted and r.status in OPEN_STATUSES]
-        return sorted((_copy(r) for r in _limited(found, limit)), key=lambda r: (not r.priority, r.id))
+        return [_copy(r) for r in _limited(sorted(found, key=lambda r: (not r.priority, r.id)), limit)]
 
     async def count_open(self, queues: Sequence[str]) -> int:
         wanted = set(queues)

@@ -86,8 +86,9 @@ class CaseBook:
     async def open_cases(self, queues: Sequence[str], limit: int = 50) -> list[StoredReport]:
         if not queues:
             return []
-        found = await self.store.reports_where(f"queue IN ({placeholders(queues)}) AND {_OPEN}", *queues, limit=limit)
-        return sorted(found, key=lambda r: (not r.priority, r.id))
+        # Priority first before the limit: a child's case must not fall off a long queue's first page.
+        where = f"queue IN ({placeholders(queues)}) AND {_OPEN}"
+        return await self.store.reports_where(where, *queues, limit=limit, order="priority DESC, id")
 
     async def count_open(self, queues: Sequence[str]) -> int:
         if not queues:

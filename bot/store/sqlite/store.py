@@ -240,9 +240,11 @@ class SqliteStore(Store):
 
     # ---- reports -----------------------------------------------------------------------------------------
 
-    async def reports_where(self, where: str, *args: Any, limit: int | None = None) -> list[StoredReport]:
+    async def reports_where(
+        self, where: str, *args: Any, limit: int | None = None, order: str = "id"
+    ) -> list[StoredReport]:
         """Reports matching an SQL condition over the report columns (for this backend's books)."""
-        sql = f"SELECT {REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY id"
+        sql = f"SELECT {REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
 

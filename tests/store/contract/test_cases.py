@@ -135,11 +135,11 @@ async def test_claimed_and_waiting_cases_are_still_open(store: Store, books: Boo
     assert await books.cases.count_open(["punjab"]) == 2
 
 
-async def test_open_cases_limit_keeps_the_oldest_before_putting_priority_first(store: Store, books: Books) -> None:
+async def test_a_priority_case_is_never_cut_off_by_the_limit(store: Store, books: Books) -> None:
     oldest = await submit(store, "AAAA-2345")
     older = await submit(store, "BBBB-2345")
     child = await submit(store, "CCCC-2345", priority=True)
-    assert ids(await books.cases.open_cases(["punjab"], limit=2)) == [oldest, older]
+    assert ids(await books.cases.open_cases(["punjab"], limit=2)) == [child, oldest]
     assert ids(await books.cases.open_cases(["punjab"], limit=3)) == [child, oldest, older]
     assert await books.cases.open_cases(["punjab"], limit=0) == []
 
