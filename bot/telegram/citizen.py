@@ -73,14 +73,22 @@ _SEND_TRIES = 4
 
 
 @dataclass(slots=True)
-class _Turn:
-    """A chat's state during one update, written once when the update ends (or with its engine step).
+class ChatTurn:
+    """One update of one chat, handled under the chat's lock, and passed to everything that handles it.
 
-    Each write is an fsync; the citizen's reply should not wait for the bookkeeping of the turn.
+    ``state`` is the chat's state as it will be stored: with this update's id as the last handled, in
+    the engine step's own transaction when there is one, else once when the update ends. Each write is
+    an fsync; the citizen's reply should not wait for the bookkeeping of the turn.
     """
 
-    state: ChatState  # with this update's id as the last handled
+    chat_id: int
+    state: ChatState
     remember: list[int] = field(default_factory=list)  # message ids for /exit to delete
+
+    def keep(self, sent: list[int], *, lang: str, question_message_id: int | None) -> None:
+        """The chat's new language and question message, and the messages sent, stored when the update ends."""
+        self.state = replace(self.state, lang=lang, question_message_id=question_message_id)
+        self.remember.extend(sent)
 
 
 class CitizenBot:
@@ -108,30 +116,36 @@ class CitizenBot:
         self.locks = ChatLocks()
         self.flood = FloodControl(settings.flood_messages_per_minute)
         self._told_blocked: dict[int, float] = {}
-        self._turns: dict[int, _Turn] = {}  # chat id -> the update being handled (under the chat's lock)
 
     # ---- sending -------------------------------------------------------------------------------
 
     async def send(
-        self, bot: Bot, chat_id: int, out: Outgoing, *, remember: bool = True, sent: list[int] | None = None
+        self,
+        bot: Bot,
+        chat_id: int,
+        out: Outgoing,
+        *,
+        turn: ChatTurn | None = None,
+        remember: bool = True,
+        sent: list[int] | None = None,
     ) -> Message | None:
         """Send with retries for network faults and 429s; a blocked bot marks the chat inactive.
 
         Every message is recorded for /exit to delete (``remember=False`` only for the exit line itself),
         so no reply, however incidental, can stay behind on a watched phone. With ``sent``, the id is
-        added there for the caller to record with the chat's state in one write.
+        added there for the caller to record with the chat's state in one write; within a ``turn``, it is
+        stored when the turn ends.
         """
         try:
             message = await self.sender.send(bot, chat_id, out.text, out.markup, retries=_SEND_TRIES - 1, counted=False)
         except Forbidden:
-            await self._mark_inactive(chat_id)
+            await self._mark_inactive(chat_id, turn)
             return None
         except BadRequest:
             raise
         except NetworkError:  # RetryAfter included: every try was refused
             log.warning("message not delivered after retries", extra={"chat": "private"})
             return None
-        turn = self._turns.get(chat_id)
         if sent is not None:
             sent.append(message.message_id)
         elif remember and turn is not None:
@@ -154,8 +168,7 @@ class CitizenBot:
             # A convenience: the commands work without it, and the next language change tries again.
             log.warning("could not set a chat's command menu: %s", type(exc).__name__)
 
-    async def _mark_inactive(self, chat_id: int) -> None:
-        turn = self._turns.get(chat_id)
+    async def _mark_inactive(self, chat_id: int, turn: ChatTurn | None) -> None:
         if turn is not None:
             turn.state = replace(turn.state, active=False)  # written when the turn ends
             log.info("citizen blocked the bot; chat marked inactive")
@@ -164,13 +177,15 @@ class CitizenBot:
 
     # ---- delivering a conversation turn ---------------------------------------------------------
 
-    async def deliver(self, bot: Bot, chat_id: int, state: ChatState, before: Session | None, reply: Reply) -> None:
-        lang = reply.lang
+    async def deliver(self, bot: Bot, turn: ChatTurn, state: ChatState, before: Session | None, reply: Reply) -> None:
+        chat_id, lang = turn.chat_id, reply.lang
         if reply.dropped_files:
             # Before the next question, so that the notice reads as part of the answer just given.
             await quietly(bot.delete_messages(chat_id, list(reply.dropped_files)))
             log.info("earlier files deleted from a child case", extra={"files": len(reply.dropped_files)})
-            await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.EARLIER_FILES_DELETED), quote=False)))
+            await self.send(
+                bot, chat_id, Outgoing(escape(t(lang, texts.EARLIER_FILES_DELETED), quote=False)), turn=turn
+            )
         session_id = reply.session.id if reply.session is not None else ""
         old_question = state.question_message_id
         question = await self.conv.question(before) if before is not None else None
@@ -193,7 +208,7 @@ class CitizenBot:
         shown = False
         try:
             for out in rendering.messages:
-                message = await self.send(bot, chat_id, out, sent=sent)
+                message = await self.send(bot, chat_id, out, turn=turn, sent=sent)
                 if message is None:
                     break
                 if out.question:
@@ -210,7 +225,7 @@ class CitizenBot:
                     self.wake()
         if reply.session is None or reply.session.status != ACTIVE:
             question_id = None
-        self._keep(chat_id, sent, lang=lang, question_message_id=question_id)
+        turn.keep(sent, lang=lang, question_message_id=question_id)
         if lang != state.lang:
             await self.menu(bot, chat_id, lang)
 
@@ -242,22 +257,9 @@ class CitizenBot:
             # Back or edit-from-review: the old buttons must not stay pressable.
             await quietly(bot.edit_message_reply_markup(chat_id, old_question, reply_markup=None))
 
-    def _keep(self, chat_id: int, sent: list[int], *, lang: str, question_message_id: int | None) -> None:
-        """The chat's new language and question message, and the messages sent, written when the update ends."""
-        turn = self._turns.get(chat_id)
-        if turn is None:
-            raise RuntimeError("a reply delivered outside its chat's turn")
-        turn.state = replace(turn.state, lang=lang, question_message_id=question_message_id)
-        turn.remember.extend(sent)
-
-    def _handled(self, chat_id: int) -> ChatState | None:
-        """The chat's state marking the current update handled, to store with its engine step."""
-        turn = self._turns.get(chat_id)
-        return turn.state if turn is not None else None
-
     # ---- handlers ------------------------------------------------------------------------------
 
-    async def _begin_update(self, update: Update) -> tuple[ChatState, bool]:
+    async def _begin_update(self, update: Update) -> tuple[ChatTurn, bool]:
         """Load the chat's state; False when this update was handled before (redelivered after a crash).
 
         The update is marked handled with its engine step (one transaction) or, when it changes no
@@ -272,109 +274,111 @@ class CitizenBot:
             prior = detect_language("", user.language_code if user else None).lang
             state = ChatState(key, prior)
         if update.update_id <= state.last_update_id:
-            return state, False
+            return ChatTurn(chat.id, state), False
         state = replace(state, last_update_id=update.update_id, active=True)
         incoming = update.effective_message is not None and update.callback_query is None
         remember = [update.effective_message.message_id] if incoming and update.effective_message else []
-        self._turns[chat.id] = _Turn(state, remember)
-        return state, True
+        return ChatTurn(chat.id, state, remember), True
 
-    async def _end_update(self, chat_id: int) -> None:
-        turn = self._turns.pop(chat_id, None)
-        if turn is not None:
-            await self.store.save_chat_state(turn.state, remember=turn.remember, sent_at=time.time())
+    async def _end_update(self, turn: ChatTurn) -> None:
+        await self.store.save_chat_state(turn.state, remember=turn.remember, sent_at=time.time())
 
     @asynccontextmanager
     async def turn(
         self, update: Update, context: ContextTypes.DEFAULT_TYPE, *, flood: bool = True, blockable: bool = True
-    ) -> AsyncIterator[ChatState | None]:
-        """Hold the chat's lock for one update; yields None when the update must be dropped
-        (handled before, the user is over the flood limit and was asked to slow down, or, unless
-        ``blockable`` is False, the sender is blocked and was told so neutrally)."""
+    ) -> AsyncIterator[ChatTurn | None]:
+        """Hold the chat's lock for one update and give its handler the turn; yields None when the
+        update must be dropped (handled before, the user is over the flood limit and was asked to slow
+        down, or, unless ``blockable`` is False, the sender is blocked and was told so neutrally)."""
         chat = update.effective_chat
         assert chat is not None
         async with self.locks.hold(chat.id):
-            state, fresh = await self._begin_update(update)
+            turn, fresh = await self._begin_update(update)
+            if not fresh:
+                yield None
+                return
             try:
-                if not fresh:
-                    yield None
-                elif flood and not self._allowed(update):
-                    await self._slow_down(update, context, state.lang)
+                if flood and not self._allowed(update):
+                    await self._slow_down(update, context, turn)
                     yield None
                 elif blockable and self.senders.is_blocked(chat_key(chat.id)):
-                    await self._tell_blocked(context.bot, chat.id, state.lang)
+                    await self._tell_blocked(context.bot, turn)
                     if update.callback_query is not None:
                         await quietly(update.callback_query.answer())
                     yield None
                 else:
-                    yield state
+                    yield turn
             finally:
                 # Also after a failure: an update that crashed its handler is not handled again.
-                await self._end_update(chat.id)
+                await self._end_update(turn)
 
-    async def _tell_blocked(self, bot: Bot, chat_id: int, lang: str) -> None:
+    async def _tell_blocked(self, bot: Bot, turn: ChatTurn) -> None:
         # Once in ten minutes: the line is for a person, not an answer to every message of a flood.
-        now = time.monotonic()
+        chat_id, now = turn.chat_id, time.monotonic()
         if now - self._told_blocked.get(chat_id, -BLOCKED_NOTICE_SECONDS) < BLOCKED_NOTICE_SECONDS:
             return
         self._told_blocked[chat_id] = now
         if len(self._told_blocked) > 10_000:
             self._told_blocked = {c: at for c, at in self._told_blocked.items() if now - at < BLOCKED_NOTICE_SECONDS}
-        await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.BLOCKED), quote=False)))
+        await self.send(bot, chat_id, Outgoing(escape(t(turn.state.lang, texts.BLOCKED), quote=False)), turn=turn)
 
     def _allowed(self, update: Update) -> bool:
         user = update.effective_user
         return user is None or self.flood.allow(user.id)
 
-    async def _slow_down(self, update: Update, context: ContextTypes.DEFAULT_TYPE, lang: str) -> None:
-        user, chat = update.effective_user, update.effective_chat
-        if user is not None and chat is not None and self.flood.first_warning(user.id):
-            await self.send(context.bot, chat.id, Outgoing(escape(t(lang, texts.SLOW_DOWN), quote=False)))
+    async def _slow_down(self, update: Update, context: ContextTypes.DEFAULT_TYPE, turn: ChatTurn) -> None:
+        user = update.effective_user
+        if user is not None and self.flood.first_warning(user.id):
+            text = Outgoing(escape(t(turn.state.lang, texts.SLOW_DOWN), quote=False))
+            await self.send(context.bot, turn.chat_id, text, turn=turn)
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None or message.text is None:
             return
-        async with self.turn(update, context) as state:
-            if state is None:
+        async with self.turn(update, context) as turn:
+            if turn is None:
                 return
+            state = turn.state
             key = chat_key(chat.id)
             before = await self.conv.current(key)
             idle = before is None or before.status != ACTIVE
-            if await self._relay_answer(context.bot, chat.id, state, message, exact=not idle):
+            if await self._relay_answer(context.bot, turn, message, exact=not idle):
                 return
             if idle:
                 # The first message says which language to answer in; when it says so clearly, the
                 # language question is skipped (a one-tap switch stays on the first question).
                 lang, how = opening(message.text, user.language_code if user else None, state.lang)
-                await self._start(context.bot, chat.id, state, lang, None, language=how, first_text=message.text)
+                await self._start(context.bot, turn, state, lang, None, language=how, first_text=message.text)
                 return
-            handled = self._handled(chat.id)
+            handled = turn.state
             reply = await self.conv.answer(key, Input(text=message.text), state.lang, loaded=before, chat=handled)
-            await self.deliver(context.bot, chat.id, state, before, reply)
+            await self.deliver(context.bot, turn, state, before, reply)
             if reply.reference is not None:
                 self.wake()
 
-    async def _relay_answer(self, bot: Bot, chat_id: int, state: ChatState, message: Message, exact: bool) -> bool:
+    async def _relay_answer(self, bot: Bot, turn: ChatTurn, message: Message, exact: bool) -> bool:
         """A reply to an officer's question (or, outside a report, any message while one is open) is relayed."""
         if message.text is None:
             return False
         reply_to = message.reply_to_message.message_id if message.reply_to_message else None
         if exact and reply_to is None:
             return False
+        chat_id = turn.chat_id
         relayed = await self.casework.answer(
             chat_key(chat_id), reply_to, message.text[:3000], message.message_id, exact
         )
         if relayed is None:
             return False
-        await self.send(bot, chat_id, Outgoing(escape(t(state.lang, ft.CITIZEN_ANSWER_SENT), quote=False)))
+        text = Outgoing(escape(t(turn.state.lang, ft.CITIZEN_ANSWER_SENT), quote=False))
+        await self.send(bot, chat_id, text, turn=turn)
         self.wake()
         return True
 
     async def _start(
         self,
         bot: Bot,
-        chat_id: int,
+        turn: ChatTurn,
         state: ChatState,
         lang: str,
         payload: str | None,
@@ -382,13 +386,15 @@ class CitizenBot:
         language: str = "likely",
         first_text: str = "",
     ) -> None:
+        chat_id = turn.chat_id
         key = chat_key(chat_id)
         before = await self.conv.current(key)
         if before is None or before.status != ACTIVE:
             midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
             count = await self.reports.reports_since(key, midnight.isoformat(timespec="seconds"))
             if count >= self.settings.daily_report_cap:
-                await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.DAILY_CAP, count=count), quote=False)))
+                capped = Outgoing(escape(t(lang, texts.DAILY_CAP, count=count), quote=False))
+                await self.send(bot, chat_id, capped, turn=turn)
                 return
         prefill: dict[str, str] = {}
         variables: dict[str, str] = {}
@@ -399,19 +405,20 @@ class CitizenBot:
             elif tag.replace("_", "").replace("-", "").isalnum():
                 variables["campaign"] = tag  # a deep-link campaign tag, for statistics
         reply = await self.conv.begin(
-            key, lang, variables, prefill, chat=self._handled(chat_id), language=language, first_text=first_text
+            key, lang, variables, prefill, chat=turn.state, language=language, first_text=first_text
         )
-        await self.deliver(bot, chat_id, state, before, reply)
+        await self.deliver(bot, turn, state, before, reply)
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context) as state:
-            if state is None:
+        async with self.turn(update, context) as turn:
+            if turn is None:
                 return
+            state = turn.state
             payload = context.args[0] if context.args else None
-            await self._start(context.bot, chat.id, state, state.lang, payload)
+            await self._start(context.bot, turn, state, state.lang, payload)
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query, chat = update.callback_query, update.effective_chat
@@ -424,9 +431,10 @@ class CitizenBot:
             await quietly(query.answer(t(lang, texts.MOVED_ON)))
             return
         # Not blockable here: a blocked sender may still answer the /forget question.
-        async with self.turn(update, context, flood=False, blockable=False) as state:
-            if state is None:
+        async with self.turn(update, context, flood=False, blockable=False) as turn:
+            if turn is None:
                 return
+            state = turn.state
             if not self._allowed(update):
                 await quietly(query.answer(t(state.lang, texts.SLOW_DOWN)))
                 return
@@ -435,16 +443,16 @@ class CitizenBot:
             forget = ForgetAnswer.parse(data)
             if forget is not None:
                 await quietly(query.answer())
-                await self._forget(context.bot, chat.id, state, query, forget.confirmed)
+                await self._forget(context.bot, turn, query, forget.confirmed)
                 return
             if self.senders.is_blocked(key):
                 await quietly(query.answer())
-                await self._tell_blocked(context.bot, chat.id, state.lang)
+                await self._tell_blocked(context.bot, turn)
                 return
             pick = LanguagePick.parse(data)
             if pick is not None:
                 await quietly(query.answer())
-                await self._switch_language(context.bot, chat.id, state, pick.lang)
+                await self._switch_language(context.bot, turn, state, pick.lang)
                 return
             before = await self.conv.current(key)
             press = StepPress.parse(data)
@@ -455,9 +463,9 @@ class CitizenBot:
             # Telegram's spinner stops while the step is stored and the next question sent.
             answering = asyncio.ensure_future(quietly(query.answer()))
             try:
-                handled = self._handled(chat.id)
+                handled = turn.state
                 reply = await self.conv.answer(key, Input(press=press.button), state.lang, loaded=before, chat=handled)
-                await self.deliver(context.bot, chat.id, state, before, reply)
+                await self.deliver(context.bot, turn, state, before, reply)
             finally:
                 await answering
             if reply.reference is not None:
@@ -469,34 +477,40 @@ class CitizenBot:
         if message is None or chat is None or not message.text:
             return
         command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        async with self.turn(update, context) as state:
-            if state is None:
+        async with self.turn(update, context) as turn:
+            if turn is None:
                 return
+            state = turn.state
             key = chat_key(chat.id)
             before = await self.conv.current(key)
-            handled = self._handled(chat.id)
+            handled = turn.state
             reply = await self.conv.answer(key, Input(command=command), state.lang, loaded=before, chat=handled)
-            await self.deliver(context.bot, chat.id, state, before, reply)
+            await self.deliver(context.bot, turn, state, before, reply)
 
     async def on_contact(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None or user is None or message.contact is None:
             return
-        async with self.turn(update, context) as state:
-            if state is None:
+        async with self.turn(update, context) as turn:
+            if turn is None:
                 return
+            state = turn.state
             key = chat_key(chat.id)
             before = await self.conv.current(key)
             question = await self.conv.question(before) if before is not None else None
             if before is None or question is None or question.hint != "phone":
-                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, texts.CONTACT_NOT_ASKED))))
+                await self.send(
+                    context.bot, chat.id, Outgoing(escape(t(state.lang, texts.CONTACT_NOT_ASKED))), turn=turn
+                )
                 return
             if message.contact.user_id != user.id:
-                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, texts.OWN_CONTACT_ONLY))))
+                await self.send(
+                    context.bot, chat.id, Outgoing(escape(t(state.lang, texts.OWN_CONTACT_ONLY))), turn=turn
+                )
                 return
             phone = Input(text=message.contact.phone_number)
-            reply = await self.conv.answer(key, phone, state.lang, loaded=before, chat=self._handled(chat.id))
-            await self.deliver(context.bot, chat.id, state, before, reply)
+            reply = await self.conv.answer(key, phone, state.lang, loaded=before, chat=turn.state)
+            await self.deliver(context.bot, turn, state, before, reply)
 
     async def on_media(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Pictures and files are never downloaded or forwarded; in a child case they are deleted at once."""
@@ -504,9 +518,10 @@ class CitizenBot:
         if message is None or chat is None:
             return
         # Never dropped for flooding or a block: a picture in a child case must be deleted whatever happens.
-        async with self.turn(update, context, flood=False, blockable=False) as state:
-            if state is None:
+        async with self.turn(update, context, flood=False, blockable=False) as turn:
+            if turn is None:
                 return
+            state = turn.state
             key = chat_key(chat.id)
             session = await self.conv.current(key)
             child = False
@@ -521,16 +536,19 @@ class CitizenBot:
                 text = texts.FILE_KEPT
             else:
                 text = texts.NO_FILES
-            await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, text), quote=False)))
+            await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, text), quote=False)), turn=turn)
 
     async def on_unreadable(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Voice notes, stickers, locations, polls: say so, rather than leave the citizen waiting in silence."""
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context) as state:
-            if state is not None:
-                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, texts.UNREADABLE), quote=False)))
+        async with self.turn(update, context) as turn:
+            if turn is not None:
+                state = turn.state
+                await self.send(
+                    context.bot, chat.id, Outgoing(escape(t(state.lang, texts.UNREADABLE), quote=False)), turn=turn
+                )
 
     # ---- commands outside the flow -------------------------------------------------------------
 
@@ -538,8 +556,8 @@ class CitizenBot:
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context) as state:
-            if state is None:
+        async with self.turn(update, context) as turn:
+            if turn is None:
                 return
             # Each language named in itself, so that a reader finds hers whatever the chat's language.
             markup = InlineKeyboardMarkup(
@@ -552,22 +570,23 @@ class CitizenBot:
                 ]
             )
             text = texts.CHOOSE_LANGUAGE_ALL
-            await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False), markup))
+            await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False), markup), turn=turn)
 
-    async def _switch_language(self, bot: Bot, chat_id: int, state: ChatState, lang: str) -> None:
+    async def _switch_language(self, bot: Bot, turn: ChatTurn, state: ChatState, lang: str) -> None:
         if lang not in LANGUAGES:
             return
+        chat_id = turn.chat_id
         key = chat_key(chat_id)
         changed = lang != state.lang
         state = replace(state, lang=lang)
-        self._keep(chat_id, [], lang=lang, question_message_id=state.question_message_id)
-        await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.LANGUAGE_SET), quote=False)))
+        turn.keep([], lang=lang, question_message_id=state.question_message_id)
+        await self.send(bot, chat_id, Outgoing(escape(t(lang, texts.LANGUAGE_SET), quote=False)), turn=turn)
         if changed:
             await self.menu(bot, chat_id, lang)
         before = await self.conv.current(key)
         reply = await self.conv.set_language(key, lang)
         if reply.events:
-            await self.deliver(bot, chat_id, state, before, reply)
+            await self.deliver(bot, turn, state, before, reply)
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command the bot does not know: say so and point to /help, rather than stay silent."""
@@ -575,10 +594,11 @@ class CitizenBot:
         if message is None or chat is None or not message.text:
             return
         command = message.text.split()[0].split("@")[0][:32]
-        async with self.turn(update, context, blockable=False) as state:
-            if state is not None:
+        async with self.turn(update, context, blockable=False) as turn:
+            if turn is not None:
+                state = turn.state
                 text = t(state.lang, texts.UNKNOWN_COMMAND, command=command)
-                await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False)))
+                await self.send(context.bot, chat.id, Outgoing(escape(text, quote=False)), turn=turn)
 
     async def on_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await self._say(update, context, texts.HELP)
@@ -595,34 +615,37 @@ class CitizenBot:
         if chat is None:
             return
         # Help and privacy are for everyone, a blocked sender included: they say how to get help elsewhere.
-        async with self.turn(update, context, blockable=False) as state:
-            if state is not None:
-                await self.send(context.bot, chat.id, Outgoing(escape(t(state.lang, msgid, **values), quote=False)))
+        async with self.turn(update, context, blockable=False) as turn:
+            if turn is not None:
+                state = turn.state
+                await self.send(
+                    context.bot, chat.id, Outgoing(escape(t(state.lang, msgid, **values), quote=False)), turn=turn
+                )
 
     async def on_forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Ask first: unlinking cannot be undone, and a watched phone may be in someone else's hand."""
         chat = update.effective_chat
         if chat is None:
             return
-        async with self.turn(update, context, blockable=False) as state:
-            if state is None:
+        async with self.turn(update, context, blockable=False) as turn:
+            if turn is None:
                 return
+            state = turn.state
             markup = InlineKeyboardMarkup(
                 [
                     [InlineKeyboardButton(t(state.lang, texts.B_FORGET_YES), callback_data=ForgetAnswer(True).data)],
                     [InlineKeyboardButton(t(state.lang, texts.B_FORGET_NO), callback_data=ForgetAnswer(False).data)],
                 ]
             )
-            await self.send(
-                context.bot, chat.id, Outgoing(escape(t(state.lang, texts.FORGET_ASK), quote=False), markup)
-            )
+            ask = Outgoing(escape(t(state.lang, texts.FORGET_ASK), quote=False), markup)
+            await self.send(context.bot, chat.id, ask, turn=turn)
 
-    async def _forget(self, bot: Bot, chat_id: int, state: ChatState, query: CallbackQuery, confirmed: bool) -> None:
-        message = query.message
+    async def _forget(self, bot: Bot, turn: ChatTurn, query: CallbackQuery, confirmed: bool) -> None:
+        chat_id, state, message = turn.chat_id, turn.state, query.message
         if message is not None:
             await quietly(bot.edit_message_reply_markup(chat_id, message.message_id, reply_markup=None))
         if not confirmed:
-            await self.send(bot, chat_id, Outgoing(escape(t(state.lang, texts.FORGET_KEPT), quote=False)))
+            await self.send(bot, chat_id, Outgoing(escape(t(state.lang, texts.FORGET_KEPT), quote=False)), turn=turn)
             return
         forgotten = await self.retention.forget(chat_key(chat_id), chat_target(chat_id))
         lines = [t(state.lang, texts.FORGET_DRAFT)] if forgotten.draft else []
@@ -644,9 +667,10 @@ class CitizenBot:
         if chat is None:
             return
         # PIN guesses count against the flood limit; a blocked sender may still check a report.
-        async with self.turn(update, context, blockable=False) as state:
-            if state is None:
+        async with self.turn(update, context, blockable=False) as turn:
+            if turn is None:
                 return
+            state = turn.state
             lang, args = state.lang, list(context.args or [])
             lines: list[str] = []
             if len(args) >= 2:
@@ -677,7 +701,7 @@ class CitizenBot:
                 lines = [self._status_line(lang, r) for r in reports[-10:]]
                 if not lines:
                     lines.append(t(lang, texts.STATUS_NONE))
-            await self.send(context.bot, chat.id, Outgoing(escape("\n".join(lines), quote=False)))
+            await self.send(context.bot, chat.id, Outgoing(escape("\n".join(lines), quote=False)), turn=turn)
 
     @staticmethod
     def _status_line(lang: str, report: StoredReport) -> str:
@@ -689,9 +713,9 @@ class CitizenBot:
         if chat is None:
             return
         async with self.locks.hold(chat.id):
-            state, _ = await self._begin_update(update)
             # Run even when redelivered: a quick exit is never skipped.
-            turn = self._turns.setdefault(chat.id, _Turn(state))
+            turn, _ = await self._begin_update(update)
+            state = turn.state
             try:
                 key = chat_key(chat.id)
                 recorded = await self.store.forget_messages(key)
@@ -707,7 +731,7 @@ class CitizenBot:
                             await quietly(context.bot.delete_message(chat.id, mid))
                 await self.conv.drop(key)
                 turn.remember.clear()  # the /exit message itself was just deleted
-                self._keep(chat.id, [], lang=state.lang, question_message_id=None)
+                turn.keep([], lang=state.lang, question_message_id=None)
                 # Deliberately not recorded: it is the one line left behind, and says nothing.
                 await self.send(
                     context.bot,
@@ -716,7 +740,7 @@ class CitizenBot:
                     remember=False,
                 )
             finally:
-                await self._end_update(chat.id)
+                await self._end_update(turn)
         log.info("quick exit", extra={"deleted": len(ids)})
 
     async def on_fault(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
