@@ -15,7 +15,6 @@ import json
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from bot.clock import now_iso
 from bot.engine.session import Session
@@ -255,8 +254,3 @@ class MemoryStore(Store):
             if r.id > after_id and r.created_at >= since_iso and (until_iso is None or r.created_at < until_iso)
         ]
         return found[:limit]
-
-
-def stored(report: StoredReport, **changes: Any) -> StoredReport:
-    """The report with ``changes`` (a book's update of its row)."""
-    return replace(report, **changes)

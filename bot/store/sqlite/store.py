@@ -14,6 +14,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -297,15 +298,13 @@ class SqliteStore(Store):
         return await self.reports_where(where, *args, limit=limit)
 
 
+@dataclass(frozen=True, slots=True)
 class _SealedReport:
     """A report's values that the keyring seals, sealed before the write goes to the database's thread."""
 
-    __slots__ = ("answers", "deliveries", "urls")
-
-    def __init__(self, answers: str, urls: list[str], deliveries: list[tuple[Any, ...]]) -> None:
-        self.answers = answers
-        self.urls = urls
-        self.deliveries = deliveries
+    answers: str
+    urls: list[str]
+    deliveries: list[tuple[Any, ...]]
 
 
 def _sealed_report(report: NewReport, keyring: Keyring) -> _SealedReport:
