@@ -38,9 +38,9 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from bot.i18n import t
-from bot.telegram import admin_texts as at
-from bot.telegram import focal_texts as ft
-from bot.telegram import texts
+from bot.telegram.admin import texts as admin_texts
+from bot.telegram.citizen import texts as citizen_texts
+from bot.telegram.focal import texts as focal_texts
 
 # ---- the people and chats ------------------------------------------------------------------------
 
@@ -163,12 +163,16 @@ def tables(*names: Table) -> frozenset[Table]:
 
 
 SILENT = Expect("silent")
-CITIZEN_HELP = Expect("citizen help", says=head(texts.HELP))
-OFFICER_HELP = Expect("officer help", says=head(ft.OFFICER_HELP))
-NEUTRAL = Expect("neutral answer", alert=en(texts.MOVED_ON))
-NO_SUCH_CASE = Expect("refused + audited (no such case)", alert=en(ft.MOVED_ON), audit=(("press", False, "-"),))
-ADMIN_PRESS_REFUSED = Expect("refused + audited", alert=en(at.ADMINS_ONLY), audit=(("flow_press", False, "-"),))
-ADMIN_NEUTRAL = Expect("neutral answer (already settled)", alert=en(at.ALREADY_SETTLED))
+CITIZEN_HELP = Expect("citizen help", says=head(citizen_texts.HELP))
+OFFICER_HELP = Expect("officer help", says=head(focal_texts.OFFICER_HELP))
+NEUTRAL = Expect("neutral answer", alert=en(citizen_texts.MOVED_ON))
+NO_SUCH_CASE = Expect(
+    "refused + audited (no such case)", alert=en(focal_texts.MOVED_ON), audit=(("press", False, "-"),)
+)
+ADMIN_PRESS_REFUSED = Expect(
+    "refused + audited", alert=en(admin_texts.ADMINS_ONLY), audit=(("flow_press", False, "-"),)
+)
+ADMIN_NEUTRAL = Expect("neutral answer (already settled)", alert=en(admin_texts.ALREADY_SETTLED))
 STARTS_REPORT = Expect("starts a report", says="Please choose a language.", may=tables("sessions"))
 CITIZEN_FLOW = Expect("citizen flow", says="", may=tables("sessions"))
 
@@ -178,16 +182,18 @@ def refused(action: str, says: str) -> Expect:
 
 
 def refused_press(action: str, report: Report = "P") -> Expect:
-    return Expect("refused + audited", alert=en(ft.NOT_MEMBER), audit=((action, False, report),))
+    return Expect("refused + audited", alert=en(focal_texts.NOT_MEMBER), audit=((action, False, report),))
 
 
 def wrong_chat(action: str, report: Report = "P") -> Expect:
     """An officer's button pressed in a group that is not the case's queue group: refused before anything else."""
-    return Expect("refused + audited (not its queue's chat)", alert=en(ft.MOVED_ON), audit=((action, False, report),))
+    return Expect(
+        "refused + audited (not its queue's chat)", alert=en(focal_texts.MOVED_ON), audit=((action, False, report),)
+    )
 
 
 def not_found(report: Report) -> Expect:
-    return Expect("not found + audited", says=en(ft.CASE_NOT_FOUND), audit=(("case", False, report),))
+    return Expect("not found + audited", says=en(focal_texts.CASE_NOT_FOUND), audit=(("case", False, report),))
 
 
 def shows_card(report: Report = "P") -> Expect:
@@ -272,7 +278,7 @@ ROWS: tuple[Row, ...] = (
         "text",
         "private",
         "/help",
-        {**each(CITIZEN_HELP), Role.ADMIN: Expect("citizen + admin help", says=head(at.ADMIN_HELP))},
+        {**each(CITIZEN_HELP), Role.ADMIN: Expect("citizen + admin help", says=head(admin_texts.ADMIN_HELP))},
     ),
     Row(
         "privacy",
@@ -300,7 +306,7 @@ ROWS: tuple[Row, ...] = (
         "private",
         "/status",
         {
-            **each(Expect("no reports", says=head(texts.STATUS_NONE))),
+            **each(Expect("no reports", says=head(citizen_texts.STATUS_NONE))),
             Role.CITIZEN: Expect("own reports", says=f"{CITIZEN_REF}: received, waiting for an officer"),
         },
     ),
@@ -321,7 +327,13 @@ ROWS: tuple[Row, ...] = (
         "private",
         # Each cell guesses at its own case: five wrong PINs for one reference would pause its check.
         "/status {ref} 135790",
-        each(Expect("not found + audited", says=en(texts.STATUS_NOT_FOUND), audit=(("status_pin_wrong", False, "P"),))),
+        each(
+            Expect(
+                "not found + audited",
+                says=en(citizen_texts.STATUS_NOT_FOUND),
+                audit=(("status_pin_wrong", False, "P"),),
+            )
+        ),
     ),
     Row(
         "forget",
@@ -330,7 +342,7 @@ ROWS: tuple[Row, ...] = (
         "text",
         "private",
         "/forget",
-        each(Expect("asks to confirm", says=head(texts.FORGET_ASK))),
+        each(Expect("asks to confirm", says=head(citizen_texts.FORGET_ASK))),
     ),
     Row("back", CITIZEN_SECTION, "/back", "text", "private", "/back", each(CITIZEN_FLOW)),
     Row("skip", CITIZEN_SECTION, "/skip", "text", "private", "/skip", each(CITIZEN_FLOW)),
@@ -345,7 +357,7 @@ ROWS: tuple[Row, ...] = (
         "text",
         "private",
         "/exit",
-        each(Expect("chat cleared", says=en(texts.EXIT_DONE), may=tables("sessions"))),
+        each(Expect("chat cleared", says=en(citizen_texts.EXIT_DONE), may=tables("sessions"))),
     ),
     # ---- officers' and admins' commands, private ---------------------------------------------------------
     Row(
@@ -374,7 +386,8 @@ ROWS: tuple[Row, ...] = (
         "private",
         "/bindqueue punjab",
         admin_only(
-            Expect("told to use the group", says=en(ft.BIND_IN_GROUP)), refused("bind_queue", en(ft.BIND_ADMINS_ONLY))
+            Expect("told to use the group", says=en(focal_texts.BIND_IN_GROUP)),
+            refused("bind_queue", en(focal_texts.BIND_ADMINS_ONLY)),
         ),
     ),
     Row(
@@ -384,7 +397,10 @@ ROWS: tuple[Row, ...] = (
         "text",
         "private",
         "/focal",
-        admin_only(Expect("lists officers", says=head(ft.FOCAL_USAGE)), refused("focal", en(ft.BIND_ADMINS_ONLY))),
+        admin_only(
+            Expect("lists officers", says=head(focal_texts.FOCAL_USAGE)),
+            refused("focal", en(focal_texts.BIND_ADMINS_ONLY)),
+        ),
     ),
     Row(
         "focal-add-private",
@@ -396,11 +412,11 @@ ROWS: tuple[Row, ...] = (
         admin_only(
             Expect(
                 "registers the officer",
-                says=en(ft.FOCAL_DONE),
+                says=en(focal_texts.FOCAL_DONE),
                 audit=(("add_officer", True, "-"),),
                 changes=tables("officers"),
             ),
-            refused("focal", en(ft.BIND_ADMINS_ONLY)),
+            refused("focal", en(focal_texts.BIND_ADMINS_ONLY)),
         ),
     ),
     Row(
@@ -411,7 +427,8 @@ ROWS: tuple[Row, ...] = (
         "private",
         "/flows",
         admin_only(
-            Expect("lists revisions", says="Revisions of the flow 'report'"), refused("flows", en(at.ADMINS_ONLY))
+            Expect("lists revisions", says="Revisions of the flow 'report'"),
+            refused("flows", en(admin_texts.ADMINS_ONLY)),
         ),
     ),
     Row(
@@ -421,7 +438,7 @@ ROWS: tuple[Row, ...] = (
         "text",
         "private",
         "/admins",
-        admin_only(Expect("lists admins", says="Admins: "), refused("admins", en(at.ADMINS_ONLY))),
+        admin_only(Expect("lists admins", says="Admins: "), refused("admins", en(admin_texts.ADMINS_ONLY))),
     ),
     Row(
         "admins-add-private",
@@ -437,7 +454,7 @@ ROWS: tuple[Row, ...] = (
                 audit=(("add_admin", True, "-"),),
                 changes=tables("admins"),
             ),
-            refused("admins", en(at.ADMINS_ONLY)),
+            refused("admins", en(admin_texts.ADMINS_ONLY)),
         ),
     ),
     Row(
@@ -447,7 +464,7 @@ ROWS: tuple[Row, ...] = (
         "text",
         "private",
         "/stats",
-        admin_only(Expect("figures", says="Cases: "), refused("stats", en(at.ADMINS_ONLY))),
+        admin_only(Expect("figures", says="Cases: "), refused("stats", en(admin_texts.ADMINS_ONLY))),
     ),
     Row(
         "block-private",
@@ -463,7 +480,7 @@ ROWS: tuple[Row, ...] = (
                 audit=(("block", True, "-"),),
                 changes=tables("senders"),
             ),
-            refused("block", en(at.ADMINS_ONLY)),
+            refused("block", en(admin_texts.ADMINS_ONLY)),
         ),
     ),
     Row(
@@ -480,7 +497,7 @@ ROWS: tuple[Row, ...] = (
                 audit=(("unblock", True, "-"),),
                 changes=tables("senders"),
             ),
-            refused("unblock", en(at.ADMINS_ONLY)),
+            refused("unblock", en(admin_texts.ADMINS_ONLY)),
         ),
     ),
     Row(
@@ -491,8 +508,8 @@ ROWS: tuple[Row, ...] = (
         "private",
         "report.yaml",
         admin_only(
-            Expect("verdict on the file", says=head(at.UPLOAD_NOT_LOADED), fetches_file=True),
-            refused("upload_flow", en(at.ADMINS_ONLY)),
+            Expect("verdict on the file", says=head(admin_texts.UPLOAD_NOT_LOADED), fetches_file=True),
+            refused("upload_flow", en(admin_texts.ADMINS_ONLY)),
         ),
     ),
     # ---- commands in a group -------------------------------------------------------------------------------
@@ -554,7 +571,7 @@ ROWS: tuple[Row, ...] = (
         "group",
         "/bindqueue punjab",
         {
-            **each(refused("bind_queue", en(ft.BIND_ADMINS_ONLY))),
+            **each(refused("bind_queue", en(focal_texts.BIND_ADMINS_ONLY))),
             # A group that is not a queue hears nothing, not even a refusal; the attempt is audited.
             Role.CITIZEN: Expect("silent + audited", audit=(("bind_queue", False, "-"),)),
             Role.STRANGER: Expect("silent + audited", audit=(("bind_queue", False, "-"),)),
@@ -610,9 +627,9 @@ ROWS: tuple[Row, ...] = (
         "Do you still have the first message?",
         {
             Role.CITIZEN: CITIZEN_FLOW,
-            Role.FOCAL: Expect("press Ask first", says=head(ft.ASK_FIRST)),
+            Role.FOCAL: Expect("press Ask first", says=head(focal_texts.ASK_FIRST)),
             Role.OTHER: Expect("refused + audited", audit=(("ask", False, "P"),)),
-            Role.ADMIN: Expect("press Ask first", says=head(ft.ASK_FIRST)),
+            Role.ADMIN: Expect("press Ask first", says=head(focal_texts.ASK_FIRST)),
             Role.STRANGER: Expect("refused + audited", audit=(("ask", False, "P"),)),
         },
     ),
@@ -628,7 +645,7 @@ ROWS: tuple[Row, ...] = (
             "claim",
             by_name(
                 label="acts",
-                alert=en(ft.CLAIMED_OK),
+                alert=en(focal_texts.CLAIMED_OK),
                 says="claimed by {name}",
                 audit=(("claim", True, "P"),),
                 changes=tables("reports"),
@@ -663,7 +680,8 @@ ROWS: tuple[Row, ...] = (
         "card",
         "f.resolve.{case}",
         officers(
-            "resolve", by_name(label="acts", alert=en(ft.CHOOSE_OUTCOME, reference="{ref}"), says="", elsewhere=True)
+            "resolve",
+            by_name(label="acts", alert=en(focal_texts.CHOOSE_OUTCOME, reference="{ref}"), says="", elsewhere=True),
         ),
     ),
     Row(
@@ -677,7 +695,7 @@ ROWS: tuple[Row, ...] = (
             "out",
             by_name(
                 label="acts",
-                alert=en(ft.RESOLVED_OK),
+                alert=en(focal_texts.RESOLVED_OK),
                 says="resolved by {name}: advice given",
                 audit=(("resolve", True, "P"),),
                 changes=tables("reports"),
@@ -696,7 +714,7 @@ ROWS: tuple[Row, ...] = (
             "out",
             by_name(
                 label="refused + audited (no such outcome)",
-                alert=en(ft.MOVED_ON),
+                alert=en(focal_texts.MOVED_ON),
                 audit=(("resolve", False, "P"),),
             ),
         ),
@@ -709,7 +727,8 @@ ROWS: tuple[Row, ...] = (
         "card",
         "f.transfer.{case}",
         officers(
-            "transfer", by_name(label="acts", alert=en(ft.CHOOSE_QUEUE, reference="{ref}"), says="", elsewhere=True)
+            "transfer",
+            by_name(label="acts", alert=en(focal_texts.CHOOSE_QUEUE, reference="{ref}"), says="", elsewhere=True),
         ),
     ),
     Row(
@@ -723,7 +742,7 @@ ROWS: tuple[Row, ...] = (
             "to",
             by_name(
                 label="acts",
-                alert=en(ft.TRANSFERRED_OK, queue="Sindh"),
+                alert=en(focal_texts.TRANSFERRED_OK, queue="Sindh"),
                 says="transferred to Sindh by {name}",
                 audit=(("transfer", True, "P"),),
                 changes=tables("reports"),
@@ -742,7 +761,7 @@ ROWS: tuple[Row, ...] = (
             "to",
             by_name(
                 label="refused + audited (no such queue)",
-                alert=en(ft.MOVED_ON),
+                alert=en(focal_texts.MOVED_ON),
                 audit=(("transfer", False, "P"),),
             ),
         ),
@@ -754,7 +773,10 @@ ROWS: tuple[Row, ...] = (
         "press",
         "card",
         "f.spam.{case}",
-        officers("spam", by_name(label="acts", alert=en(ft.CONFIRM_SPAM, reference="{ref}"), says="", elsewhere=True)),
+        officers(
+            "spam",
+            by_name(label="acts", alert=en(focal_texts.CONFIRM_SPAM, reference="{ref}"), says="", elsewhere=True),
+        ),
     ),
     Row(
         "f-spamok",
@@ -767,7 +789,7 @@ ROWS: tuple[Row, ...] = (
             "spamok",
             by_name(
                 label="acts",
-                alert=en(ft.SPAM_OK),
+                alert=en(focal_texts.SPAM_OK),
                 says="marked as spam by {name}",
                 audit=(("spam", True, "P"),),
                 changes=tables("reports", "senders"),
@@ -782,7 +804,7 @@ ROWS: tuple[Row, ...] = (
         "press",
         "card",
         "f.back.{case}",
-        officers("back", by_name(label="acts", alert=en(ft.CANCELLED), says="Case {ref}", elsewhere=True)),
+        officers("back", by_name(label="acts", alert=en(focal_texts.CANCELLED), says="Case {ref}", elsewhere=True)),
     ),
     Row(
         "f-full",
@@ -813,7 +835,7 @@ ROWS: tuple[Row, ...] = (
             "number",
             by_name(
                 label="acts",
-                alert=en(ft.NUMBER_ALERT, reference="{ref}", phone=PHONE),
+                alert=en(focal_texts.NUMBER_ALERT, reference="{ref}", phone=PHONE),
                 audit=(("view_phone", True, "P"),),
             ),
         ),
@@ -831,13 +853,13 @@ ROWS: tuple[Row, ...] = (
                 "number",
                 by_name(
                     label="acts",
-                    alert=en(ft.NUMBER_ALERT, reference="{ref}", phone=PHONE),
+                    alert=en(focal_texts.NUMBER_ALERT, reference="{ref}", phone=PHONE),
                     audit=(("view_phone", True, "P"),),
                 ),
             ),
             Role.FOCAL: Expect(
                 "refused + audited (not the claimer)",
-                alert=en(ft.NUMBER_CLAIM_FIRST),
+                alert=en(focal_texts.NUMBER_CLAIM_FIRST),
                 audit=(("view_phone", False, "P"),),
             ),
         },
@@ -866,7 +888,7 @@ ROWS: tuple[Row, ...] = (
             "delete",
             by_name(
                 label="refused + audited (no such action)",
-                alert=en(ft.MOVED_ON),
+                alert=en(focal_texts.MOVED_ON),
                 audit=(("delete", False, "P"),),
             ),
         ),
@@ -921,7 +943,7 @@ ROWS: tuple[Row, ...] = (
             Expect(
                 "discards",
                 alert="",
-                says=en(at.DISCARDED),
+                says=en(admin_texts.DISCARDED),
                 audit=(("discard_flow", True, "-"),),
                 changes=tables("uploads"),
             ),
@@ -970,7 +992,9 @@ ROWS: tuple[Row, ...] = (
         "lang.en",
         {
             **each(NEUTRAL),
-            Role.CITIZEN: Expect("switches language", alert="", says=en(texts.LANGUAGE_SET), may=tables("sessions")),
+            Role.CITIZEN: Expect(
+                "switches language", alert="", says=en(citizen_texts.LANGUAGE_SET), may=tables("sessions")
+            ),
         },
     ),
     Row(
@@ -982,7 +1006,7 @@ ROWS: tuple[Row, ...] = (
         "forget.no",
         {
             **each(NEUTRAL),
-            Role.CITIZEN: Expect("changes nothing", alert="", says=en(texts.FORGET_KEPT)),
+            Role.CITIZEN: Expect("changes nothing", alert="", says=en(citizen_texts.FORGET_KEPT)),
         },
     ),
     Row(
@@ -1030,7 +1054,7 @@ ROWS: tuple[Row, ...] = (
             Role.FOCAL: wrong_chat("claim", "S"),
             Role.OTHER: Expect(
                 "acts (its own queue)",
-                alert=en(ft.CLAIMED_OK),
+                alert=en(focal_texts.CLAIMED_OK),
                 says="claimed by Bilal",
                 audit=(("claim", True, "S"),),
                 changes=tables("reports"),
@@ -1112,7 +1136,9 @@ ROWS: tuple[Row, ...] = (
         "press",
         "admin-card",
         "a.pub.99999999",
-        admin_only(Expect("told: already settled", alert="", says=en(at.ALREADY_SETTLED)), ADMIN_PRESS_REFUSED),
+        admin_only(
+            Expect("told: already settled", alert="", says=en(admin_texts.ALREADY_SETTLED)), ADMIN_PRESS_REFUSED
+        ),
     ),
     Row(
         "a-unknown-action",

@@ -21,8 +21,8 @@ Shared by ``tests/test_hostile_input.py`` (Hypothesis draws every choice, so fai
    anything else logged at ERROR or above.
 
 Telegram's sending limits are not under test and would make the bot wait (two seconds between two
-officer-command replies in one private chat): they are lifted in ``SendLimits``, in the bot's
-``ChatRateLimiter`` and in the offline API. Nothing in ``bot/`` is changed.
+officer-command replies in one private chat): they are lifted in ``SendLimits`` (which the bot's
+``ChatRateLimiter`` counts in) and in the offline API. Nothing in ``bot/`` is changed.
 """
 
 from __future__ import annotations
@@ -997,11 +997,11 @@ class BotUnderFire:
             app = telegram_app.build_application(settings, base_file_url=api.base_file_url)
         self._app = app
         app.add_error_handler(self._on_error)
-        focal = app.bot_data.get("focal")
-        limits = getattr(focal, "limits", None)
-        if limits is not None:  # lift the interactive send windows (see the module docstring)
-            limits.group = Limit(10**9, 60.0)
-            limits.private = Limit(10**9, 1.0)
+        limiter = app.bot.rate_limiter
+        assert isinstance(limiter, ChatRateLimiter)
+        # Lift the send windows (see the module docstring): the limiter and the courier share them.
+        limiter.limits.group = Limit(10**9, 60.0)
+        limiter.limits.private = Limit(10**9, 1.0)
         logging.getLogger().addHandler(self._log)
         await app.initialize()
         if app.post_init:
@@ -1038,18 +1038,13 @@ class BotUnderFire:
 
     @contextmanager
     def _patched(self) -> Iterator[None]:
-        """build_application, unchanged, but without group throttling and (in process) with our transport."""
-
-        def limiter(**kwargs: Any) -> ChatRateLimiter:
-            return ChatRateLimiter(**{**kwargs, "group_max_rate": 0})
-
-        with mock.patch.object(telegram_app, "ChatRateLimiter", limiter):
-            if self.transport == "http":
-                yield
-                return
-            requests = (InProcessRequest(self.api), InProcessRequest(self.api))
-            with mock.patch.object(telegram_app, "http_requests", lambda: requests):
-                yield
+        """build_application, unchanged, but (in process) with our transport."""
+        if self.transport == "http":
+            yield
+            return
+        requests = (InProcessRequest(self.api), InProcessRequest(self.api))
+        with mock.patch.object(telegram_app, "http_requests", lambda: requests):
+            yield
 
     # ---- failures
 

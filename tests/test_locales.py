@@ -91,12 +91,14 @@ def plural_entries(lang: str) -> dict[str, tuple[str, ...]]:
 
 def test_texts_with_a_count_have_every_plural_form_in_every_language() -> None:
     from bot.i18n import tn
-    from bot.telegram import focal_texts as ft
+    from bot.telegram.focal import texts as focal_texts
 
     for lang in ("ur", "roman"):
         forms = plural_entries(lang)
         assert forms and all(len(f) == 2 and all(f) for f in forms.values()), (lang, forms)
-    assert tn("en", ft.DIGEST_HEADER, 1).startswith("1 new case.") and tn("en", ft.DIGEST_HEADER, 2).startswith(
-        "2 new cases."
-    )
-    assert tn("ur", ft.DIGEST_HEADER, 1).startswith("نئے کیس: 1")  # a label and its number: right for any count
+    assert tn("en", focal_texts.DIGEST_HEADER, 1).startswith("1 new case.") and tn(
+        "en", focal_texts.DIGEST_HEADER, 2
+    ).startswith("2 new cases.")
+    assert tn("ur", focal_texts.DIGEST_HEADER, 1).startswith(
+        "نئے کیس: 1"
+    )  # a label and its number: right for any count

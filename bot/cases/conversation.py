@@ -20,7 +20,7 @@ from bot.cases.references import hash_pin, new_pin, new_reference
 from bot.cases.reports import build_report, is_child_case
 from bot.engine import runner
 from bot.engine.danger import mentions_danger
-from bot.engine.events import Event, Notice, Question, Safety, SubmitRequested
+from bot.engine.events import Asked, Event, Notice, Safety, SubmitRequested
 from bot.engine.model import ChoiceStep, Flow
 from bot.engine.normalise import normalise
 from bot.engine.outcome import N_, Reason
@@ -51,6 +51,8 @@ class Reply:
     # Chat message ids of files sent before the report became a child case: dropped from the report in
     # this turn; the adapter deletes them from the chat (pictures of a child are never kept).
     dropped_files: tuple[int, ...] = ()
+    # The question this turn's input answered (from the same engine run): the adapter retires its message.
+    asked: Asked | None = None
 
 
 def _drop_files_of_a_child_case(flow: Flow, turn: runner.Turn) -> tuple[runner.Turn, tuple[int, ...]]:
@@ -64,7 +66,7 @@ def _drop_files_of_a_child_case(flow: Flow, turn: runner.Turn) -> tuple[runner.T
         return turn, ()
     ids = tuple(int(a["message_id"]) for a in json.loads(raw) if isinstance(a.get("message_id"), int))
     variables = {k: v for k, v in turn.session.vars.items() if k != "attachments"}
-    return runner.Turn(replace(turn.session, vars=variables), turn.events), ids
+    return turn._replace(session=replace(turn.session, vars=variables)), ids
 
 
 def _utcnow() -> datetime:
@@ -154,20 +156,19 @@ class Conversations:
         turn = runner.resume(flow, session, given, today=self._today())
         if turn.session == session:
             # A refused input or a repeated question: nothing to store.
-            return Reply(session, turn.events, lang=session.lang)
+            return Reply(session, turn.events, lang=session.lang, asked=turn.asked)
         turn, dropped = _drop_files_of_a_child_case(flow, turn)
         reply = await self._finish(chat_key, flow, turn, chat)
-        return replace(reply, dropped_files=dropped) if dropped else reply
+        return replace(reply, dropped_files=dropped, asked=turn.asked)
 
     async def current(self, chat_key: str) -> Session | None:
         return await self.store.load_session(chat_key)
 
-    async def question(self, session: Session) -> Question | None:
-        """The question ``session`` waits on (to edit a chat message showing it, or check its kind)."""
+    async def asked(self, session: Session) -> Asked | None:
+        """The question ``session`` waits on, without answering it (a shared contact checks its hint)."""
         if session.status != ACTIVE or session.step is None:
             return None
-        flow = await self.flows.pinned(session.revision)
-        return next((e for e in runner.current(flow, session).events if isinstance(e, Question)), None)
+        return runner.asked(await self.flows.pinned(session.revision), session)
 
     async def set_language(self, chat_key: str, lang: str) -> Reply:
         """Switch an unfinished report to ``lang`` and show its question again in that language."""

@@ -21,8 +21,8 @@ from bot.engine.outcome import N_
 from bot.engine.runner import Input
 from bot.i18n import t
 from bot.store.sqlite.store import SqliteStore
-from bot.telegram.citizen import status_line
-from bot.telegram.texts import STATUS_NONE
+from bot.telegram.citizen.status import status_line
+from bot.telegram.citizen.texts import STATUS_NONE
 
 CHAT_KEY = "console:local"
 COMMANDS = {"/back": "back", "/skip": "skip", "/cancel": "cancel", "/done": "done", "/send": "send"}

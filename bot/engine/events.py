@@ -60,6 +60,17 @@ class Question:
 
 
 @dataclass(frozen=True, slots=True)
+class Asked:
+    """The question an input answered, as it stood: what a chat adapter needs to retire its message
+    (show the answer in it, take its keyboard away) without running the flow a second time."""
+
+    step: str
+    kind: str
+    text: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     text: str
     step: str | None = None

@@ -27,6 +27,7 @@ from .events import (
     SUBMIT,
     SUBMIT_LABEL,
     Answered,
+    Asked,
     Button,
     Ended,
     Event,
@@ -91,6 +92,7 @@ SEND_AT_REVIEW = N_("The report is sent at the end, after you check it. Please a
 class Turn(NamedTuple):
     session: Session
     events: list[Event]
+    asked: Asked | None = None  # set by ``resume``: the question the input answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +132,30 @@ def current(flow: Flow, session: Session) -> Turn:
 
 
 def resume(flow: Flow, session: Session, given: Input, *, today: date) -> Turn:
+    """Apply one input; the turn says which question it answered (``asked``), so that an adapter
+    never runs the flow again to find the message it is retiring."""
     if session.status != ACTIVE or session.step is None:
         return Turn(session, [Notice(Reason(ENDED))])
     step = _step(flow, session)
+    return _resume(flow, session, step, given, today)._replace(asked=_asked(flow, session, step))
+
+
+def asked(flow: Flow, session: Session) -> Asked | None:
+    """The question ``session`` waits on, as ``resume`` would report it; None once it has ended."""
+    if session.status != ACTIVE or session.step is None:
+        return None
+    return _asked(flow, session, _step(flow, session))
+
+
+def _asked(flow: Flow, session: Session, step: Step) -> Asked:
+    return Asked(step.id, step.KIND, _say(flow, session, step), _hint(step))
+
+
+def _hint(step: Step) -> str:
+    return "phone" if isinstance(step, TextStep) and any(v.kind == "phone" for v in step.validators) else ""
+
+
+def _resume(flow: Flow, session: Session, step: Step, given: Input, today: date) -> Turn:
     events: list[Event] = []
     if given.press is not None and given.press.startswith(LANGUAGE_PREFIX):
         return _switch_language(flow, session, step, given.press.removeprefix(LANGUAGE_PREFIX))
@@ -289,7 +312,7 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False,
         # The language was read from the first message: one tap switches it, on the first question only.
         controls += _language_buttons(flow, session)
     columns = step.columns if isinstance(step, ChoiceStep) else 1
-    hint = "phone" if isinstance(step, TextStep) and any(v.kind == "phone" for v in step.validators) else ""
+    hint = _hint(step)
     numbered = numbered and isinstance(step, ChoiceStep)
     return Question(
         step.id, step.KIND, text, options, tuple(controls), columns, summary, repeat, hint, numbered, footer

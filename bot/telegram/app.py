@@ -32,12 +32,13 @@ from bot.paths import FLOWS_DIR
 from bot.store.keyring import load_keyring
 from bot.store.sqlite.store import SqliteStore
 
-from .admin import AdminBot
+from .admin.bot import AdminBot
 from .callback_data import CasePress, FlowPress
-from .citizen import CitizenBot, menu_commands
+from .citizen.bot import CitizenBot
+from .citizen.menu import menu_commands
 from .courier import Courier
 from .errors import answering, on_unhandled
-from .focal import FocalBot
+from .focal.bot import FocalBot
 from .guard import Handler, limited
 from .http import AiohttpRequest, tls_context
 from .limits import Limit, SendLimits
@@ -107,7 +108,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     focal = FocalBot(settings, books, flows, routing, courier, sender, casework)
     admin = AdminBot(books, flows, sender)
     receipts = Receipts(books.outbox)
-    conversations = Conversations(store, flows, route=focal.route, receipts=receipts)
+    conversations = Conversations(store, flows, route=focal.queues.route, receipts=receipts)
     citizen = CitizenBot(settings, books, conversations, casework, receipts, courier.wake, sender)
     running: list[asyncio.Task[None]] = []
 
@@ -120,9 +121,10 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         await flows.live()
         await admins.load()
         await senders.load()
-        await focal.bind_configured()
+        await focal.queues.bind_configured()
         # A plain task, not app.create_task: PTB would wait for it at stop, and it never ends by itself.
         running.append(asyncio.create_task(courier.run(app.bot), name="courier"))
+        running.append(asyncio.create_task(citizen.ledger.run(), name="ledger"))
         if app.job_queue is not None:
             app.job_queue.run_repeating(sla_job, interval=settings.sla_check_seconds, first=settings.sla_check_seconds)
         # The command menu is not needed to answer anyone: two round trips to Telegram that the
@@ -130,9 +132,9 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         running.append(asyncio.create_task(set_commands(app.bot), name="commands"))
 
     async def admin_aware_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await citizen.on_help(update, context)
+        await citizen.commands.on_help(update, context)
         if update.effective_user is not None and admins.is_admin(update.effective_user.id):
-            await admin.on_admin_help(update, context)
+            await admin.commands.on_admin_help(update, context)
 
     async def sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         now = datetime.now(UTC)
@@ -155,6 +157,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await citizen.ledger.close()  # the last turns' bookkeeping, before the store goes
         await store.close()
 
     calls, updates = http_requests()
@@ -164,7 +167,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         base_file_url=base_file_url or DEFAULT_FILE_URL,
         request=calls,
         get_updates_request=updates,
-        rate_limiter=ChatRateLimiter(overall_max_rate=settings.overall_messages_per_second, max_retries=3),
+        rate_limiter=ChatRateLimiter(limits, max_retries=3),
     )
     app = (
         ApplicationBuilder()
@@ -185,7 +188,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     flood = citizen.flood
 
     # Each role's handlers answer a fault in that role's chat, in that role's words (errors.py).
-    as_citizen = answering("citizen", citizen.on_fault)
+    as_citizen = answering("citizen", citizen.commands.on_fault)
+    report, files, commands = citizen.report, citizen.files, citizen.commands
     as_officer = answering("officer", focal.on_fault)
     as_admin = answering("admin", admin.on_fault)
 
@@ -196,44 +200,45 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         return limited(flood, as_admin(handler))
 
     # Officers first: their buttons and commands must not fall through to the citizen handlers.
-    app.add_handler(CallbackQueryHandler(officer(focal.on_press), pattern=CasePress.PATTERN))
-    app.add_handler(CallbackQueryHandler(admin_only(admin.on_press), pattern=FlowPress.PATTERN))
-    app.add_handler(CommandHandler("flows", admin_only(admin.on_flows), filters=private))
-    app.add_handler(CommandHandler("admins", admin_only(admin.on_admins), filters=private))
-    app.add_handler(CommandHandler("stats", admin_only(admin.on_stats), filters=private))
-    app.add_handler(CommandHandler("block", admin_only(admin.on_block), filters=private))
-    app.add_handler(CommandHandler("unblock", admin_only(admin.on_unblock), filters=private))
+    app.add_handler(CallbackQueryHandler(officer(focal.presses.on_press), pattern=CasePress.PATTERN))
+    app.add_handler(CallbackQueryHandler(admin_only(admin.publishing.on_press), pattern=FlowPress.PATTERN))
+    app.add_handler(CommandHandler("flows", admin_only(admin.publishing.on_flows), filters=private))
+    app.add_handler(CommandHandler("admins", admin_only(admin.commands.on_admins), filters=private))
+    app.add_handler(CommandHandler("stats", admin_only(admin.commands.on_stats), filters=private))
+    app.add_handler(CommandHandler("block", admin_only(admin.commands.on_block), filters=private))
+    app.add_handler(CommandHandler("unblock", admin_only(admin.commands.on_unblock), filters=private))
     flow_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
-    app.add_handler(MessageHandler(private & flow_file, admin_only(admin.on_upload)))
-    app.add_handler(CommandHandler("bindqueue", officer(focal.on_bindqueue)))
-    app.add_handler(CommandHandler("queue", officer(focal.on_queue)))
-    app.add_handler(CommandHandler("case", officer(focal.on_case)))
-    app.add_handler(CommandHandler("focal", officer(focal.on_focal), filters=private))
-    app.add_handler(CommandHandler(["help", "start"], officer(focal.on_group_help), filters=groups))
+    app.add_handler(MessageHandler(private & flow_file, admin_only(admin.publishing.on_upload)))
+    app.add_handler(CommandHandler("bindqueue", officer(focal.queues.on_bindqueue)))
+    app.add_handler(CommandHandler("queue", officer(focal.commands.on_queue)))
+    app.add_handler(CommandHandler("case", officer(focal.commands.on_case)))
+    app.add_handler(CommandHandler("focal", officer(focal.queues.on_focal), filters=private))
+    app.add_handler(CommandHandler(["help", "start"], officer(focal.commands.on_group_help), filters=groups))
     # Not flood-limited: a removal must reach the membership cache whoever floods.
-    app.add_handler(MessageHandler(groups & filters.StatusUpdate.LEFT_CHAT_MEMBER, as_officer(focal.on_member_left)))
+    left = groups & filters.StatusUpdate.LEFT_CHAT_MEMBER
+    app.add_handler(MessageHandler(left, as_officer(focal.access.on_member_left)))
     reply = groups & filters.REPLY & filters.TEXT & ~filters.COMMAND
-    app.add_handler(MessageHandler(reply, officer(focal.on_reply)))
-    app.add_handler(CommandHandler("start", as_citizen(citizen.on_start), filters=private))
+    app.add_handler(MessageHandler(reply, officer(focal.replies.on_reply)))
+    app.add_handler(CommandHandler("start", as_citizen(report.on_start), filters=private))
     engine_commands = ["back", "skip", "cancel", "done", "send"]
-    app.add_handler(CommandHandler(engine_commands, as_citizen(citizen.on_engine_command), filters=private))
+    app.add_handler(CommandHandler(engine_commands, as_citizen(report.on_engine_command), filters=private))
     app.add_handler(CommandHandler("help", as_citizen(admin_aware_help), filters=private))
-    app.add_handler(CommandHandler("privacy", as_citizen(citizen.on_privacy), filters=private))
-    app.add_handler(CommandHandler("language", as_citizen(citizen.on_language), filters=private))
-    app.add_handler(CommandHandler("status", as_citizen(citizen.on_status), filters=private))
-    app.add_handler(CommandHandler("exit", as_citizen(citizen.on_exit), filters=private))
-    app.add_handler(CommandHandler("forget", as_citizen(citizen.on_forget), filters=private))
-    app.add_handler(CallbackQueryHandler(as_citizen(citizen.on_press)))
-    app.add_handler(MessageHandler(private & filters.CONTACT, as_citizen(citizen.on_contact)))
+    app.add_handler(CommandHandler("privacy", as_citizen(commands.on_privacy), filters=private))
+    app.add_handler(CommandHandler("language", as_citizen(report.on_language), filters=private))
+    app.add_handler(CommandHandler("status", as_citizen(commands.on_status), filters=private))
+    app.add_handler(CommandHandler("exit", as_citizen(commands.on_exit), filters=private))
+    app.add_handler(CommandHandler("forget", as_citizen(commands.on_forget), filters=private))
+    app.add_handler(CallbackQueryHandler(as_citizen(report.on_press)))
+    app.add_handler(MessageHandler(private & filters.CONTACT, as_citizen(report.on_contact)))
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE
-    app.add_handler(MessageHandler(private & media, as_citizen(citizen.on_media)))
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, as_citizen(citizen.on_text)))
+    app.add_handler(MessageHandler(private & media, as_citizen(files.on_media)))
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, as_citizen(report.on_text)))
     # Last of the private commands: one the bot does not know gets a pointer to /help, not silence.
-    app.add_handler(MessageHandler(private & filters.COMMAND, as_citizen(citizen.on_unknown_command)))
+    app.add_handler(MessageHandler(private & filters.COMMAND, as_citizen(commands.on_unknown_command)))
     unreadable = (
         filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.LOCATION | filters.POLL | filters.Dice.ALL
     )
-    app.add_handler(MessageHandler(private & unreadable, as_citizen(citizen.on_unreadable)))
+    app.add_handler(MessageHandler(private & unreadable, as_citizen(files.on_unreadable)))
     app.add_error_handler(on_unhandled)
     return app
 

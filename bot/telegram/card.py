@@ -19,8 +19,8 @@ from bot.engine.model import Flow
 from bot.i18n import t, tn
 from bot.store.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
 
-from . import focal_texts as ft
 from .callback_data import CasePress
+from .focal import texts as focal_texts
 from .render import split
 
 PKT = timezone(timedelta(hours=5), "PKT")  # Pakistan has no daylight saving time
@@ -54,38 +54,38 @@ def province_name(flow: Flow, key: str | None, lang: str) -> str:
 def officer_status(report: StoredReport, lang: str) -> str:
     name = report.claimed_name or "—"
     if report.status == NEW:
-        return t(lang, ft.OFFICER_NEW)
+        return t(lang, focal_texts.OFFICER_NEW)
     if report.status == CLAIMED:
-        return t(lang, ft.OFFICER_CLAIMED, name=name)
+        return t(lang, focal_texts.OFFICER_CLAIMED, name=name)
     if report.status == WAITING:
         if report.claimed_by is None:
-            return t(lang, ft.OFFICER_WAITING_UNCLAIMED)
-        return t(lang, ft.OFFICER_WAITING, name=name)
+            return t(lang, focal_texts.OFFICER_WAITING_UNCLAIMED)
+        return t(lang, focal_texts.OFFICER_WAITING, name=name)
     if report.status == RESOLVED:
-        return t(lang, ft.OFFICER_RESOLVED, name=name, outcome=outcome_text(report.outcome, lang))
+        return t(lang, focal_texts.OFFICER_RESOLVED, name=name, outcome=outcome_text(report.outcome, lang))
     if report.status == SPAM:
-        return t(lang, ft.OFFICER_SPAM, name=name)
+        return t(lang, focal_texts.OFFICER_SPAM, name=name)
     return report.status
 
 
 def outcome_text(outcome: str | None, lang: str) -> str:
-    msgid = ft.OUTCOMES.get(outcome or "")
+    msgid = focal_texts.OUTCOMES.get(outcome or "")
     return t(lang, msgid) if msgid else (outcome or "—")
 
 
 def citizen_outcome_text(outcome: str | None, lang: str) -> str:
     """The outcome as the citizen reads it (her closing message, /status): not the officer's wording."""
-    msgid = ft.CITIZEN_OUTCOMES.get(outcome or "")
+    msgid = focal_texts.CITIZEN_OUTCOMES.get(outcome or "")
     return t(lang, msgid) if msgid else outcome_text(outcome, lang)
 
 
 def _contact(report: StoredReport, lang: str) -> str:
     contact = report.answers.get("contact")
     if report.chat_key is None or contact == "anonymous":
-        return t(lang, ft.CONTACT_ANONYMOUS)
+        return t(lang, focal_texts.CONTACT_ANONYMOUS)
     if contact == "phone":
-        return t(lang, ft.CONTACT_PHONE)
-    return t(lang, ft.CONTACT_BOT)
+        return t(lang, focal_texts.CONTACT_PHONE)
+    return t(lang, focal_texts.CONTACT_BOT)
 
 
 def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
@@ -94,48 +94,48 @@ def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
     lines: list[str] = []
     if report.answers.get(DANGER_MENTIONED) == "yes":
         # First of all: the citizen typed words saying someone is in danger and was shown the safety text.
-        lines.append("⚠️ <b>" + e(t(lang, ft.DANGER_MENTIONED)) + "</b>")
+        lines.append("⚠️ <b>" + e(t(lang, focal_texts.DANGER_MENTIONED)) + "</b>")
     flags = []
     if report.minor:
-        flags.append(t(lang, ft.PRIORITY_CHILD))
+        flags.append(t(lang, focal_texts.PRIORITY_CHILD))
     if report.answers.get(flow.report.get("ongoing", "")) == "yes":
-        flags.append(t(lang, ft.PRIORITY_THREAT))
+        flags.append(t(lang, focal_texts.PRIORITY_THREAT))
     if flags:
         lines.append("🔴 <b>" + e(" · ".join(flags)) + "</b>")
-    lines.append("<b>" + e(t(lang, ft.CASE, reference=report.reference)) + "</b>")
-    not_given = t(lang, ft.NOT_GIVEN)
+    lines.append("<b>" + e(t(lang, focal_texts.CASE, reference=report.reference)) + "</b>")
+    not_given = t(lang, focal_texts.NOT_GIVEN)
 
     def row(label: str, value: str | None) -> None:
         lines.append(f"<b>{e(t(lang, label))}:</b> {e(value or not_given)}")
 
-    row(ft.STATUS, officer_status(report, lang))
-    row(ft.CATEGORY, _answer(flow, report, "category", lang))
-    row(ft.PLATFORMS, _answer(flow, report, "platforms", lang))
-    row(ft.PROVINCE, province_name(flow, report.province, lang))
-    row(ft.STARTED, _answer(flow, report, "started", lang))
-    row(ft.RECEIVED, local_time(report.created_at))
-    row(ft.REPORTED_BY, _answer(flow, report, "reporter", lang))
-    row(ft.CONTACT, _contact(report, lang))
-    row(ft.LANGUAGE, t(lang, ft.LANGUAGE_NAMES.get(report.language, ft.LANG_EN)))
+    row(focal_texts.STATUS, officer_status(report, lang))
+    row(focal_texts.CATEGORY, _answer(flow, report, "category", lang))
+    row(focal_texts.PLATFORMS, _answer(flow, report, "platforms", lang))
+    row(focal_texts.PROVINCE, province_name(flow, report.province, lang))
+    row(focal_texts.STARTED, _answer(flow, report, "started", lang))
+    row(focal_texts.RECEIVED, local_time(report.created_at))
+    row(focal_texts.REPORTED_BY, _answer(flow, report, "reporter", lang))
+    row(focal_texts.CONTACT, _contact(report, lang))
+    row(focal_texts.LANGUAGE, t(lang, focal_texts.LANGUAGE_NAMES.get(report.language, focal_texts.LANG_EN)))
     account = _answer(flow, report, "account", "en") or ""
     truncated = len(account) > ACCOUNT_LIMIT
     if account:
         shown = account[:ACCOUNT_LIMIT].rstrip()
-        more = t(lang, ft.TRUNCATED, count=len(account) - len(shown)) if truncated else ""
-        lines += ["", f"<b>{e(t(lang, ft.ACCOUNT))}</b>", f"<blockquote>{e(shown)}</blockquote>" + e(more)]
+        more = t(lang, focal_texts.TRUNCATED, count=len(account) - len(shown)) if truncated else ""
+        lines += ["", f"<b>{e(t(lang, focal_texts.ACCOUNT))}</b>", f"<blockquote>{e(shown)}</blockquote>" + e(more)]
     if report.evidence:
-        lines += ["", f"<b>{e(t(lang, ft.EVIDENCE))}</b>"]
+        lines += ["", f"<b>{e(t(lang, focal_texts.EVIDENCE))}</b>"]
         lines += evidence_lines(report, LINKS_SHOWN)
         hidden = len(report.evidence) - LINKS_SHOWN
         if hidden > 0:
             truncated = True
-            lines.append(e(tn(lang, ft.MORE_LINKS, hidden)))
+            lines.append(e(tn(lang, focal_texts.MORE_LINKS, hidden)))
     suspects = _answer(flow, report, "suspects", "en")
     if suspects:
-        lines += ["", f"<b>{e(t(lang, ft.SUSPECTS))}</b>", e(suspects)]
+        lines += ["", f"<b>{e(t(lang, focal_texts.SUSPECTS))}</b>", e(suspects)]
     attachments = report.answers.get("attachments") or []
     if isinstance(attachments, list) and attachments:
-        lines += ["", e(t(lang, ft.SCREENSHOTS, count=len(attachments)))]
+        lines += ["", e(t(lang, focal_texts.SCREENSHOTS, count=len(attachments)))]
     return "\n".join(lines), truncated
 
 
@@ -152,11 +152,11 @@ def evidence_lines(report: StoredReport, limit: int | None = None) -> list[str]:
 def full_text(report: StoredReport, flow: Flow, lang: str) -> list[str]:
     """Everything the card shortened, as HTML messages under Telegram's limit: the account, every link."""
     e = _escape
-    header = t(lang, ft.FULL_ACCOUNT_OF, reference=report.reference)
-    account = _answer(flow, report, "account", "en") or t(lang, ft.NOT_GIVEN)
+    header = t(lang, focal_texts.FULL_ACCOUNT_OF, reference=report.reference)
+    account = _answer(flow, report, "account", "en") or t(lang, focal_texts.NOT_GIVEN)
     pieces = [e(piece) for piece in split(header + "\n\n" + account, 3900)]
     if report.evidence:
-        chunk = [f"<b>{e(t(lang, ft.EVIDENCE))}</b>"]
+        chunk = [f"<b>{e(t(lang, focal_texts.EVIDENCE))}</b>"]
         for line in evidence_lines(report):
             if sum(len(x) for x in chunk) + len(line) > 3500:
                 pieces.append("\n".join(chunk))
@@ -172,15 +172,21 @@ def card_keyboard(report: StoredReport, lang: str, truncated: bool) -> InlineKey
 
     rows: list[list[InlineKeyboardButton]] = []
     if report.status == NEW:
-        rows.append([button(ft.B_CLAIM, "claim"), button(ft.B_ASK, "ask")])
+        rows.append([button(focal_texts.B_CLAIM, "claim"), button(focal_texts.B_ASK, "ask")])
     elif report.status in OPEN_STATUSES:
-        rows.append([button(ft.B_ASK, "ask")])
+        rows.append([button(focal_texts.B_ASK, "ask")])
         if report.answers.get("contact") == "phone" and report.answers.get("phone"):
-            rows[-1].append(button(ft.B_NUMBER, "number"))
+            rows[-1].append(button(focal_texts.B_NUMBER, "number"))
     if report.status in OPEN_STATUSES:
-        rows.append([button(ft.B_RESOLVE, "resolve"), button(ft.B_TRANSFER, "transfer"), button(ft.B_SPAM, "spam")])
+        rows.append(
+            [
+                button(focal_texts.B_RESOLVE, "resolve"),
+                button(focal_texts.B_TRANSFER, "transfer"),
+                button(focal_texts.B_SPAM, "spam"),
+            ]
+        )
     if truncated:
-        rows.append([button(ft.B_FULL, "full")])
+        rows.append([button(focal_texts.B_FULL, "full")])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -188,14 +194,14 @@ def digest_line(report: StoredReport, flow: Flow, lang: str) -> str:
     # Danger first, as on the card itself: an officer scanning /queue sees it before anything else.
     danger = report.answers.get(DANGER_MENTIONED) == "yes"
     mark = "⚠️ " if danger else "🔴 " if report.priority else "▫️ "
-    category = _answer(flow, report, "category", lang) or t(lang, ft.NOT_GIVEN)
+    category = _answer(flow, report, "category", lang) or t(lang, focal_texts.NOT_GIVEN)
     province = province_name(flow, report.province, lang)
     when = local_time(report.created_at)[11:16]
     return f"{mark}<b>{_escape(report.reference)}</b> · {_escape(category)} · {_escape(province)} · {when}"
 
 
 def digest(reports: Sequence[tuple[StoredReport, Flow]], lang: str) -> tuple[str, InlineKeyboardMarkup]:
-    lines = [_escape(tn(lang, ft.DIGEST_HEADER, len(reports))), ""]
+    lines = [_escape(tn(lang, focal_texts.DIGEST_HEADER, len(reports))), ""]
     lines += [digest_line(report, flow, lang) for report, flow in reports]
     buttons = [InlineKeyboardButton(r.reference, callback_data=CasePress("open", r.id).data) for r, _ in reports]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]

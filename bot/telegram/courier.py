@@ -17,53 +17,28 @@ import functools
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from html import escape
 
 from telegram import (
     Bot,
     ForceReply,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
-    LinkPreviewOptions,
-    Message,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.cases.flows import FlowRegistry
-from bot.cases.ids import chat_key, chat_target, parse_target
-from bot.engine.model import Flow
-from bot.i18n import t
+from bot.cases.ids import chat_target, parse_target
+from bot.logs import fault
 from bot.store.ports import Books
-from bot.store.records import OPEN_STATUSES, Delivery, Outgoing, QueueBinding, StoredReport
+from bot.store.records import Delivery, Outgoing, QueueBinding
 
-from . import card, texts
-from . import focal_texts as ft
-from .callback_data import CasePress
+from .plans import RESERVE, Planner, Unit
 from .ratelimit import retry_seconds
-from .send import Markup, Sender, mark_gone
+from .send import Sender, mark_gone
 
 log = logging.getLogger(__name__)
 
-RESERVE = 3  # slots per group window kept for officers' own commands during a burst
 MAX_ATTEMPTS = 12
 UNREACHABLE_RETRY = 300.0
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-# A message whose answer is slow was most likely shown: wait for the answer rather than time out at the
-# client's default 5 s and send it again (a card answered in 6 s was shown twice).
-SEND_READ_TIMEOUT = 30.0
-
-
-@dataclass
-class Unit:
-    """One message to send and the outbox entries it delivers."""
-
-    deliveries: list[Delivery]
-    html: str
-    markup: Markup | None = None
-    reply_to: int | None = None
-    after: Callable[[Message], Awaitable[None]] | None = None
 
 
 class Courier:
@@ -76,11 +51,12 @@ class Courier:
         *,
         poll: float = 0.5,
     ) -> None:
-        self.store, self.flows, self.admin_ids = books.sessions, flows, admin_ids
+        self.sessions, self.flows, self.admin_ids = books.sessions, flows, admin_ids
         self.sender, self.limits = sender, sender.limits
         self.outbox = books.outbox
-        self.book = books.cases
+        self.cases = books.cases
         self.poll = poll
+        self.planner = Planner(books, flows)
         self._wake = asyncio.Event()
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._unbound_warned: set[str] = set()
@@ -123,7 +99,7 @@ class Courier:
                 try:
                     await self.dispatch(bot)
                 except Exception as exc:  # the store or network failing must not end deliveries for good
-                    log.error("courier round failed: %s", type(exc).__name__)
+                    log.error("courier round failed", extra=fault(exc))
                     await asyncio.sleep(1.0)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._next_wait())
@@ -146,7 +122,7 @@ class Courier:
     async def dispatch(self, bot: Bot) -> int:
         """Start sending to every chat that has due deliveries and room; returns how many chats started."""
         due = await self.outbox.due()
-        bindings = await self.book.bindings()
+        bindings = await self.cases.bindings()
         by_chat: dict[int, list[Delivery]] = {}
         for delivery in due:
             chat_id = self._resolve(delivery.target, bindings)
@@ -187,14 +163,14 @@ class Courier:
 
     async def _serve(self, bot: Bot, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None) -> None:
         try:
-            units = await self._plan(chat_id, deliveries, binding)
+            units = await self.planner.plan(chat_id, deliveries, binding, room=self.limits.chat_free(chat_id))
             for unit in units:
                 if self.limits.free(chat_id) <= 0:
                     break  # the rest waits for the window; still pending, nothing to undo
                 if not await self._send(bot, chat_id, unit):
                     break
         except Exception as exc:  # a fault in one chat must not stop the courier
-            log.error("delivery to a chat failed: %s", type(exc).__name__)
+            log.error("delivery to a chat failed", extra=fault(exc))
 
     async def _send(self, bot: Bot, chat_id: int, unit: Unit) -> bool:
         ids = [d.id for d in unit.deliveries]
@@ -209,7 +185,7 @@ class Courier:
             return False
         except Forbidden:
             if chat_id > 0:
-                await mark_gone(self.store, chat_id)  # the update is not retried
+                await mark_gone(self.sessions, chat_id)  # the update is not retried
                 await self.outbox.mark_dead(ids, "blocked")
                 return True
             log.warning("the bot cannot post in a queue group; retrying in %d s", UNREACHABLE_RETRY)
@@ -231,155 +207,10 @@ class Courier:
             return False
         except Exception as exc:
             # A fault of ours (rendering, a missing flow revision): keep the entries, try again later.
-            log.error("delivery failed: %s", type(exc).__name__)
+            log.error("delivery failed", extra=fault(exc))
             await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, type(exc).__name__)
             return False
         if unit.after is not None:
             await unit.after(message)
         await self.outbox.mark_sent(ids)
         return True
-
-    # ---- what to send ----------------------------------------------------------------------------
-
-    async def _plan(self, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None) -> list[Unit]:
-        lang = binding.lang if binding else "en"
-        units: list[Unit] = []
-        cases = [d for d in deliveries if d.kind == "case"]
-        reminders = [d for d in deliveries if d.kind == "reminder"]
-        others = [d for d in deliveries if d.kind not in ("case", "reminder")]
-        for delivery in others:
-            unit = await self._other(chat_id, delivery, lang)
-            if unit is not None:
-                units.append(unit)
-        if reminders:
-            units.append(await self._reminders(chat_id, reminders, lang))
-        if cases:
-            units += await self._cases(chat_id, cases, binding, lang, room=self.limits.chat_free(chat_id) - len(units))
-        return units
-
-    async def _cases(
-        self, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None, lang: str, room: int
-    ) -> list[Unit]:
-        one_by_one = len(deliveries) == 1 or len(deliveries) <= room - RESERVE
-        if not one_by_one:
-            # Digests leave RESERVE slots of the window for officers' own commands; the rest waits its turn.
-            deliveries = deliveries[: max(1, room - RESERVE) * card.DIGEST_SIZE]
-        loaded: list[tuple[Delivery, StoredReport, Flow]] = []
-        stale: list[int] = []
-        for delivery in deliveries:
-            report = await self.book.case(delivery.report_id or 0)
-            queue = parse_target(delivery.target)[1]
-            if report is None or report.queue != queue or report.status not in OPEN_STATUSES:
-                stale.append(delivery.id)  # moved on or closed before its card went out: nothing to show
-                continue
-            loaded.append((delivery, report, await self.flows.pinned(report.revision_id)))
-        if stale:
-            await self.outbox.mark_sent(stale)
-        if one_by_one:
-            return [self._card_unit(chat_id, [d], report, flow, lang) for d, report, flow in loaded]
-        units = []
-        for start in range(0, len(loaded), card.DIGEST_SIZE):
-            chunk = loaded[start : start + card.DIGEST_SIZE]
-            text, markup = card.digest([(r, f) for _, r, f in chunk], lang)
-            units.append(Unit([d for d, _, _ in chunk], text, markup))
-        return units
-
-    def _card_unit(self, chat_id: int, deliveries: list[Delivery], report: StoredReport, flow: Flow, lang: str) -> Unit:
-        text, truncated = card.card_text(report, flow, lang)
-        markup = card.card_keyboard(report, lang, truncated)
-
-        async def after(message: Message) -> None:
-            await self.book.remember_message(chat_id, message.message_id, report.id, "card")
-
-        return Unit(deliveries, text, markup, after=after)
-
-    async def _other(self, chat_id: int, delivery: Delivery, lang: str) -> Unit | None:
-        if delivery.kind == "message":
-            return _message_unit(chat_id, delivery)
-        report = await self.book.case(delivery.report_id or 0) if delivery.report_id else None
-        if report is None:
-            await self.outbox.mark_dead([delivery.id], "case gone")
-            return None
-        if delivery.kind == "card":
-            flow = await self.flows.pinned(report.revision_id)
-            return self._card_unit(chat_id, [delivery], report, flow, lang)
-        if delivery.kind == "answer":
-            return await self._answer_unit(chat_id, delivery, report, lang)
-        # notify / question: to the citizen, in the citizen's language
-        state = await self.store.chat_state(chat_key(chat_id))
-        if state is not None and not state.active:
-            await self.outbox.mark_dead([delivery.id], "citizen blocked the bot")
-            return None
-        citizen_lang = state.lang if state else report.language
-        text = await self._citizen_text(delivery, report, citizen_lang)
-        if text is None:
-            await self.outbox.mark_dead([delivery.id], "nothing to say")
-            return None
-
-        async def after(message: Message) -> None:
-            await self.store.remember_messages(chat_key(chat_id), [message.message_id], time.time())
-            if delivery.kind == "question":
-                await self.book.question_shown(int(delivery.payload["question_id"]), message.message_id)
-
-        return Unit([delivery], escape(text, quote=False), after=after)
-
-    async def _citizen_text(self, delivery: Delivery, report: StoredReport, lang: str) -> str | None:
-        if delivery.kind == "receipt":
-            # The flow's own end text was never shown (a crash or a failing network): the plain receipt.
-            pin = str(delivery.payload.get("pin", ""))
-            return t(lang, texts.RECEIPT, reference=report.reference, pin=pin) if pin else None
-        if delivery.kind == "question":
-            found = await self.book.question(int(delivery.payload.get("question_id", 0)))
-            if found is None:
-                return None
-            return t(lang, ft.CITIZEN_QUESTION, reference=report.reference, question=found[1])
-        event = delivery.payload.get("event")
-        if event == "claimed":
-            return t(lang, ft.CITIZEN_CLAIMED, reference=report.reference)
-        if event == "resolved":
-            outcome = card.citizen_outcome_text(str(delivery.payload.get("outcome")), lang)
-            return t(lang, ft.CITIZEN_RESOLVED, reference=report.reference, outcome=outcome)
-        return None
-
-    async def _answer_unit(self, chat_id: int, delivery: Delivery, report: StoredReport, lang: str) -> Unit:
-        cards = [m for c, m in await self.book.case_messages(report.id) if c == chat_id]
-        header = t(lang, ft.ANSWER_FROM_CITIZEN, reference=report.reference)
-        text = "<b>" + escape(header, quote=False) + "</b>\n" + escape(str(delivery.payload.get("text", ""))[:3800])
-        reply_to = cards[-1] if cards else None
-
-        async def after(message: Message) -> None:
-            await self.book.remember_message(chat_id, message.message_id, report.id, "answer")
-
-        return Unit([delivery], text, reply_to=reply_to, after=after)
-
-    async def _reminders(self, chat_id: int, deliveries: list[Delivery], lang: str) -> Unit:
-        header = ft.REMINDER_ADMINS if chat_id > 0 else ft.REMINDER_QUEUE
-        lines = ["<b>" + escape(t(lang, header), quote=False) + "</b>"]
-        buttons = []
-        for delivery in deliveries[:30]:
-            report = await self.book.case(delivery.report_id or 0)
-            if report is None:
-                continue
-            since = card.local_time(str(delivery.payload.get("since", report.created_at)))
-            mark = "🔴 " if report.priority else ""
-            flow = await self.flows.pinned(report.revision_id)
-            queue = card.province_name(flow, report.queue, lang)
-            line = t(lang, ft.WAITING_SINCE, reference=report.reference, queue=queue, since=since)
-            lines.append(mark + escape(line, quote=False))
-            if chat_id < 0:
-                buttons.append(InlineKeyboardButton(report.reference, callback_data=CasePress("open", report.id).data))
-        markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)]) if buttons else None
-        return Unit(deliveries[:30], "\n".join(lines), markup)
-
-
-def _message_unit(chat_id: int, delivery: Delivery) -> Unit:
-    """A reply that waited in the outbox for its chat's window (``Courier.later``)."""
-    payload = delivery.payload
-    raw = payload.get("markup")
-    markup: InlineKeyboardMarkup | ForceReply | None = None
-    if isinstance(raw, dict) and payload.get("force_reply"):
-        markup = ForceReply.de_json(raw, None)
-    elif isinstance(raw, dict):
-        markup = InlineKeyboardMarkup.de_json(raw, None)
-    reply_to = payload.get("reply_to")
-    return Unit([delivery], str(payload.get("html", "")), markup, int(reply_to) if reply_to else None)

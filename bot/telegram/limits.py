@@ -2,7 +2,8 @@
 
 Telegram allows a bot about 20 messages a minute into one group, about one a second into one
 private chat and about 30 a second overall; past them it answers 429 and may slow the bot down
-further. Every message into a chat goes through ``SendLimits``, so a burst of cases and an
+further. Every Bot API call goes through these windows (``ratelimit.ChatRateLimiter``, the bot's
+only rate limiter), and the courier plans its deliveries by them, so a burst of cases and an
 officer's /queue never add up to more than the group allows. The windows are a little wider than
 Telegram's (``margin``) because our clock starts before the request reaches Telegram's.
 """
@@ -87,6 +88,14 @@ class SendLimits:
         now = self.clock()
         return max(0, min(self._window(chat_id).free(now), self.overall.free(now)))
 
+    def room_now(self, chat_id: int) -> bool:
+        """A message may go into ``chat_id`` now without waiting: a group needs a free slot of its window;
+        a private chat only the overall rate and no 429 pause (the rate limiter lets a private chat's
+        messages go at once and counts them, see ratelimit.py)."""
+        if chat_id < 0:
+            return self.free(chat_id) > 0
+        return self.overall.free(self.clock()) > 0 and self.paused_for(chat_id) == 0
+
     def chat_free(self, chat_id: int) -> int:
         """The chat's own window only: what the next minute can hold, whatever the overall rate."""
         return max(0, self._window(chat_id).free(self.clock()))
@@ -103,15 +112,34 @@ class SendLimits:
         self.overall.times.append(now)
 
     async def acquire(self, chat_id: int) -> None:
-        """Wait for a slot in ``chat_id`` and take it (interactive replies)."""
-        # Polling, not an Event: slots free up by the clock, not by anything another task does.
-        delay = self.wait(chat_id)
-        while delay > 0:
-            await asyncio.sleep(delay)
-            delay = self.wait(chat_id)
+        """Wait for a slot in ``chat_id`` (and the overall rate) and take it."""
+        await _wait_for(lambda: self.wait(chat_id))
         self.take(chat_id)
+
+    async def acquire_overall(self, chat_id: int | None = None) -> None:
+        """Wait for the overall rate only and take a slot of it; with ``chat_id``, the message is also
+        counted in that chat's window without waiting for it (a citizen's two or three replies to
+        her own message go at once, which Telegram allows in a private chat)."""
+        await _wait_for(lambda: max(self.overall.wait(self.clock()), self.paused_for(chat_id)))
+        now = self.clock()
+        self.overall.times.append(now)
+        if chat_id is not None:
+            self._window(chat_id).times.append(now)
+
+    def paused_for(self, chat_id: int | None) -> float:
+        """Seconds left of a 429's pause for ``chat_id`` (0 when none)."""
+        window = self._chats.get(chat_id) if chat_id is not None else None
+        return max(0.0, window.paused_until - self.clock()) if window is not None else 0.0
 
     def pause(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 with ``retry_after``: send nothing more into that chat until then."""
         window = self._window(chat_id)
         window.paused_until = max(window.paused_until, self.clock() + seconds)
+
+
+async def _wait_for(delay: Callable[[], float]) -> None:
+    # Polling, not an Event: slots free up by the clock, not by anything another task does.
+    seconds = delay()
+    while seconds > 0:
+        await asyncio.sleep(seconds)
+        seconds = delay()

@@ -1,15 +1,15 @@
-"""The Bot API rate limiter: Telegram's overall limit for every call, and a 429 pauses only its chat.
+"""The bot's one rate limiter: every Bot API call passes here, counted in the same windows
+(``SendLimits``) by which the courier plans its deliveries and officers' replies find room.
 
-PTB's ``AIORateLimiter`` honours a 429's ``retry_after`` for *every* request: one card refused with
-"retry after 20" in one queue group held an unrelated citizen's /help for 20 s. Telegram's 429s are
-per chat (or, for calls without a chat, per method), so that is the scope of the pause here. The
-overall bucket (about 30 messages a second) stays for every call that names a chat, and the group
-bucket (20 a minute) for messages sent into a group; edits and callback answers do not count
-towards the group's 20 (``SendLimits`` paces the sends that matter before they reach here).
-
-A short ``retry_after`` is waited out and the call retried; a long one is raised to the caller, who
-knows better: the courier puts the delivery back in the outbox for later, a citizen's reply retries
-in that chat's own turn.
+- A message into a group waits for the group's window (about 20 a minute) and the overall rate.
+- A message into a private chat waits for the overall rate only and is counted in the chat's window:
+  a citizen's two or three replies to her own message go at once, which Telegram allows.
+- Any other call naming a chat (edits, deletions) waits for the overall rate (about 30 a second).
+- A 429 pauses only its chat (or, for a call without a chat, its method): PTB's ``AIORateLimiter``
+  paused every request, so one card refused with "retry after 20" in one queue group held an
+  unrelated citizen's /help for 20 s. A short pause is waited out and the call retried; a long one
+  is raised to the caller, who knows better: the courier puts the delivery back in the outbox for
+  later, a citizen's reply retries in that chat's own turn.
 """
 
 from __future__ import annotations
@@ -21,15 +21,16 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
+
+from .limits import SendLimits
 
 log = logging.getLogger(__name__)
 
 JSONDict = dict[str, Any]
 Result = bool | JSONDict | list[JSONDict]
-# Calls that put a new message into a chat: what Telegram's 20-a-minute group limit counts.
+# Calls that put a new message into a chat: what Telegram's per-chat limits count.
 SENDING = frozenset(
     {
         "sendMessage",
@@ -47,24 +48,15 @@ SENDING = frozenset(
     }
 )
 RETRY_WITHIN = 5.0  # a 429 asking for longer than this goes back to the caller
-MAX_PAUSED = 10_000
+MAX_PAUSED = 1_000
 
 
 class ChatRateLimiter(BaseRateLimiter[int]):
-    def __init__(
-        self,
-        overall_max_rate: float = 30,
-        group_max_rate: float = 20,
-        group_period: float = 60,
-        max_retries: int = 3,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._overall = AsyncLimiter(overall_max_rate, 1) if overall_max_rate > 0 else None
-        self.group_max_rate, self._group_period = group_max_rate, group_period
-        self._groups: dict[int | str, AsyncLimiter] = {}
-        self._paused: dict[int | str, float] = {}  # chat id (or method) -> monotonic time it may go again
+    def __init__(self, limits: SendLimits, max_retries: int = 3, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
         self.max_retries = max_retries
         self.clock = clock
+        self._methods: dict[str, float] = {}  # a method without a chat -> monotonic time it may go again
         self.pauses = 0  # 429s seen, for the logs and the benchmarks
 
     async def initialize(self) -> None:
@@ -73,24 +65,31 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    def paused_for(self, key: int | str) -> float:
-        """Seconds before a call to ``key`` (a chat id, or a method without a chat) may go."""
-        return max(0.0, self._paused.get(key, 0.0) - self.clock())
+    async def _admit(self, chat: int | str | None, endpoint: str) -> None:
+        if not isinstance(chat, int):
+            # A call without a chat (or naming a channel by @name): only a 429's pause holds it.
+            wait = self._methods.get(endpoint, 0.0) - self.clock()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            return
+        if endpoint in SENDING and chat < 0:
+            await self.limits.acquire(chat)
+        elif endpoint in SENDING:
+            await self.limits.acquire_overall(chat)
+        else:
+            await self.limits.acquire_overall()
+            wait = self.limits.paused_for(chat)
+            if wait > 0:
+                await asyncio.sleep(wait)
 
-    def _group(self, chat: int | str) -> AsyncLimiter:
-        limiter = self._groups.get(chat)
-        if limiter is None:
-            if len(self._groups) > 512:  # forget idle groups: the map holds only busy ones
-                for key in [k for k, v in self._groups.items() if v.has_capacity(v.max_rate)]:
-                    del self._groups[key]
-            limiter = self._groups[chat] = AsyncLimiter(self.group_max_rate, self._group_period)
-        return limiter
-
-    def _pause(self, key: int | str, seconds: float) -> None:
+    def _pause(self, chat: int | str | None, endpoint: str, seconds: float) -> None:
+        if isinstance(chat, int):
+            self.limits.pause(chat, seconds)
+            return
         now = self.clock()
-        if len(self._paused) > MAX_PAUSED:
-            self._paused = {k: until for k, until in self._paused.items() if until > now}
-        self._paused[key] = max(self._paused.get(key, 0.0), now + seconds)
+        if len(self._methods) > MAX_PAUSED:
+            self._methods = {k: until for k, until in self._methods.items() if until > now}
+        self._methods[endpoint] = max(self._methods.get(endpoint, 0.0), now + seconds)
 
     async def process_request(
         self,
@@ -104,27 +103,17 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         chat: int | str | None = data.get("chat_id")
         with contextlib.suppress(TypeError, ValueError):
             chat = int(chat)  # type: ignore[arg-type]
-        key: int | str = chat if chat is not None else endpoint
-        grouped = isinstance(chat, str) or (isinstance(chat, int) and chat < 0)
         tries = (rate_limit_args if rate_limit_args is not None else self.max_retries) + 1
         for attempt in range(tries):
-            wait = self.paused_for(key)
-            if wait > 0:
-                await asyncio.sleep(wait)
+            await self._admit(chat, endpoint)
             try:
-                async with contextlib.AsyncExitStack() as limits:
-                    if grouped and endpoint in SENDING and self.group_max_rate > 0:
-                        await limits.enter_async_context(self._group(chat))  # type: ignore[arg-type]
-                    if chat is not None and self._overall is not None:
-                        await limits.enter_async_context(self._overall)
-                    return await callback(*args, **kwargs)
+                return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 seconds = retry_seconds(exc.retry_after)
                 self.pauses += 1
-                self._pause(key, seconds + 0.1)
-                log.warning(
-                    "Telegram asked for a pause of %.1f s (%s, %s)", seconds, endpoint, "group" if grouped else "chat"
-                )
+                self._pause(chat, endpoint, seconds + 0.1)
+                kind = "group" if isinstance(chat, int) and chat < 0 else "chat" if chat is not None else "method"
+                log.warning("Telegram asked for a pause of %.1f s (%s, %s)", seconds, endpoint, kind)
                 if attempt == tries - 1 or seconds > RETRY_WITHIN:
                     raise
         raise AssertionError("unreachable: the last try returns or raises")

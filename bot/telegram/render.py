@@ -32,7 +32,9 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 @dataclass
-class Outgoing:
+class ChatMessage:
+    """One message for a chat, as the adapter sends it."""
+
     text: str  # HTML, already escaped
     markup: Markup | None = None
     question: str | None = None  # step id when this message carries that question's buttons
@@ -40,7 +42,7 @@ class Outgoing:
 
 @dataclass
 class Rendering:
-    messages: list[Outgoing] = field(default_factory=list)
+    messages: list[ChatMessage] = field(default_factory=list)
     toggled: Question | None = None  # a multi-select tick: edit the question's keyboard in place
 
 
@@ -99,9 +101,9 @@ def render(events: list[Event], session_id: str, lang: str) -> Rendering:
     refused = any(isinstance(e, Notice) for e in events)
     for event in events:
         if isinstance(event, Message):
-            out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(event.text)]
+            out.messages += [ChatMessage(escape(piece, quote=False)) for piece in split(event.text)]
         elif isinstance(event, Notice):
-            out.messages += [Outgoing(escape(piece, quote=False)) for piece in split(notice_text(lang, event))]
+            out.messages += [ChatMessage(escape(piece, quote=False)) for piece in split(notice_text(lang, event))]
         elif isinstance(event, Question):
             if event.repeat and refused and out.messages:
                 # The question is still on screen above; its buttons move down to the newest message
@@ -114,9 +116,9 @@ def render(events: list[Event], session_id: str, lang: str) -> Rendering:
                 out.toggled = event
                 continue
             pieces = split(question_text(event, lang))
-            out.messages += [Outgoing(escape(piece, quote=False)) for piece in pieces[:-1]]
+            out.messages += [ChatMessage(escape(piece, quote=False)) for piece in pieces[:-1]]
             out.messages.append(
-                Outgoing(escape(pieces[-1], quote=False), keyboard(event, session_id, lang), event.step)
+                ChatMessage(escape(pieces[-1], quote=False), keyboard(event, session_id, lang), event.step)
             )
             if event.hint == "phone":
                 share = ReplyKeyboardMarkup(
@@ -124,5 +126,5 @@ def render(events: list[Event], session_id: str, lang: str) -> Rendering:
                     resize_keyboard=True,
                     one_time_keyboard=True,
                 )
-                out.messages.append(Outgoing(escape(t(lang, SHARE_PHONE_HINT), quote=False), share))
+                out.messages.append(ChatMessage(escape(t(lang, SHARE_PHONE_HINT), quote=False), share))
     return out

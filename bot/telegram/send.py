@@ -1,11 +1,9 @@
 """The one way this bot sends a message: citizens' replies, officers' replies, admins' answers and the
 courier's deliveries all go through ``Sender.send``.
 
-Every message is counted against its chat's window and the overall rate (``SendLimits``) when it goes,
-so the courier's idea of how much room a chat has is true; a 429 pauses that chat for everyone. The
-one exception is a citizen's reply to her own message (``counted=False``): a turn sends two or three
-messages at once, which Telegram allows in a private chat, and holding them to one a second would
-make every turn slow; PTB's rate limiter still holds them to the overall rate.
+Telegram's limits are kept below, in the Bot API client's rate limiter (``ratelimit.py``), which
+counts every message in the same windows (``SendLimits``) as ``has_room`` reads: the courier's and
+the officers' idea of how much room a chat has is true, and a 429 pauses that chat for everyone.
 
 What to do when a message cannot go differs by caller (a citizen's reply is retried, an officer's is
 queued, a delivery is kept in the outbox), so those faults are raised, not hidden here.
@@ -51,8 +49,8 @@ class Sender:
         self.sent = 0  # messages Telegram accepted, for the operator's figures
 
     def has_room(self, chat_id: int) -> bool:
-        """A message may go into ``chat_id`` now without breaking Telegram's limits."""
-        return self.limits.free(chat_id) > 0
+        """A message may go into ``chat_id`` now, without waiting for the rate limiter."""
+        return self.limits.room_now(chat_id)
 
     async def send(
         self,
@@ -64,14 +62,11 @@ class Sender:
         reply_to: int | None = None,
         preview: bool = True,
         retries: int = 0,
-        counted: bool = True,
     ) -> Message:
         """Send one HTML message. Network faults and 429s are tried again up to ``retries`` times (a 429
         after the wait Telegram asks for); the last fault, and any other, is raised to the caller."""
         reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         for attempt in range(retries + 1):
-            if counted:
-                self.limits.take(chat_id)
             try:
                 message = await bot.send_message(
                     chat_id,
@@ -83,11 +78,9 @@ class Sender:
                     read_timeout=SEND_READ_TIMEOUT,
                 )
             except RetryAfter as exc:
-                seconds = retry_seconds(exc.retry_after)
-                self.limits.pause(chat_id, seconds)
                 if attempt == retries:
                     raise
-                await asyncio.sleep(seconds)
+                await asyncio.sleep(retry_seconds(exc.retry_after))  # the chat is paused (ratelimit.py)
             except BadRequest:
                 raise  # the message itself is refused: sending it again cannot help
             except NetworkError:

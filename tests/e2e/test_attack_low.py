@@ -20,7 +20,7 @@ import pytest_asyncio
 from bot.engine.links import extract_links
 from bot.logs import configure
 from bot.store.keyring import new_key
-from bot.telegram import focal_texts as ft
+from bot.telegram.focal import texts as focal_texts
 from testing.citizens import Citizen, report, walk_to_send
 from testing.fakeapi.server import FakeBotApi
 from testing.harness import TOKEN, Running, running_bot
@@ -67,7 +67,7 @@ async def test_attack_10_a_removed_member_loses_access_at_once(bot: Running) -> 
     group.remove_member(officer, by=admin)
     await asyncio.sleep(0.5)  # the service message reaches the bot
     answer = await press(api, 1511, PUNJAB, api.find(PUNJAB, card.message_id), "Resolve")
-    assert answer == ft.NOT_MEMBER
+    assert answer == focal_texts.NOT_MEMBER
 
 
 async def test_attack_10_a_slow_answer_on_a_card_shows_it_once(bot: Running) -> None:

@@ -24,9 +24,9 @@ from bot.store.sqlite.admins import AdminBook
 from bot.store.sqlite.cases import CaseBook
 from bot.store.sqlite.store import SqliteStore
 from bot.telegram import card as cards
-from bot.telegram import focal_texts as ft
 from bot.telegram.courier import Courier
-from bot.telegram.focal import FocalBot
+from bot.telegram.focal import texts as focal_texts
+from bot.telegram.focal.bot import FocalBot
 from bot.telegram.limits import Limit
 from bot.telegram.ratelimit import ChatRateLimiter
 from testing.authorisation import (
@@ -236,7 +236,7 @@ async def seed(api: FakeBotApi, db: Path) -> tuple[list[Pair], dict[int, int]]:
     # each group that is not a queue (the bot's answer to someone's /bindqueue there).
     planted: dict[int, int] = {}
     for group in (FAMILY, STREET):
-        planted[group] = api.add_message(group, from_bot=True, text=en(ft.BIND_ADMINS_ONLY)).message_id
+        planted[group] = api.add_message(group, from_bot=True, text=en(focal_texts.BIND_ADMINS_ONLY)).message_id
     dummy = {"inline_keyboard": [[{"text": "OK", "callback_data": "x.x.x"}]]}
     for user_id in (*USER_OF.values(), REPORTER_ID):
         message = api.add_message(user_id, from_bot=True, text="An earlier message from the bot.", reply_markup=dummy)
@@ -362,7 +362,7 @@ class World:
                 conn.execute("UPDATE reports SET chat_key = ? WHERE reference = ?", (f"tg:{CITIZEN_ID}", CITIZEN_REF))
 
             # The focal bot sees the store through its Sessions port; running_bot runs it on this SQLite file.
-            store = self.focal.store
+            store = self.focal.sessions
             assert isinstance(store, SqliteStore)
             await store.database.write(change)
 
@@ -444,13 +444,13 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
         pairs, planted = await seed(api, db)
         async with running_bot(api, db, **ENV) as running:
             app = running.app
-            # The same pacing, lifted: PTB's per-group rate limiter and the adapter's own send windows.
+            # The pacing, lifted: the rate limiter counts in the send windows the courier and officers read.
             limiter = app.bot.rate_limiter
             assert isinstance(limiter, ChatRateLimiter)
-            limiter.group_max_rate = 0
+            limiter.limits.group = Limit(1_000_000, 60.0)
+            limiter.limits.private = Limit(1_000_000, 1.0)
             focal: FocalBot = app.bot_data["focal"]
-            focal.limits.group = Limit(1_000_000, 60.0)
-            focal.limits.private = Limit(1_000_000, 1.0)
+            assert focal.limits is limiter.limits
             done: set[int] = set()
 
             async def handled(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

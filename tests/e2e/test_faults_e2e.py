@@ -14,12 +14,12 @@ from telegram.ext import ContextTypes
 
 from bot.i18n import t
 from bot.logs import JsonFormatter
-from bot.telegram import admin_texts as at
-from bot.telegram import focal_texts as ft
-from bot.telegram import texts
-from bot.telegram.admin import AdminBot
-from bot.telegram.citizen import CitizenBot
-from bot.telegram.focal import FocalBot
+from bot.telegram.admin import texts as admin_texts
+from bot.telegram.admin.commands import AdminCommands
+from bot.telegram.citizen import texts as citizen_texts
+from bot.telegram.citizen.commands import CommandHandlers
+from bot.telegram.focal import texts as focal_texts
+from bot.telegram.focal.commands import OfficerCommands
 from testing.fakeapi.server import FakeBotApi
 from testing.harness import Running, running_bot
 from tests.e2e.conftest import ADMIN, PUNJAB, QUEUES
@@ -34,9 +34,10 @@ async def broken(self: object, update: Update, context: ContextTypes.DEFAULT_TYP
 @pytest_asyncio.fixture
 async def bot(api: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Running]:
     # One handler of each role fails: /queue (officer), /stats (admin), /privacy (citizen).
-    monkeypatch.setattr(FocalBot, "on_queue", broken)
-    monkeypatch.setattr(AdminBot, "on_stats", broken)
-    monkeypatch.setattr(CitizenBot, "on_privacy", broken)
+    # Patched where each handler lives: FocalBot and AdminBot register their parts' methods.
+    monkeypatch.setattr(OfficerCommands, "on_queue", broken)
+    monkeypatch.setattr(AdminCommands, "on_stats", broken)
+    monkeypatch.setattr(CommandHandlers, "on_privacy", broken)
     api.group(PUNJAB, "Punjab queue")
     async with running_bot(api, tmp_path / "bot.sqlite3", FOCAL_QUEUES=QUEUES, ADMIN_IDS=str(ADMIN)) as running:
         yield running
@@ -54,16 +55,16 @@ async def test_each_role_is_answered_in_its_own_chat_and_words(bot: Running, cap
     caplog.set_level(logging.ERROR, logger="bot.telegram.errors")
 
     officer.send_in_group(PUNJAB, "/queue")
-    await api.wait_for(lambda: t("en", ft.FAULT) in texts_in(api, PUNJAB))
+    await api.wait_for(lambda: t("en", focal_texts.FAULT) in texts_in(api, PUNJAB))
     admin.send("/stats")
-    await api.wait_for(lambda: t("en", at.FAULT) in texts_in(api, ADMIN))
+    await api.wait_for(lambda: t("en", admin_texts.FAULT) in texts_in(api, ADMIN))
     citizen.send("/privacy")
-    await api.wait_for(lambda: t("en", texts.APOLOGY) in texts_in(api, 1101))
+    await api.wait_for(lambda: t("en", citizen_texts.APOLOGY) in texts_in(api, 1101))
 
     # Nobody gets another role's words: the queue group never sees the citizen's apology, and so on.
-    assert t("en", texts.APOLOGY) not in texts_in(api, PUNJAB) + texts_in(api, ADMIN)
-    assert t("en", ft.FAULT) not in texts_in(api, 1101) + texts_in(api, ADMIN)
-    assert t("en", at.FAULT) not in texts_in(api, 1101) + texts_in(api, PUNJAB)
+    assert t("en", citizen_texts.APOLOGY) not in texts_in(api, PUNJAB) + texts_in(api, ADMIN)
+    assert t("en", focal_texts.FAULT) not in texts_in(api, 1101) + texts_in(api, ADMIN)
+    assert t("en", admin_texts.FAULT) not in texts_in(api, 1101) + texts_in(api, PUNJAB)
 
     failed = [r for r in caplog.records if r.getMessage().endswith("handler failed")]
     assert sorted(getattr(r, "role", "") for r in failed) == ["admin", "citizen", "officer"]

@@ -1,0 +1,49 @@
+"""The citizen side of the Telegram bot, put together: one object per concern, wired explicitly.
+
+``app.py`` registers the handlers of ``report``, ``files`` and ``commands``; the ledger's loop runs
+beside the courier and is flushed before the store closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.cases.casework import Casework
+from bot.cases.conversation import Conversations
+from bot.cases.receipts import Receipts
+from bot.config import Settings
+from bot.store.ports import Books
+
+from ..guard import FloodControl
+from ..send import Sender
+from .commands import CommandHandlers
+from .files import FileHandlers
+from .ledger import Ledger
+from .replies import Replies
+from .report import ReportHandlers
+from .status import Status
+from .turns import Turns
+
+
+class CitizenBot:
+    def __init__(
+        self,
+        settings: Settings,
+        books: Books,
+        conversations: Conversations,
+        casework: Casework,
+        receipts: Receipts,
+        wake: Callable[[], None],
+        sender: Sender,
+    ) -> None:
+        # Every officer's and admin's handler shares this flood limit (app.py): one account is one account.
+        self.flood = FloodControl(settings.flood_messages_per_minute)
+        self.ledger = Ledger(books.sessions, receipts)
+        self.replies = Replies(sender, books.sessions, receipts, self.ledger, wake)
+        self.turns = Turns(books.sessions, books.senders, self.ledger, self.flood, self.replies)
+        self.report = ReportHandlers(
+            settings, books.reports, books.retention, conversations, casework, self.turns, self.replies, wake
+        )
+        self.files = FileHandlers(conversations, self.turns, self.replies)
+        status = Status(books.reports, books.pins, self.replies)
+        self.commands = CommandHandlers(settings, books.sessions, conversations, status, self.turns, self.replies)

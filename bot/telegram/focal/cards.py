@@ -1,0 +1,84 @@
+"""A case's cards in officers' chats: showing one, editing one, and bringing every one up to date."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Bot
+
+from bot.cases.casework import Actor
+from bot.cases.flows import FlowRegistry
+from bot.i18n import t
+from bot.store.ports import Cases
+from bot.store.records import StoredReport
+
+from .. import card
+from ..courier import Courier
+from ..limits import SendLimits
+from ..send import NO_PREVIEW, quietly
+from . import texts
+from .chats import OfficerChats
+
+
+class Cards:
+    def __init__(
+        self, chats: OfficerChats, cases: Cases, flows: FlowRegistry, courier: Courier, limits: SendLimits
+    ) -> None:
+        self.chats, self.cases, self.flows, self.courier, self.limits = chats, cases, flows, courier, limits
+
+    async def show(self, bot: Bot, chat_id: int, report: StoredReport, reply_to: int | None = None) -> None:
+        if self.limits.free(chat_id) <= 0:
+            await self.courier.card_later(chat_id, report.id, reply_to)  # remembered as a card when it goes
+            return
+        lang = await self.chats.lang(chat_id)
+        flow = await self.flows.pinned(report.revision_id)
+        text, truncated = card.card_text(report, flow, lang)
+        message = await self.chats.say(bot, chat_id, text, card.card_keyboard(report, lang, truncated), reply_to)
+        if message is not None:
+            await self.cases.remember_message(chat_id, message.message_id, report.id, "card")
+
+    async def edit(self, bot: Bot, chat_id: int, card_id: int, report: StoredReport, lang: str) -> None:
+        """Show the case's current state on one card, with its buttons (after a menu, or a lost race)."""
+        flow = await self.flows.pinned(report.revision_id)
+        text, truncated = card.card_text(report, flow, lang)
+        await quietly(
+            bot.edit_message_text(
+                text,
+                chat_id,
+                card_id,
+                parse_mode="HTML",
+                reply_markup=card.card_keyboard(report, lang, truncated),
+                link_preview_options=NO_PREVIEW,
+            )
+        )
+
+    async def refresh(self, bot: Bot, report: StoredReport, actor: Actor, old_queue: str | None = None) -> None:
+        """Edit every card of the case to its current state (edits do not count against the group limit)."""
+        bindings = await self.cases.bindings()
+        flow = await self.flows.pinned(report.revision_id)
+        for chat_id, message_id in await self.cases.case_messages(report.id):
+            queues = {b.key for b in bindings.values() if b.chat_id == chat_id}
+            lang = await self.chats.lang(chat_id)
+            if chat_id < 0 and report.queue not in queues:
+                if old_queue not in queues:
+                    continue  # a card from an earlier transfer, already marked
+                text = card.card_text(report, flow, lang)[0].split("\n", 1)[0]
+                where = card.province_name(flow, report.queue, lang)
+                line = t(lang, texts.OFFICER_TRANSFERRED, queue=where, name=actor.name)
+                await quietly(
+                    bot.edit_message_text(
+                        f"{text}\n{escape(line, quote=False)}", chat_id, message_id, parse_mode="HTML"
+                    )
+                )
+                continue
+            text, truncated = card.card_text(report, flow, lang)
+            await quietly(
+                bot.edit_message_text(
+                    text,
+                    chat_id,
+                    message_id,
+                    parse_mode="HTML",
+                    reply_markup=card.card_keyboard(report, lang, truncated),
+                    link_preview_options=NO_PREVIEW,
+                )
+            )
