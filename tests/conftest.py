@@ -19,6 +19,25 @@ REPORT_FLOW = ROOT / "flows" / "report.yaml"
 TODAY = date(2026, 11, 28)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """PostgreSQL runs on every machine of this project and in CI: without it the run stops here, in one
+    line, rather than skipping its tests or failing each of them with a connection error."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from tests.store.postgres.server import DATABASE_URL
+
+    where = urlsplit(DATABASE_URL)
+    try:
+        socket.create_connection((where.hostname or "127.0.0.1", where.port or 5432), timeout=5).close()
+    except OSError as exc:
+        pytest.exit(
+            f"PostgreSQL is not reachable at {where.hostname}:{where.port or 5432} ({exc}); "
+            "every machine of this project runs it (TEST_DATABASE_URL to point elsewhere)",
+            returncode=1,
+        )
+
+
 @pytest.fixture(scope="session")
 def report_source() -> str:
     return REPORT_FLOW.read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 
 from bot.engine.session import Session
 
@@ -66,6 +67,10 @@ class Store(ABC):
 
     @abstractmethod
     async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]: ...
+
+    @abstractmethod
+    def chat_lock(self, chat_key: str) -> AbstractAsyncContextManager[None]:
+        """Held for the whole of one update's handling (see ``Sessions.chat_lock``)."""
 
     # Reports
     @abstractmethod

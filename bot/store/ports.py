@@ -1,20 +1,27 @@
 """What the domain asks of storage: one protocol per book, every backend implements all of them.
 
-``tests/store/contract/`` runs the same tests over every backend (memory and SQLite), so a service
-written against these protocols behaves the same whichever store is behind it. Every write of a
-book is one transaction: a status change, its audit entry and the deliveries it causes are stored
-together or not at all.
+``tests/store/contract/`` runs the same tests over every backend (memory, SQLite and PostgreSQL), so
+a service written against these protocols behaves the same whichever store is behind it. Every write
+of a book is one transaction: a status change, its audit entry and the deliveries it causes are
+stored together or not at all.
+
+Several instances may share one PostgreSQL database; the ports carry what that needs: an atomic
+claim of deliveries with a lease (``Outbox.mark_sending``), one leader per role (``Leadership``), a
+chat's updates handled one at a time (``Sessions.chat_lock``) and a chat state that never goes back
+to an older update (``Sessions.save_chat_state``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.engine.session import Session
 
 from .records import (
+    LEASE_SECONDS,
     AuditEntry,
     Candidate,
     ChatState,
@@ -60,7 +67,8 @@ class Sessions(Protocol):
         evidence and its deliveries, all in one transaction.
 
         With ``chat``, the chat's state is saved in the same transaction: the update that caused the
-        step is marked handled exactly when the step is stored. Returns the new report's id, or None.
+        step is marked handled exactly when the step is stored; as in ``save_chat_state``, it does not
+        replace a stored state of a newer update. Returns the new report's id, or None.
         Raises ``ReferenceTaken`` and changes nothing when the report's reference exists.
         """
 
@@ -70,13 +78,26 @@ class Sessions(Protocol):
     async def chat_state(self, chat_key: str) -> ChatState | None: ...
 
     async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
-        """Save the chat's state and, in the same write, record ``remember`` like remember_messages."""
+        """Save the chat's state and, in the same write, record ``remember`` like remember_messages.
+
+        A stored state whose ``last_update_id`` is greater than ``state.last_update_id`` is kept (another
+        instance handled a newer update meanwhile: the chat never goes back); an equal id replaces it.
+        ``remember`` is recorded either way.
+        """
 
     async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
         """Record message ids of the current conversation, so a quick exit can delete them."""
 
     async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
         """Return and drop the recorded (message id, time) pairs of the chat."""
+
+    def chat_lock(self, chat_key: str) -> AbstractAsyncContextManager[None]:
+        """Held for the whole of one update's handling, so a chat's turns run one at a time whichever
+        instance gets them. Do not take a second chat's lock while holding one.
+
+        Where one process owns the database (memory, SQLite) it is a no-op: the process's own per-chat
+        asyncio lock already orders the turns. PostgreSQL holds an advisory lock (and a connection).
+        """
 
 
 class Reports(Protocol):
@@ -185,17 +206,30 @@ class Audit(Protocol):
 
 
 class Outbox(Protocol):
-    """Deliveries to queues and citizens: pending -> sending -> sent | dead, claimed by one sender."""
+    """Deliveries to queues and citizens: pending -> sending -> sent | dead, claimed by one sender.
+
+    A claim (``mark_sending``) holds an entry for a lease; ``release``, ``retry``, ``mark_sent`` and
+    ``mark_dead`` end it (owner and lease cleared). Times are epoch seconds of the instances' clocks,
+    so instances sharing a database keep their clocks in step (NTP), well within a lease.
+    """
 
     async def add(self, items: Sequence[Outgoing]) -> None:
         """Store the deliveries; one whose dedupe key exists is left as it is."""
 
     async def due(self, now: float | None = None, limit: int = 5000) -> list[Delivery]:
-        """Pending entries whose time has come: priority first, then oldest first."""
+        """Pending entries whose time has come, and ``sending`` ones whose lease ran out before ``now``
+        (their instance died: they are taken over): priority first, then oldest first."""
 
-    async def next_due_at(self) -> float | None: ...
+    async def next_due_at(self) -> float | None:
+        """The earliest ``not_before`` of the pending entries (leases are not counted)."""
 
-    async def mark_sending(self, ids: Sequence[int]) -> None: ...
+    async def mark_sending(self, ids: Sequence[int], owner: str = "", lease: float = LEASE_SECONDS) -> list[int]:
+        """Claim, atomically, those of ``ids`` that are pending, or ``sending`` with a lease that ran out:
+        each becomes ``sending`` by ``owner`` until ``now + lease``, with one more attempt.
+
+        Returns the ids claimed, in the order given; one another instance claimed (lease still
+        running), already sent, or unknown is not among them and must not be sent.
+        """
 
     async def mark_sent(self, ids: Sequence[int]) -> None: ...
 
@@ -213,10 +247,23 @@ class Outbox(Protocol):
         """A held receipt was shown (it goes) or could not be (back to pending for the courier)."""
 
     async def recover_in_flight(self) -> int:
-        """At start-up: entries left ``sending`` go back to pending. Returns how many."""
+        """At the courier's start-up: entries left ``sending`` by a crash go back to pending. Returns how many.
+
+        Where instances share the database (PostgreSQL), only entries whose lease ran out, or that have
+        none (claimed before leases), go back: a running lease is another live instance's delivery, or a
+        receipt its adapter holds, and is left alone (``due`` offers it once the lease runs out). Where
+        one process owns the database (memory, SQLite), every ``sending`` entry goes back, running lease
+        or not: that process is the one starting, so whoever claimed them is dead.
+        """
 
     async def counts(self) -> dict[str, int]:
         """Entries per state."""
+
+    async def sent_since(self, since: float) -> list[tuple[str, float]]:
+        """(target, time) of each message sent at or after ``since``, and of each claimed since then and
+        perhaps sent (``sending``: its claim's time, the lease less its length; a held receipt, whose
+        hold is longer than a lease, is not a courier's claim until that time has passed): what a
+        courier taking over counts against each chat's window. A digest's entries count once."""
 
 
 class Senders(Protocol):
@@ -298,6 +345,18 @@ class Stats(Protocol):
         """Cases claimed at or after ``since_iso``: when created, when claimed, whether priority."""
 
 
+class Leadership(Protocol):
+    """One instance at a time does each role (the courier, so Telegram's limits hold across instances;
+    the SLA and housekeeping jobs, so they run once). Another takes a role over when its leader dies."""
+
+    async def lead(self, role: str) -> bool:
+        """Try to become, or stay, the one instance doing ``role``; True while this process holds it.
+        Cheap enough to call every second, and a leader must call it that often to notice a lost lead."""
+
+    async def step_down(self, role: str) -> None:
+        """Give ``role`` up (another instance may take it at once); nothing if not leading it."""
+
+
 @dataclass(frozen=True, slots=True)
 class Books:
     """Every book of one backend, as the services get them."""
@@ -313,3 +372,4 @@ class Books:
     retention: Retention
     pins: Pins
     stats: Stats
+    leadership: Leadership

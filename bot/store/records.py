@@ -13,6 +13,12 @@ NO_OPEN_ASK = 0  # Cases.ask: the officer has no open Ask (another copy of the r
 
 # Outbox states: pending -> sending (just before the Bot API call) -> sent | dead.
 PENDING, SENDING, SENT, DEAD = "pending", "sending", "sent", "dead"
+# An instance that claims deliveries (Outbox.mark_sending) holds them this long; if it dies meanwhile,
+# another instance's courier takes them over once the lease has run out. Far above one Bot API call.
+LEASE_SECONDS = 60.0
+# A receipt written already ``sending`` (held by the adapter showing it) is left to that adapter this
+# long; if its instance dies before settling it, another instance's courier sends it after that.
+HOLD_SECONDS = 120.0
 
 # What a status PIN check says (Pins.check).
 Verdict = Literal["passed", "wrong", "locked", "limited"]
@@ -119,7 +125,8 @@ class Outgoing:
     payload: dict[str, Any] = field(default_factory=dict)
     not_before: float = 0.0
     # "sending": held by the adapter that is showing it right now; the courier takes it only if that
-    # adapter gives it back, or after a restart (a crash mid-send), never both.
+    # adapter gives it back, or once the hold (HOLD_SECONDS) has run out (its instance died mid-send), or,
+    # on a one-process backend, at the courier's start after a crash; never both.
     state: str = "pending"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.store.ports import Books
+from bot.store.single import SoleInstance
 
 from .admins import MemoryAdmins
 from .audit import MemoryAudit
@@ -28,4 +29,5 @@ def memory_books(store: MemoryStore, admin_ids: frozenset[int] = frozenset()) ->
         retention=MemoryRetention(store),
         pins=MemoryPins(store),
         stats=MemoryStats(store),
+        leadership=SoleInstance(),
     )

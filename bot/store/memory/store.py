@@ -14,6 +14,7 @@ import itertools
 import json
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field, replace
 
 from bot.clock import now_iso
@@ -21,7 +22,9 @@ from bot.engine.session import Session
 from bot.store.base import Store
 from bot.store.ports import Books, ReferenceTaken
 from bot.store.records import (
+    HOLD_SECONDS,
     NEW,
+    SENDING,
     AuditEntry,
     Candidate,
     ChatState,
@@ -31,6 +34,7 @@ from bot.store.records import (
     Revision,
     StoredReport,
 )
+from bot.store.single import no_chat_lock
 
 
 @dataclass(slots=True)
@@ -55,6 +59,8 @@ class OutboxRow:
     attempts: int = 0
     sent_at: float | None = None
     last_error: str | None = None
+    lease_until: float | None = None  # while ``sending``: until when its claim (or hold) stands
+    owner: str | None = None  # the instance that claimed it
 
 
 @dataclass(slots=True)
@@ -133,7 +139,15 @@ class Tables:
                 not_before=item.not_before,
                 created_at=now,
                 state=item.state,
+                # Held by the adapter showing it: if that instance dies, another's courier sends it after the hold.
+                lease_until=now + HOLD_SECONDS if item.state == SENDING else None,
             )
+
+    def save_chat(self, state: ChatState) -> None:
+        """Store the chat's state unless the stored one is of a newer update (another instance's)."""
+        stored = self.chats.get(state.chat_key)
+        if stored is None or stored.last_update_id <= state.last_update_id:
+            self.chats[state.chat_key] = state
 
 
 class MemoryStore(Store):
@@ -199,7 +213,7 @@ class MemoryStore(Store):
         else:
             t.sessions[chat_key] = SessionRow(session.revision, session.to_json(), now_iso())
         if chat is not None:
-            t.chats[chat.chat_key] = chat
+            t.save_chat(chat)
         return report_id
 
     async def expire_sessions(self, before_iso: str, keep_revision: int | None) -> int:
@@ -213,7 +227,7 @@ class MemoryStore(Store):
         return self.tables.chats.get(chat_key)
 
     async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
-        self.tables.chats[state.chat_key] = state
+        self.tables.save_chat(state)
         await self.remember_messages(state.chat_key, remember, sent_at)
 
     async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
@@ -223,6 +237,9 @@ class MemoryStore(Store):
 
     async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
         return sorted(self.tables.chat_messages.pop(chat_key, {}).items())
+
+    def chat_lock(self, chat_key: str) -> AbstractAsyncContextManager[None]:
+        return no_chat_lock()  # the tables live in this process alone (single.py)
 
     # ---- reports ---------------------------------------------------------------------------------------
 

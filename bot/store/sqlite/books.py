@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.store.ports import Books
+from bot.store.single import SoleInstance
 
 from .admins import AdminBook
 from .audit import SqliteAudit
@@ -28,4 +29,5 @@ def sqlite_books(store: SqliteStore, admin_ids: frozenset[int] = frozenset()) ->
         retention=Retention(store),
         pins=PinGuard(store),
         stats=SqliteStats(store),
+        leadership=SoleInstance(),  # one process per SQLite file (single.py)
     )

@@ -17,7 +17,8 @@ from bot.store.records import NO_OPEN_ASK, OPEN_STATUSES, AuditEntry, Outgoing, 
 
 from .audit import audit_row
 from .database import placeholders
-from .store import ENQUEUE, SqliteStore, outbox_rows
+from .rows import ENQUEUE, outbox_rows
+from .store import SqliteStore
 
 _CHANGEABLE = frozenset(
     {"status", "queue", "claimed_by", "claimed_name", "claimed_at", "outcome", "closed_at", "reminded", "queued_at"}

@@ -247,6 +247,13 @@ MIGRATIONS: tuple[str, ...] = (
         until       REAL NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 9: a claim of a delivery holds it for a lease (until lease_until, epoch seconds) by an owner, as in
+    # PostgreSQL's migration 2, where several instances share the outbox. Rows left ``sending`` before
+    # this have no lease: recover_in_flight puts them back at start-up.
+    """
+    ALTER TABLE outbox ADD COLUMN lease_until REAL;
+    ALTER TABLE outbox ADD COLUMN owner TEXT;
+    """,
 )
 
 

@@ -4,7 +4,9 @@ An entry goes ``pending`` -> ``sending`` (just before the Bot API call) -> ``sen
 citizen's receipt is written ``sending`` (the adapter shows it at once) and deleted once it is sent.
 After a crash, entries still ``sending`` are the deliveries that were in flight: they are sent
 again (Telegram may or may not have shown them), so a crash can duplicate at most those, and
-loses none.
+loses none. A claim holds its entries for a lease, as in PostgreSQL (one contract), but one process
+delivers from the file: at its start every claim found is a dead run's, and ``recover_in_flight``
+takes them all back without waiting for their leases.
 """
 
 from __future__ import annotations
@@ -15,13 +17,18 @@ import time
 from collections.abc import Sequence
 
 from bot.store.keyring import Keyring
-from bot.store.records import DEAD, PENDING, SENDING, SENT, Delivery, Outgoing
+from bot.store.records import DEAD, LEASE_SECONDS, PENDING, SENDING, SENT, Delivery, Outgoing
 
 from .database import placeholders
-from .store import ENQUEUE, SqliteStore, outbox_rows
+from .rows import ENQUEUE, outbox_rows
+from .store import SqliteStore
 
 __all__ = ["DEAD", "PENDING", "SENDING", "SENT", "Outbox"]
 _COLUMNS = "id, kind, target, dedupe_key, report_id, priority, payload, attempts, created_at"
+# A claim (or a held receipt) whose lease ran out: its holder died, the entry is free again.
+_LAPSED = "(state = 'sending' AND lease_until < ?)"
+# Every change that ends a claim clears it.
+_UNCLAIM = "owner = NULL, lease_until = NULL"
 
 
 class Outbox:
@@ -34,11 +41,13 @@ class Outbox:
         await self.database.write(lambda conn: conn.executemany(ENQUEUE, rows))
 
     async def due(self, now: float | None = None, limit: int = 5000) -> list[Delivery]:
-        """Pending entries whose time has come: priority (child cases) first, then oldest first."""
+        """Pending entries whose time has come, and claims whose lease ran out: priority (child cases)
+        first, then oldest first."""
         now = time.time() if now is None else now
         rows = await self.database.fetchall(
-            f"SELECT {_COLUMNS} FROM outbox WHERE state = ? AND not_before <= ? ORDER BY priority DESC, id LIMIT ?",
-            (PENDING, now, limit),
+            f"SELECT {_COLUMNS} FROM outbox WHERE (state = ? AND not_before <= ?) OR {_LAPSED} "
+            "ORDER BY priority DESC, id LIMIT ?",
+            (PENDING, now, now, limit),
         )
         return [_delivery(row, self.store.keyring) for row in rows]
 
@@ -46,8 +55,23 @@ class Outbox:
         row = await self.database.fetchone("SELECT min(not_before) FROM outbox WHERE state = ?", (PENDING,))
         return float(row[0]) if row and row[0] is not None else None
 
-    async def mark_sending(self, ids: Sequence[int]) -> None:
-        await self._set(ids, "state = ?, attempts = attempts + 1", SENDING)
+    async def mark_sending(self, ids: Sequence[int], owner: str = "", lease: float = LEASE_SECONDS) -> list[int]:
+        """Claim the pending entries among ``ids``, and those whose lease ran out; returns the ids claimed."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        now = time.time()
+
+        def claim(conn: sqlite3.Connection) -> set[int]:
+            rows = conn.execute(
+                f"UPDATE outbox SET state = ?, owner = ?, lease_until = ?, attempts = attempts + 1 "
+                f"WHERE id IN ({placeholders(wanted)}) AND (state = ? OR {_LAPSED}) RETURNING id",
+                (SENDING, owner, now + lease, *wanted, PENDING, now),
+            ).fetchall()
+            return {int(row[0]) for row in rows}
+
+        claimed = await self.database.write(claim)
+        return [row_id for row_id in wanted if row_id in claimed]
 
     async def mark_sent(self, ids: Sequence[int]) -> None:
         await self._set(ids, "state = ?, sent_at = ?, last_error = NULL", SENT, time.time())
@@ -82,18 +106,33 @@ class Outbox:
                 conn.execute("DELETE FROM outbox WHERE kind = 'receipt' AND dedupe_key = ?", (dedupe_key,))
             else:
                 conn.execute(
-                    "UPDATE outbox SET state = ?, not_before = ? WHERE kind = 'receipt' AND dedupe_key = ? "
-                    "AND state = ?",
+                    f"UPDATE outbox SET state = ?, not_before = ?, {_UNCLAIM} WHERE kind = 'receipt' "
+                    "AND dedupe_key = ? AND state = ?",
                     (PENDING, time.time(), dedupe_key, SENDING),
                 )
 
         await self.database.write(settle)
 
     async def recover_in_flight(self) -> int:
-        """At start-up: entries left ``sending`` by a crash go back to pending. Returns how many."""
+        """At the courier's start-up: every entry left ``sending`` goes back to pending. Returns how many.
+
+        Unlike PostgreSQL's, a lease still running does not keep an entry: one process delivers from a
+        SQLite file, so at its start every claim and held receipt found is a dead run's. Waiting for
+        their leases would only delay, by up to HOLD_SECONDS, a receipt the crash interrupted."""
         return await self.database.write(
-            lambda conn: conn.execute("UPDATE outbox SET state = ? WHERE state = ?", (PENDING, SENDING)).rowcount
+            lambda conn: (
+                conn.execute(f"UPDATE outbox SET state = ?, {_UNCLAIM} WHERE state = ?", (PENDING, SENDING)).rowcount
+            )
         )
+
+    async def sent_since(self, since: float) -> list[tuple[str, float]]:
+        rows = await self.database.fetchall(
+            "SELECT DISTINCT target, sent_at FROM outbox WHERE state = ? AND sent_at >= ? "
+            "UNION SELECT DISTINCT target, lease_until - ? FROM outbox WHERE state = ? "
+            "AND lease_until - ? BETWEEN ? AND ? ORDER BY 2",
+            (SENT, since, LEASE_SECONDS, SENDING, LEASE_SECONDS, since, time.time()),
+        )
+        return [(str(target), float(at)) for target, at in rows]
 
     async def counts(self) -> dict[str, int]:
         rows = await self.database.fetchall("SELECT state, count(*) FROM outbox GROUP BY state")
@@ -105,7 +144,7 @@ class Outbox:
         marks = placeholders(ids)
 
         def update(conn: sqlite3.Connection) -> None:
-            conn.execute(f"UPDATE outbox SET {assignments} WHERE id IN ({marks})", (*values, *ids))
+            conn.execute(f"UPDATE outbox SET {assignments}, {_UNCLAIM} WHERE id IN ({marks})", (*values, *ids))
             # A receipt holds the citizen's PIN: once it is sent (or can never be), nothing of it is kept.
             conn.execute(
                 f"DELETE FROM outbox WHERE id IN ({marks}) AND kind = 'receipt' AND state IN (?, ?)", (*ids, SENT, DEAD)

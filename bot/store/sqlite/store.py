@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
 import sqlite3
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,9 +23,18 @@ from bot.engine.session import Session
 from bot.store.base import Store
 from bot.store.keyring import Keyring, load_keyring, new_key, parse_keys
 from bot.store.ports import Books, ReferenceTaken
-from bot.store.records import ChatState, EvidenceLink, NewReport, Outgoing, Revision, StoredReport
+from bot.store.records import (
+    ChatState,
+    EvidenceLink,
+    NewReport,
+    Revision,
+    StoredReport,
+)
+from bot.store.single import no_chat_lock
 
 from .database import Database, placeholders
+from .reports import REPORT_COLUMNS, insert_report, report_from_row, seal_report
+from .rows import ENQUEUE, remember_ids, save_chat
 
 # (table, key, column) of every value sealed by the keyring; reseal() walks them in key order.
 SEALED = (
@@ -38,11 +45,6 @@ SEALED = (
     ("questions", "id", "text"),
 )
 SEALED_SINCE = 5  # the schema version from which values are sealed
-
-REPORT_COLUMNS = (
-    "id, reference, pin_hash, flow_id, revision_id, chat_key, language, category, province, minor, "
-    "status, answers, created_at, queue, priority, claimed_by, claimed_name, claimed_at, outcome, closed_at, reminded"
-)
 
 log = logging.getLogger(__name__)
 
@@ -185,13 +187,13 @@ class SqliteStore(Store):
     ) -> int | None:
         # Sealed here, on the event loop's side: the database's thread only runs SQL.
         state = None if session.finished else self.keyring.seal(session.to_json(), "sessions.state")
-        sealed = _sealed_report(report, self.keyring) if report is not None else None
+        sealed = seal_report(report, self.keyring) if report is not None else None
 
         def step(conn: sqlite3.Connection) -> int | None:
             report_id: int | None = None
             if report is not None and sealed is not None:
                 try:
-                    report_id = _insert_report(conn, report, sealed)
+                    report_id = insert_report(conn, report, sealed)
                 except sqlite3.IntegrityError as exc:
                     if "reports.reference" in str(exc):
                         raise ReferenceTaken(report.reference) from None
@@ -207,7 +209,7 @@ class SqliteStore(Store):
                     (chat_key, session.revision, state, now_iso()),
                 )
             if chat is not None:
-                _save_chat(conn, chat)
+                save_chat(conn, chat)
             return report_id
 
         return await self.database.write(step)
@@ -221,14 +223,14 @@ class SqliteStore(Store):
 
     async def save_chat_state(self, state: ChatState, remember: Sequence[int] = (), sent_at: float = 0.0) -> None:
         def save(conn: sqlite3.Connection) -> None:
-            _save_chat(conn, state)
+            save_chat(conn, state)
             if remember:
-                _remember(conn, state.chat_key, remember, sent_at)
+                remember_ids(conn, state.chat_key, remember, sent_at)
 
         await self.database.write(save)
 
     async def remember_messages(self, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
-        await self.database.write(lambda conn: _remember(conn, chat_key, message_ids, sent_at))
+        await self.database.write(lambda conn: remember_ids(conn, chat_key, message_ids, sent_at))
 
     async def forget_messages(self, chat_key: str) -> list[tuple[int, float]]:
         def forget(conn: sqlite3.Connection) -> list[tuple[int, float]]:
@@ -238,6 +240,9 @@ class SqliteStore(Store):
             return sorted((int(r[0]), float(r[1])) for r in rows)
 
         return await self.database.write(forget)
+
+    def chat_lock(self, chat_key: str) -> AbstractAsyncContextManager[None]:
+        return no_chat_lock()  # one process per SQLite file (single.py)
 
     # ---- reports -----------------------------------------------------------------------------------------
 
@@ -298,58 +303,6 @@ class SqliteStore(Store):
         return await self.reports_where(where, *args, limit=limit)
 
 
-@dataclass(frozen=True, slots=True)
-class _SealedReport:
-    """A report's values that the keyring seals, sealed before the write goes to the database's thread."""
-
-    answers: str
-    urls: list[str]
-    deliveries: list[tuple[Any, ...]]
-
-
-def _sealed_report(report: NewReport, keyring: Keyring) -> _SealedReport:
-    return _SealedReport(
-        keyring.seal(json.dumps(report.answers, ensure_ascii=False), "reports.answers"),
-        [keyring.seal(link.url, "evidence.url") for link in report.evidence],
-        outbox_rows(report.deliveries, keyring),
-    )
-
-
-def _insert_report(conn: sqlite3.Connection, report: NewReport, sealed: _SealedReport) -> int:
-    created = report.created_at or now_iso()
-    cur = conn.execute(
-        "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, chat_key, language, category, "
-        "province, minor, answers, created_at, queue, priority, queued_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            report.reference,
-            report.pin_hash,
-            report.flow_id,
-            report.revision_id,
-            report.chat_key,
-            report.language,
-            report.category,
-            report.province,
-            int(report.minor),
-            sealed.answers,
-            created,
-            report.queue,
-            int(report.priority),
-            created,
-        ),
-    )
-    report_id = cur.lastrowid
-    assert report_id is not None
-    conn.executemany(
-        "INSERT INTO evidence (report_id, position, url, platform) VALUES (?, ?, ?, ?)",
-        [
-            (report_id, i, url, link.platform)
-            for i, (url, link) in enumerate(zip(sealed.urls, report.evidence, strict=True))
-        ],
-    )
-    return report_id
-
-
 def _update_all(sql: str, rows: list[tuple[Any, ...]], conn: sqlite3.Connection) -> None:
     conn.executemany(sql, rows)
 
@@ -363,74 +316,3 @@ def _owner_only(path: Path) -> None:
             if mode & 0o077:
                 os.chmod(file, 0o600)
                 log.warning("%s could be read by other users (mode %o); now 600", file, mode)
-
-
-def _save_chat(conn: sqlite3.Connection, state: ChatState) -> None:
-    conn.execute(
-        "INSERT INTO chats (chat_key, lang, active, last_update_id, question_message_id, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_key) DO UPDATE SET lang = excluded.lang, "
-        "active = excluded.active, last_update_id = excluded.last_update_id, "
-        "question_message_id = excluded.question_message_id, updated_at = excluded.updated_at",
-        (state.chat_key, state.lang, int(state.active), state.last_update_id, state.question_message_id, now_iso()),
-    )
-
-
-def _remember(conn: sqlite3.Connection, chat_key: str, message_ids: Sequence[int], sent_at: float) -> None:
-    conn.executemany(
-        "INSERT OR IGNORE INTO chat_messages (chat_key, message_id, sent_at) VALUES (?, ?, ?)",
-        [(chat_key, mid, sent_at) for mid in message_ids],
-    )
-
-
-def report_from_row(row: Iterable[Any], evidence: tuple[EvidenceLink, ...], keyring: Keyring) -> StoredReport:
-    r = list(row)
-    return StoredReport(
-        id=r[0],
-        reference=r[1],
-        pin_hash=r[2],
-        flow_id=r[3],
-        revision_id=r[4],
-        chat_key=r[5],
-        language=r[6],
-        category=r[7],
-        province=r[8],
-        minor=bool(r[9]),
-        status=r[10],
-        answers=json.loads(keyring.open(r[11], "reports.answers")),
-        created_at=r[12],
-        evidence=evidence,
-        queue=r[13],
-        priority=bool(r[14]),
-        claimed_by=r[15],
-        claimed_name=r[16],
-        claimed_at=r[17],
-        outcome=r[18],
-        closed_at=r[19],
-        reminded=int(r[20]),
-    )
-
-
-ENQUEUE = (
-    "INSERT OR IGNORE INTO outbox (kind, target, dedupe_key, report_id, priority, payload, not_before, created_at, "
-    "state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def outbox_rows(items: Iterable[Outgoing], keyring: Keyring) -> list[tuple[Any, ...]]:
-    """Rows for ENQUEUE. Payloads are sealed: a question or an answer relayed between officer and
-    citizen is in them."""
-    now = time.time()
-    return [
-        (
-            item.kind,
-            item.target,
-            item.dedupe_key,
-            item.report_id,
-            int(item.priority),
-            keyring.seal(json.dumps(item.payload, ensure_ascii=False), "outbox.payload"),
-            item.not_before,
-            now,
-            item.state,
-        )
-        for item in items
-    ]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from bot.engine.session import COMPLETED, Session
 from bot.store.base import Store
+from bot.store.memory.store import MemoryStore
+from bot.store.postgres.store import PostgresStore
 from bot.store.records import EvidenceLink, NewReport, Outgoing
+from bot.store.sqlite.store import SqliteStore
 
 FLOW = "report"
 FLOW_SOURCE = "spec_version: 1\nid: report\n"
@@ -49,3 +52,19 @@ async def submit(
     report_id = await store.commit_step(chat_key or f"anonymous:{reference}", session, report)
     assert report_id is not None
     return report_id
+
+
+async def claim_of(store: Store, delivery_id: int) -> tuple[str | None, float | None]:
+    """(owner, lease_until) of an outbox entry, read from the backend's own table: the port does not show them."""
+    if isinstance(store, MemoryStore):
+        entry = store.tables.outbox[delivery_id]
+        return entry.owner, entry.lease_until
+    if isinstance(store, SqliteStore):
+        row = await store.database.fetchone("SELECT owner, lease_until FROM outbox WHERE id = ?", (delivery_id,))
+        assert row is not None
+        return row[0], row[1]
+    if isinstance(store, PostgresStore):
+        record = await store.database.fetchrow("SELECT owner, lease_until FROM outbox WHERE id = $1", delivery_id)
+        assert record is not None
+        return record[0], record[1]
+    raise TypeError(f"no such backend: {type(store).__name__}")

@@ -16,7 +16,11 @@ from bot.store.base import Store
 from bot.store.memory.pins import MemoryPins
 from bot.store.memory.store import MemoryStore
 from bot.store.ports import Books, Pins
+from bot.store.postgres.pins import PinGuard as PostgresPins
+from bot.store.postgres.store import PostgresStore
 from bot.store.records import LIMITED, LOCKED, PASSED, WRONG, AuditEntry, PinPolicy
+from bot.store.sqlite.pins import PinGuard as SqlitePins
+from bot.store.sqlite.store import SqliteStore
 
 REFERENCE = "ABCD-2345"
 REPORT_ID = 7
@@ -218,9 +222,10 @@ def guard(store: Store, clock: Clock) -> Pins:
     """Each backend's own book, with the same policy and clock."""
     if isinstance(store, MemoryStore):
         return MemoryPins(store, SMALL, clock)
-    from bot.store.sqlite.pins import PinGuard
-
-    return PinGuard(store, SMALL, clock)  # type: ignore[arg-type]
+    if isinstance(store, PostgresStore):
+        return PostgresPins(store, SMALL, clock)
+    assert isinstance(store, SqliteStore)
+    return SqlitePins(store, SMALL, clock)
 
 
 async def test_a_lock_lasts_lock_seconds_and_the_guesses_before_it_are_paid_for(store: Store, books: Books) -> None:

@@ -1,0 +1,107 @@
+"""A report's rows (PostgreSQL): its columns as read, its values sealed, and its insertion with its evidence."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from bot.clock import now_iso
+from bot.store.keyring import Keyring
+from bot.store.records import EvidenceLink, NewReport, StoredReport
+
+from .database import Connection
+from .rows import outbox_rows
+
+REPORT_COLUMNS = (
+    "id, reference, pin_hash, flow_id, revision_id, chat_key, language, category, province, minor, "
+    "status, answers, created_at, queue, priority, claimed_by, claimed_name, claimed_at, outcome, closed_at, reminded"
+)
+# A report's evidence in the same statement, so one snapshot reads both (a read runs outside a transaction).
+EVIDENCE_COLUMNS = (
+    "ARRAY(SELECT url FROM evidence e WHERE e.report_id = reports.id ORDER BY position) AS urls, "
+    "ARRAY(SELECT platform FROM evidence e WHERE e.report_id = reports.id ORDER BY position) AS platforms"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SealedReport:
+    """A report's values that the keyring seals, sealed before its transaction starts."""
+
+    answers: str
+    urls: list[str]
+    deliveries: list[tuple[Any, ...]]
+
+
+def seal_report(report: NewReport, keyring: Keyring) -> SealedReport:
+    return SealedReport(
+        keyring.seal(json.dumps(report.answers, ensure_ascii=False), "reports.answers"),
+        [keyring.seal(link.url, "evidence.url") for link in report.evidence],
+        outbox_rows(report.deliveries, keyring),
+    )
+
+
+async def insert_report(conn: Connection, report: NewReport, sealed: SealedReport) -> int:
+    created = report.created_at or now_iso()
+    report_id = await conn.fetchval(
+        "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, chat_key, language, category, "
+        "province, minor, answers, created_at, queue, priority, queued_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        report.reference,
+        report.pin_hash,
+        report.flow_id,
+        report.revision_id,
+        report.chat_key,
+        report.language,
+        report.category,
+        report.province,
+        report.minor,
+        sealed.answers,
+        created,
+        report.queue,
+        report.priority,
+        created,
+    )
+    if report.evidence:
+        await conn.executemany(
+            "INSERT INTO evidence (report_id, position, url, platform) VALUES ($1, $2, $3, $4)",
+            [
+                (report_id, i, url, link.platform)
+                for i, (url, link) in enumerate(zip(sealed.urls, report.evidence, strict=True))
+            ],
+        )
+    return int(report_id)
+
+
+def report_from_row(row: asyncpg.Record, keyring: Keyring) -> StoredReport:
+    """A report from a row of REPORT_COLUMNS then EVIDENCE_COLUMNS."""
+    evidence = tuple(
+        EvidenceLink(keyring.open(url, "evidence.url"), platform)
+        for url, platform in zip(row["urls"], row["platforms"], strict=True)
+    )
+    return StoredReport(
+        id=row[0],
+        reference=row[1],
+        pin_hash=row[2],
+        flow_id=row[3],
+        revision_id=row[4],
+        chat_key=row[5],
+        language=row[6],
+        category=row[7],
+        province=row[8],
+        minor=bool(row[9]),
+        status=row[10],
+        answers=json.loads(keyring.open(row[11], "reports.answers")),
+        created_at=row[12],
+        evidence=evidence,
+        queue=row[13],
+        priority=bool(row[14]),
+        claimed_by=row[15],
+        claimed_name=row[16],
+        claimed_at=row[17],
+        outcome=row[18],
+        closed_at=row[19],
+        reminded=int(row[20]),
+    )
