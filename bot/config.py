@@ -27,6 +27,8 @@ MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 class Settings:
     bot_token: str
     database_path: Path = Path("data/bot.sqlite3")
+    # postgresql://user@host:port/database: PostgreSQL instead of the SQLite file, for two or more instances.
+    database_url: str | None = field(default=None, repr=False)  # it may carry a password
     bot_api_base_url: str = DEFAULT_BASE_URL
     admin_ids: frozenset[int] = frozenset()
     focal_queues: Mapping[str, int] = field(default_factory=dict)
@@ -142,6 +144,17 @@ def _listen(raw: str) -> str:
         ) from None
 
 
+def _database_url(raw: str) -> str | None:
+    url = raw.strip()
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL (postgresql://user@host:5432/database), or unset for SQLite"
+        )
+    return url
+
+
 def key_environment(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> dict[str, str]:
     """DATA_KEY and DATA_KEY_FILE as the bot sees them (.env, then the environment), for the CLI commands."""
     env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
@@ -174,9 +187,11 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
     if port > 65535:
         raise ConfigError(f"WEBHOOK_PORT must be a port number (1 to 65535), not {port}")
     queues, queue_languages = _queues(env.get("FOCAL_QUEUES", ""))
+    database_url = _database_url(env.get("DATABASE_URL", ""))
     return Settings(
         bot_token=token,
         database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
+        database_url=database_url,
         bot_api_base_url=base_url.rstrip("/") if not base_url.endswith("/bot") else base_url,
         admin_ids=_ids(env.get("ADMIN_IDS", ""), "ADMIN_IDS"),
         focal_queues=queues,

@@ -29,6 +29,7 @@ from bot.cases.routing import load_routing
 from bot.config import ConfigError, Settings, require_webhook
 from bot.engine.errors import FlowLoadError
 from bot.paths import FLOWS_DIR
+from bot.store.base import Store
 from bot.store.keyring import load_keyring
 from bot.store.sqlite.store import SqliteStore
 
@@ -57,6 +58,8 @@ HTTP_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 30.0
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 ROUTING_PATH = FLOWS_DIR / "routing.yaml"
+POSTGRES_POOL = 40
+HOUSEKEEPING = "housekeeping"  # the SLA, expiry and retention jobs: one instance at a time
 
 # Opt in to PTB's coming behaviour (durations as timedelta, e.g. RetryAfter.retry_after) instead of
 # the deprecated integers, whose every use raises a deprecation warning.
@@ -86,10 +89,20 @@ def http_requests() -> tuple[BaseRequest, BaseRequest]:
     return calls, updates
 
 
+def open_store(settings: Settings) -> Store:
+    """PostgreSQL when DATABASE_URL is set (two or more instances can share it), else the SQLite file."""
+    keys = {"DATA_KEY": settings.data_key, "DATA_KEY_FILE": settings.data_key_file}
+    if settings.database_url:
+        from bot.store.postgres.store import PostgresStore, keyring_from  # asyncpg only when it is used
+
+        # A turn holds a pooled connection for its chat's lock: the pool is sized past the busy chats.
+        return PostgresStore(settings.database_url, keyring=keyring_from(keys), max_pool=POSTGRES_POOL)
+    return SqliteStore(settings.database_path, keyring=load_keyring(settings.database_path, keys))
+
+
 def build_application(settings: Settings, base_file_url: str | None = None) -> Application:  # type: ignore[type-arg]
     """The real application, as ``main.py run`` starts it; tests point ``bot_api_base_url`` at a local server."""
-    keys = {"DATA_KEY": settings.data_key, "DATA_KEY_FILE": settings.data_key_file}
-    store = SqliteStore(settings.database_path, keyring=load_keyring(settings.database_path, keys))
+    store = open_store(settings)
     books = store.books(settings.admin_ids)
     flows = FlowRegistry(store)
     limits = SendLimits(overall=Limit(settings.overall_messages_per_second, 1.0))
@@ -137,6 +150,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
             await admin.commands.on_admin_help(update, context)
 
     async def sla_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not await books.leadership.lead(HOUSEKEEPING):
+            return  # another instance sharing the database runs it
         now = datetime.now(UTC)
         if await check_sla(books.cases, settings, now, admins.ids):
             courier.wake()

@@ -1,5 +1,10 @@
 """The courier: delivers the outbox to queue groups and citizens within Telegram's limits.
 
+Where several instances share one database, one of them delivers (``Leadership``: Telegram's limits
+are the bot's, not an instance's); the others ask every second and take over when it dies. Each
+message's deliveries are claimed with a lease first, so a card goes out once even while the lead
+changes hands, and a dead instance's claims are taken over when their lease runs out.
+
 One loop looks at what is due, chat by chat. A chat whose window has room gets its messages; a
 queue with more new cases than its window can show one by one gets them as digests (one message
 listing up to 30 cases, each with a button opening its card), so every case is visible within a
@@ -15,7 +20,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+import os
 import secrets
+import socket
 import time
 
 from telegram import (
@@ -39,6 +46,13 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 UNREACHABLE_RETRY = 300.0
+COURIER = "courier"
+FOLLOWER_POLL = 1.0  # how often an instance that does not deliver asks whether the leader is gone
+
+
+def instance_name() -> str:
+    """This process among the instances sharing a database: host, process id and a random tail."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
 
 
 class Courier:
@@ -50,8 +64,12 @@ class Courier:
         admin_ids: frozenset[int],
         *,
         poll: float = 0.5,
+        owner: str = "",
     ) -> None:
         self.sessions, self.flows, self.admin_ids = books.sessions, flows, admin_ids
+        self.leadership = books.leadership  # one courier across instances: Telegram's limits are per bot
+        self.owner = owner or instance_name()  # whose claims these are, in the outbox's leases
+        self.leading = False
         self.sender, self.limits = sender, sender.limits
         self.outbox = books.outbox
         self.cases = books.cases
@@ -90,23 +108,51 @@ class Courier:
         self.wake()
 
     async def run(self, bot: Bot) -> None:
-        recovered = await self.outbox.recover_in_flight()
-        if recovered:
-            log.warning("resending %d deliveries that were in flight when the bot stopped", recovered)
+        """Deliver while this instance leads the courier's role; wait and ask again while another does."""
         try:
             while True:
                 self._wake.clear()
                 try:
-                    await self.dispatch(bot)
+                    if await self._lead():
+                        await self.dispatch(bot)
                 except Exception as exc:  # the store or network failing must not end deliveries for good
                     log.error("courier round failed", extra=fault(exc))
                     await asyncio.sleep(1.0)
+                wait = self._next_wait() if self.leading else FOLLOWER_POLL
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._next_wait())
+                    await asyncio.wait_for(self._wake.wait(), wait)
         finally:
             for task in list(self._busy.values()):
                 task.cancel()
             await asyncio.gather(*self._busy.values(), return_exceptions=True)
+            if self.leading:
+                with contextlib.suppress(Exception):
+                    await self.leadership.step_down(COURIER)
+
+    async def _lead(self) -> bool:
+        leading = await self.leadership.lead(COURIER)
+        if leading and not self.leading:
+            log.info("this instance delivers the outbox", extra={"instance": self.owner})
+            await self._count_what_was_sent()
+            # Deliveries whose lease ran out (a stopped or dead instance's) go back to the queue.
+            recovered = await self.outbox.recover_in_flight()
+            if recovered:
+                log.warning("resending %d deliveries that were in flight when their instance stopped", recovered)
+        elif self.leading and not leading:
+            log.warning("another instance now delivers the outbox", extra={"instance": self.owner})
+        self.leading = leading
+        return leading
+
+    async def _count_what_was_sent(self) -> None:
+        """Another instance may have filled a group's window just before it died: count its messages, or
+        the first minute after a takeover could break Telegram's 20 a minute."""
+        now, wall = time.monotonic(), time.time()
+        span = max(self.limits.group.seconds, self.limits.private.seconds) + self.limits.margin
+        bindings = await self.cases.bindings()
+        for target, at in await self.outbox.sent_since(wall - span):
+            chat_id = self._resolve(target, bindings)
+            if chat_id is not None:
+                self.limits.sent_before(chat_id, now - (wall - at))
 
     def _next_wait(self) -> float:
         waits = [self.limits.wait(chat_id, slots) for chat_id, slots in self._pending.items()] or [self.poll]
@@ -174,7 +220,11 @@ class Courier:
 
     async def _send(self, bot: Bot, chat_id: int, unit: Unit) -> bool:
         ids = [d.id for d in unit.deliveries]
-        await self.outbox.mark_sending(ids)
+        claimed = await self.outbox.mark_sending(ids, self.owner)
+        if len(claimed) != len(ids):
+            # Another instance holds some of them (it led before this one): never send a card twice.
+            await self.outbox.release(claimed)
+            return False
         try:
             message = await self.sender.send(
                 bot, chat_id, unit.html, unit.markup, reply_to=unit.reply_to, preview=False

@@ -131,6 +131,12 @@ class SendLimits:
         window = self._chats.get(chat_id) if chat_id is not None else None
         return max(0.0, window.paused_until - self.clock()) if window is not None else 0.0
 
+    def sent_before(self, chat_id: int, at: float) -> None:
+        """Count a message sent into ``chat_id`` at ``at`` (this clock) by someone else: a courier taking
+        over from another instance counts what that one sent within the window."""
+        window = self._window(chat_id)
+        window.times = deque(sorted([*window.times, at]))
+
     def pause(self, chat_id: int, seconds: float) -> None:
         """Telegram said 429 with ``retry_after``: send nothing more into that chat until then."""
         window = self._window(chat_id)

@@ -38,7 +38,8 @@ class CitizenBot:
     ) -> None:
         # Every officer's and admin's handler shares this flood limit (app.py): one account is one account.
         self.flood = FloodControl(settings.flood_messages_per_minute)
-        self.ledger = Ledger(books.sessions, receipts)
+        # A database shared by several instances (PostgreSQL) gets each turn's bookkeeping at once.
+        self.ledger = Ledger(books.sessions, receipts, deferred=settings.database_url is None)
         self.replies = Replies(sender, books.sessions, receipts, self.ledger, wake)
         self.turns = Turns(books.sessions, books.senders, self.ledger, self.flood, self.replies)
         self.report = ReportHandlers(

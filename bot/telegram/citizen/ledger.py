@@ -8,7 +8,8 @@ every ``FLUSH_SECONDS`` and at shutdown: one transaction for a second's worth of
 second fsync that every press would wait for.
 
 The next turn of the same chat takes its chat's entry out (``take``) and puts it back when it ends
-(``keep``), so a batch never writes a chat while a turn of it is under way. A crash loses at most
+(``keep``), so a batch never writes a chat while a turn of it is under way. Where several instances
+share the database, nothing is deferred (see ``deferred``). A crash loses at most
 the last batch: /exit then cannot delete the last second's messages, and a held receipt is sent
 again by the courier; neither loses a report.
 """
@@ -41,9 +42,15 @@ class Bookkeeping:
 
 
 class Ledger:
-    def __init__(self, sessions: Sessions, receipts: Receipts, interval: float = FLUSH_SECONDS) -> None:
+    def __init__(
+        self, sessions: Sessions, receipts: Receipts, *, deferred: bool = True, interval: float = FLUSH_SECONDS
+    ) -> None:
         self.sessions = sessions
         self.receipts = receipts
+        # Deferred only where this process alone serves the database. Instances sharing one (PostgreSQL)
+        # hand a chat's next update to whichever gets it: that one must find the question's message
+        # stored, or it edits an older one. Then each turn writes its bookkeeping before its lock goes.
+        self.deferred = deferred
         self.interval = interval
         self._pending: dict[int, Bookkeeping] = {}
         self._shown: list[str] = []  # receipts the citizen has seen: their PINs leave the outbox
@@ -56,9 +63,11 @@ class Ledger:
         """The chat's unwritten bookkeeping, handed to the turn that starts (it holds the chat's lock)."""
         return self._pending.pop(chat_id, None)
 
-    def keep(self, chat_id: int, entry: Bookkeeping) -> None:
-        """The chat's bookkeeping as its turn ends, written with the next batch."""
+    async def keep(self, chat_id: int, entry: Bookkeeping) -> None:
+        """The chat's bookkeeping as its turn ends: written with the next batch or, not deferred, now."""
         self._pending[chat_id] = entry
+        if not self.deferred:
+            await self.flush()
 
     def shown(self, receipt: str) -> None:
         """A receipt reached the citizen: its held copy (with the PIN) is deleted with the next batch."""

@@ -104,7 +104,7 @@ class Replies:
             notice = ChatMessage(escape(t(lang, texts.EARLIER_FILES_DELETED), quote=False))
             await self.send(bot, chat_id, notice, turn=turn)
         session_id = reply.session.id if reply.session is not None else ""
-        old_question = turn.state.question_message_id
+        old_question = turn.pressed if turn.pressed is not None else turn.state.question_message_id
         rendering = render(reply.events, session_id, lang)
         new_question = any(m.question for m in rendering.messages)
         if reply.asked is not None and reply.asked.hint == "phone" and moved:

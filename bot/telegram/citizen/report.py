@@ -133,6 +133,8 @@ class ReportHandlers:
                 # Stale or forged: answer harmlessly and change nothing.
                 await quietly(query.answer(t(lang, texts.MOVED_ON)))
                 return
+            if query.message is not None:
+                turn.pressed = query.message.message_id
             # Telegram's spinner stops while the step is stored and the next question sent.
             answering = asyncio.ensure_future(quietly(query.answer()))
             try:

@@ -1,7 +1,8 @@
 """A citizen's update as one turn: in order per chat, once only, within the flood limit, and not for
 a blocked sender.
 
-Each update runs under its chat's lock and is skipped if Telegram redelivers it after a crash. The
+Each update runs under its chat's lock (this process's, then the database's, which orders the turns
+of a chat whichever instance gets them) and is skipped if Telegram redelivers it after a crash. The
 turn is an explicit object handed to the handler; what it learns is stored by the engine step's own
 transaction or, after the reply has gone, with the next batch of the ledger (ledger.py).
 """
@@ -45,6 +46,9 @@ class ChatTurn:
     chat_id: int
     state: ChatState
     remember: list[int] = field(default_factory=list)
+    # The message whose button was pressed: the question being answered, whatever the stored state says
+    # (an instance that died after showing a question but before recording it leaves an older id).
+    pressed: int | None = None
 
 
 class Turns:
@@ -68,7 +72,7 @@ class Turns:
         down, or, unless ``blockable`` is False, the sender is blocked and was told so neutrally)."""
         chat = update.effective_chat
         assert chat is not None
-        async with self.locks.hold(chat.id):
+        async with self.hold(chat.id):
             turn, fresh = await self.begin(update)
             try:
                 if not fresh:
@@ -85,19 +89,25 @@ class Turns:
                     yield turn
             finally:
                 # Also after a failure: an update that crashed its handler is not handled again.
-                self.end(turn)
+                await self.end(turn)
 
     @asynccontextmanager
     async def always(self, update: Update) -> AsyncIterator[ChatTurn]:
         """The chat's turn even for a redelivered update (a quick exit is never skipped)."""
         chat = update.effective_chat
         assert chat is not None
-        async with self.locks.hold(chat.id):
+        async with self.hold(chat.id):
             turn, _ = await self.begin(update)
             try:
                 yield turn
             finally:
-                self.end(turn)
+                await self.end(turn)
+
+    @asynccontextmanager
+    async def hold(self, chat_id: int) -> AsyncIterator[None]:
+        """The chat's turn to itself: this process's lock, then the database's (other instances)."""
+        async with self.locks.hold(chat_id), self.sessions.chat_lock(chat_key(chat_id)):
+            yield
 
     async def begin(self, update: Update) -> tuple[ChatTurn, bool]:
         """The chat's state, newest first from the ledger; False when this update was handled before."""
@@ -123,8 +133,8 @@ class Turns:
             remember = [*remember, message.message_id]
         return ChatTurn(chat.id, state, remember), True
 
-    def end(self, turn: ChatTurn) -> None:
-        self.ledger.keep(turn.chat_id, Bookkeeping(turn.state, turn.remember, time.time()))
+    async def end(self, turn: ChatTurn) -> None:
+        await self.ledger.keep(turn.chat_id, Bookkeeping(turn.state, turn.remember, time.time()))
 
     def allowed(self, update: Update) -> bool:
         user = update.effective_user
