@@ -1,4 +1,4 @@
-"""The one entry point: ``python main.py [run|console|flows|migrate|export|keys] …`` (``--help`` on each)."""
+"""The one entry point: ``python main.py [run|console|flows|migrate|export|keys|copy-store] …`` (``--help`` on each)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot.cli import copy_store as cli_copy_store
+from bot.cli import database as cli_database
 from bot.cli import flows as cli_flows
 from bot.cli import keys as cli_keys
 
@@ -28,10 +30,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--lang", choices=["ur", "roman", "en"], default="en", help="language to start in (default en)"
     )
     console.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
-    migrate = sub.add_parser("migrate", help="create or upgrade the database schema")
-    migrate.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
+    migrate = sub.add_parser("migrate", help="create or upgrade the database schema (SQLite or PostgreSQL)")
+    cli_database.add_arguments(migrate, DEFAULT_DB)
     cli_flows.add_parser(sub, DEFAULT_DB)
     cli_keys.add_parser(sub, DEFAULT_DB)
+    cli_copy_store.add_parser(sub, DEFAULT_DB)
     export = sub.add_parser(
         "export",
         help="write reports as CSV; personal data only with --personal (audited)",
@@ -43,28 +46,26 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--personal", action="store_true", help="add the account, links, suspects and phone (audited, file mode 600)"
     )
-    export.add_argument("--db", type=Path, default=Path(DEFAULT_DB), help=f"SQLite file (default {DEFAULT_DB})")
+    cli_database.add_arguments(export, DEFAULT_DB)
     export.add_argument("-o", "--output", type=Path, help="file to write (default: standard output)")
     export.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     return parser
 
 
-async def _migrate(db: Path) -> int:
-    from bot.store.sqlite.store import SqliteStore
-
-    store = SqliteStore(db)
+async def _migrate(db: Path, url: str) -> int:
+    store, name = cli_database.open_store(db, url)
     await store.open()
     version = await store.schema_version()
     await store.close()
-    print(f"{db}: schema version {version}")
+    print(f"{name}: schema version {version}")
     return 0
 
 
-async def _write_export(db: Path, since: str, until: str | None, personal: bool, out: TextIO) -> int:
+async def _write_export(db: Path, url: str, since: str, until: str | None, personal: bool, out: TextIO) -> int:
     from bot.cases import export as case_export
-    from bot.store.sqlite.store import SqliteStore
 
-    store = SqliteStore(db)
+    store, name = cli_database.open_store(db, url)
+    print(f"exporting from {name}", file=sys.stderr)
     await store.open()
     try:
         return await case_export.export(store.books(), since, until, personal, out)
@@ -74,27 +75,31 @@ async def _write_export(db: Path, since: str, until: str | None, personal: bool,
 
 def _export(args: argparse.Namespace) -> int:
     from bot.cases import export as case_export
+    from bot.problems import ConfigError
 
     try:
         since = case_export.parse_day(args.since, "--since")
         until = case_export.parse_day(args.until, "--until") if args.until else None
-        if not args.db.exists():
+        url = cli_database.database_url(args.url)
+        if not url and not args.db.exists():
             raise ValueError(f"{args.db}: no such database")
         out = case_export.open_output(args.output, args.personal, args.force) if args.output else sys.stdout
     except (ValueError, OSError) as exc:
         print(exc, file=sys.stderr)
         return 1
+    failures: tuple[type[Exception], ...] = (sqlite3.DatabaseError, OSError, ConfigError)
+    failures += cli_database.postgres_errors()
     try:
-        count = asyncio.run(_write_export(args.db, since, until, args.personal, out))
+        count = asyncio.run(_write_export(args.db, url, since, until, args.personal, out))
     except BrokenPipeError:
         # `export ... | head`: the reader has what it wanted; the export is already audited.
         sys.stdout = None  # no second error when Python flushes at exit
         return 0
-    except (sqlite3.DatabaseError, OSError) as exc:
+    except failures as exc:
         if out is not sys.stdout:
             out.close()
             args.output.unlink(missing_ok=True)  # no half-written file that looks like a whole export
-        print(f"{args.db}: {exc}", file=sys.stderr)
+        print(f"{cli_database.shown(url) if url else args.db}: {exc}", file=sys.stderr)
         return 1
     if out is not sys.stdout:
         out.close()
@@ -103,6 +108,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.problems import ConfigError
+
     args = build_parser().parse_args(argv)
     if args.command == "console":
         from bot.cli.console import run_console
@@ -111,12 +118,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "flows":
         return cli_flows.main(args)
     if args.command == "migrate":
-        return asyncio.run(_migrate(args.db))
+        url = cli_database.database_url(args.url)
+        failures: tuple[type[Exception], ...] = (ConfigError, OSError, *cli_database.postgres_errors())
+        try:
+            return asyncio.run(_migrate(args.db, url))
+        except failures as exc:
+            print(f"{cli_database.shown(url) if url else args.db}: {exc}", file=sys.stderr)
+            return 1
     if args.command == "export":
         return _export(args)
     if args.command == "keys":
         return cli_keys.main(args)
-    from bot.config import ConfigError, load_settings
+    if args.command == "copy-store":
+        return cli_copy_store.main(args)
+    from bot.config import load_settings
 
     try:
         settings = load_settings()
@@ -136,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except sqlite3.DatabaseError as exc:  # not a database, read-only, a disk that failed: one line, no traceback
         print(f"{settings.database_path}: {exc} (DATABASE_PATH)", file=sys.stderr)
+        return 1
+    except cli_database.postgres_errors() as exc:  # the server unreachable, refused, or its schema newer
+        print(f"{cli_database.shown(settings.database_url or '')}: {exc} (DATABASE_URL)", file=sys.stderr)
         return 1
     except FlowLoadError as exc:  # a live revision published before a loader rule it breaks (e.g. YAML aliases)
         print(

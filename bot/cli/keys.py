@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from bot.config import key_environment
-from bot.store.keyring import KeyProblem, Keyring, key_file_for, load_keyring, new_key, write_key_file
-from bot.store.sqlite.store import SqliteStore
+from bot.problems import ConfigError
+from bot.store.keyring import KeyProblem, Keyring, key_file_for, new_key, write_key_file
+
+from . import database
 
 
 def add_parser(sub: argparse._SubParsersAction, default_db: str) -> None:  # type: ignore[type-arg]
@@ -35,64 +37,66 @@ def add_parser(sub: argparse._SubParsersAction, default_db: str) -> None:  # typ
     )
     check = actions.add_parser("check", help="say which key is in use and whether it opens the database")
     for action in (rotate, check):
-        action.add_argument("--db", type=Path, default=Path(default_db), help=f"SQLite file (default {default_db})")
+        database.add_arguments(action, default_db)
 
 
 def main(args: argparse.Namespace) -> int:
     if args.keys_command == "new":
         print(new_key())
         return 0
-    if not args.db.exists():
+    url = database.database_url(args.url)
+    if not url and not args.db.exists():
         print(f"{args.db}: no such database", file=sys.stderr)
         return 1
+    failures: tuple[type[Exception], ...] = (KeyProblem, ConfigError, *database.postgres_errors())
     try:
         if args.keys_command == "check":
-            return asyncio.run(_check(args.db))
-        return asyncio.run(_rotate(args.db))
-    except KeyProblem as exc:
+            return asyncio.run(_check(args.db, url))
+        return asyncio.run(_rotate(args.db, url))
+    except failures as exc:
         print(exc, file=sys.stderr)
         return 1
 
 
-async def _check(db: Path) -> int:
-    ring = load_keyring(db, key_environment(), create=False)
-    store = SqliteStore(db, keyring=ring)
+async def _check(db: Path, url: str) -> int:
+    ring = database.keyring_for(db, url)
+    store, name = database.open_store(db, url, ring)
     await store.open()  # opens the newest sealed value of every column with this ring
     await store.close()
-    print(f"{db}: opens with key {ring.current} from {ring.source} ({len(ring.ids)} key(s) configured)")
+    print(f"{name}: opens with key {ring.current} from {ring.source} ({len(ring.ids)} key(s) configured)")
     return 0
 
 
-async def _rotate(db: Path) -> int:
+async def _rotate(db: Path, url: str) -> int:
     env = key_environment()
     if env.get("DATA_KEY", "").strip():
-        ring = load_keyring(db, key_environment(), create=False)
+        ring = database.keyring_for(db, url)
         if len(ring.ids) < 2:
             print(
                 "DATA_KEY holds one key: put a new one first (python main.py keys new), keep the old one "
                 "after a comma, run rotate, then remove the old key.",
                 file=sys.stderr,
             )
-        return await _reseal(db, ring)
+        return await _reseal(db, url, ring)
+    old = database.keyring_for(db, url)  # PostgreSQL: refused unless DATA_KEY or DATA_KEY_FILE is set
     path = Path(env["DATA_KEY_FILE"]) if env.get("DATA_KEY_FILE") else key_file_for(db)
-    old = load_keyring(db, key_environment(), create=False)
     fresh = new_key()
     old_lines = [line.strip() for line in path.read_text(encoding="ascii").splitlines() if line.strip()]
     # The new key goes first while the old ones stay: a crash at any point leaves a file that opens everything.
     write_key_file(path, [fresh, *old_lines])
-    ring = load_keyring(db, key_environment(), create=False)
-    result = await _reseal(db, ring)
+    ring = database.keyring_for(db, url)
+    result = await _reseal(db, url, ring)
     if result == 0:
         write_key_file(path, [fresh])
         print(f"{path}: now holds only key {ring.current}; old key(s) {', '.join(old.ids)} removed")
     return result
 
 
-async def _reseal(db: Path, ring: Keyring) -> int:
-    store = SqliteStore(db, keyring=ring)
+async def _reseal(db: Path, url: str, ring: Keyring) -> int:
+    store, name = database.open_store(db, url, ring)
     await store.open()
     try:
-        print(f"re-encrypting {db} with key {ring.current}…", file=sys.stderr)
+        print(f"re-encrypting {name} with key {ring.current}…", file=sys.stderr)
         changed = await store.reseal()
     finally:
         await store.close()
