@@ -65,8 +65,8 @@ async def _write_export(db: Path, url: str, since: str, until: str | None, perso
     from bot.cases import export as case_export
 
     store, name = cli_database.open_store(db, url)
-    print(f"exporting from {name}", file=sys.stderr)
     await store.open()
+    print(f"exporting from {name}", file=sys.stderr)  # named once it opened: a failure stays one line
     try:
         return await case_export.export(store.books(), since, until, personal, out)
     finally:

@@ -253,7 +253,12 @@ def test_progress_is_shown_on_stderr_every_ten_thousand_rows(tmp_path: Path) -> 
         check=False,
     )
     assert result.returncode == 0
-    assert result.stderr.splitlines() == ["exported 10000 rows…", "exported 20000 rows…", "20001 reports exported"]
+    assert result.stderr.splitlines() == [
+        f"exporting from {db}",
+        "exported 10000 rows…",
+        "exported 20000 rows…",
+        "20001 reports exported",
+    ]
     assert len(rows_of(out.read_text(encoding="utf-8-sig"))) == 20_001
 
 
