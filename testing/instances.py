@@ -269,7 +269,7 @@ class Walk:
         return signature(self.api, self.user.id) != before
 
     async def run(self) -> str:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 400  # generous: a full test run shares the machine
         while time.monotonic() < deadline:
             reference = reference_of(self.api, self.user.id)
             if reference is not None:

@@ -90,7 +90,14 @@ async def test_two_instances_on_postgresql_survive_a_kill_mid_burst(api: FakeBot
         killed_at = time.monotonic()
         leader.alive = False
         flying = await in_flight(dsn)
-        references = await asyncio.gather(*running)
+        try:
+            references = await asyncio.gather(*running)
+        except AssertionError as stuck:
+            # What the instances said, for finding the fault from the logs as an operator would.
+            said = [
+                f"{i.name}: {line[:300]}" for i in instances for _, line in i.lines if '"level": "INFO"' not in line
+            ]
+            raise AssertionError(f"{stuck}\ninstances' warnings and errors:\n" + "\n".join(said[-40:])) from None
 
         def cards() -> dict[str, int]:
             shown = dict.fromkeys(references, 0)
