@@ -213,6 +213,8 @@ class Walk:
     province: str
     links_sent: bool = False
     resent: int = 0
+    silent: int = 0  # inputs in a row that got no visible answer
+    restarts: int = 0  # times she sent /start because two inputs in a row got none
     think: float = 0.2  # seconds between the bot's reply and her next input (the rest of the reply arrives)
     latencies: list[float] = field(default_factory=list)  # seconds from each input to the bot's first reply
 
@@ -289,7 +291,14 @@ class Walk:
                 await self.api.wait_for(functools.partial(self.changed, before), within=NO_ANSWER)
             if signature(self.api, self.user.id) == before:
                 self.resent += 1  # nothing came back: the update died with an instance; say it again
+                self.silent += 1
+                if self.silent >= 2:
+                    # Twice nothing: a person sends /start, which shows her question again, fresh.
+                    self.user.send("/start")
+                    self.restarts += 1
+                    self.silent = 0
             else:
+                self.silent = 0
                 self.latencies.append(time.monotonic() - sent)
             await asyncio.sleep(self.think)
         raise AssertionError(f"citizen {self.user.id} never got a reference:\n{transcript(self.api, self.user.id)}")

@@ -116,11 +116,13 @@ async def test_two_instances_on_postgresql_survive_a_kill_mid_burst(api: FakeBot
         assert took_over is not None, "the survivor never took the courier's lead"
         moved = max(0.0, took_over - killed_at)
         resent = sum(w.resent for w in walks)
+        restarts = sum(w.restarts for w in walks)
         print(
             f"\n{CITIZENS} citizens over 2 instances ({balancer.posted[0]} + {balancer.posted[1]} updates posted); "
             f"the courier's leader killed after {KILL_AFTER} references: {flying} case deliveries in flight, "
             f"{duplicates} duplicate cards; lead moved in {moved:.2f} s; {resent} inputs sent again by "
-            f"citizens whose update died with the instance; {len(set(references))} reports, all in their queue"
+            f"citizens whose update died with the instance, {restarts} /start after two went unanswered; "
+            f"{len(set(references))} reports, all in their queue"
         )
         assert len(set(references)) == CITIZENS
         assert duplicates <= flying
