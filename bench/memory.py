@@ -60,6 +60,7 @@ async def main(sessions: int) -> None:
             "LOG_LEVEL": "WARNING",
             "OVERALL_MESSAGES_PER_SECOND": "100000",
             "FLOOD_MESSAGES_PER_MINUTE": "1000",
+            "STATUS_PORT": "0",
         }
         process = await asyncio.create_subprocess_exec(
             sys.executable, "main.py", "run", cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

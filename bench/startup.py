@@ -51,7 +51,13 @@ async def one_run(db: Path, user_id: int, command: list[str]) -> float:
     # skips update ids it has already handled for a chat.
     citizen = api.user(user_id, language_code="en")
     citizen.send("/start")
-    env = {**os.environ, "BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": api.base_url, "DATABASE_PATH": str(db)}
+    env = {
+        **os.environ,
+        "BOT_TOKEN": TOKEN,
+        "BOT_API_BASE_URL": api.base_url,
+        "DATABASE_PATH": str(db),
+        "STATUS_PORT": "0",
+    }
     env["LOG_LEVEL"] = "WARNING"
     started = time.monotonic()
     process = await asyncio.create_subprocess_exec(

@@ -131,6 +131,7 @@ async def measure(name: str, command: list[str], api: FakeBotApi, args: argparse
         "WEBHOOK_PORT": str(port),
         "LOG_LEVEL": "WARNING",
         "LOG_FORMAT": "text",
+        "STATUS_PORT": "0",
     }
     api.webhook = None
     child = await asyncio.create_subprocess_exec(*command, env=env, stderr=asyncio.subprocess.DEVNULL)

@@ -12,11 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dotenv.parser import parse_stream
+
+from bot.paths import FLOWS_DIR, flows_dir
 from bot.problems import ConfigError as ConfigError  # re-exported: where settings errors are looked for
 from bot.store.keyring import KeyProblem, parse_keys
 
 PROVINCES = ("punjab", "sindh", "kp", "balochistan", "islamabad", "gb", "ajk", "undisclosed")
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_PATH = "data/bot.sqlite3"
+DEFAULT_STATUS_PORT = 8081
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{5,}$")
 # Telegram allows 1-256 of these characters; fewer than 32 could be guessed by someone who can reach the port.
 _SECRET = re.compile(r"[A-Za-z0-9_-]{32,256}")
@@ -26,10 +31,13 @@ MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 @dataclass(frozen=True, slots=True)
 class Settings:
     bot_token: str
-    database_path: Path = Path("data/bot.sqlite3")
+    database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    flows_dir: Path = FLOWS_DIR  # routing.yaml and the flow seeded into an empty database
     # postgresql://user@host:port/database: PostgreSQL instead of the SQLite file, for two or more instances.
     database_url: str | None = field(default=None, repr=False)  # it may carry a password
     bot_api_base_url: str = DEFAULT_BASE_URL
+    # An HTTP(S) proxy for Bot API traffic; unset, the standard HTTPS_PROXY / NO_PROXY variables apply.
+    bot_proxy: str | None = field(default=None, repr=False)  # it may carry a password
     admin_ids: frozenset[int] = frozenset()
     focal_queues: Mapping[str, int] = field(default_factory=dict)
     queue_languages: Mapping[str, str] = field(default_factory=dict)  # card language per queue: ur | en
@@ -52,28 +60,50 @@ class Settings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
     webhook_body_seconds: int = 10  # a webhook call still sending its body after this long is cut off
+    # /healthz and /metrics (status.py); 0 turns them off. Behind the reverse proxy only if it restricts them.
+    # STATUS_PORT defaults to DEFAULT_STATUS_PORT; Settings built in code (tests, embedding) serve none.
+    status_listen: str = "127.0.0.1"
+    status_port: int = 0
+    health_api_seconds: int = 300  # /healthz fails when no Bot API call succeeded for this long
     # The data key(s) sealing reports at rest (keyring.py); repr=False keeps them out of any printed settings.
     data_key: str = field(default="", repr=False)
     data_key_file: str = ""
+    # Scheduled SQLite backups (telegram/backups.py): off while BACKUP_DIR is unset.
+    backup_dir: Path | None = None
+    backup_every_hours: int = 24
+    backup_keep: int = 7
     draft_expiry_hours: int = 72  # an unfinished report untouched this long is deleted
     anonymise_after_days: int = 365  # a closed case loses its account, links, contact and chat after this long
     spam_block_threshold: int = 3  # a sender whose cases were marked spam this many times is blocked
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and # comments ignored; optional quotes stripped."""
+    """The ``.env`` file as python-dotenv reads it (``export``, quotes, escapes and comments as a shell
+    would take them), without interpolation: a secret with a ``$`` in it stays as typed. A line it cannot
+    read is one clear error naming the line, not a warning the operator never sees."""
     values: dict[str, str] = {}
     if not path.is_file():
         return values
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
-        values[key.strip()] = value.strip().strip("'\"")
+    with path.open(encoding="utf-8") as stream:
+        # parse_stream is what dotenv_values uses inside; it reports a bad line instead of logging it.
+        for binding in parse_stream(stream):
+            if binding.error or (binding.key is not None and binding.value is None):
+                text = binding.original.string  # it starts with any blank lines before the bad one
+                blank = text[: len(text) - len(text.lstrip())].count("\n")
+                raise ConfigError(f"{path}:{binding.original.line + blank}: expected KEY=VALUE")
+            if binding.key is not None and binding.value is not None:
+                values[binding.key] = binding.value
     return values
+
+
+def environment(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> dict[str, str]:
+    """Every setting as every command sees it: the ``.env`` file, then the process environment, which wins."""
+    return {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
+
+
+def database_path(env: Mapping[str, str]) -> Path:
+    """The SQLite file: DATABASE_PATH, else ``data/bot.sqlite3`` (relative to the working directory)."""
+    return Path(env.get("DATABASE_PATH", "").strip() or DEFAULT_DATABASE_PATH)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
@@ -135,13 +165,20 @@ def require_webhook(settings: Settings) -> None:
         )
 
 
-def _listen(raw: str) -> str:
+def _listen(raw: str, name: str) -> str:
     try:
         return str(ipaddress.ip_address(raw))
     except ValueError:
         raise ConfigError(
-            f"WEBHOOK_LISTEN must be an IP address such as 127.0.0.1 (or 0.0.0.0 for every interface), not {raw!r}"
+            f"{name} must be an IP address such as 127.0.0.1 (or 0.0.0.0 for every interface), not {raw!r}"
         ) from None
+
+
+def _port(env: Mapping[str, str], name: str, default: int, minimum: int) -> int:
+    port = _int(env, name, default, minimum=minimum)
+    if port > 65535:
+        raise ConfigError(f"{name} must be a port number ({minimum} to 65535), not {port}")
+    return port
 
 
 def _database_url(raw: str) -> str | None:
@@ -155,14 +192,21 @@ def _database_url(raw: str) -> str | None:
     return url
 
 
+def _flows_dir(env: Mapping[str, str]) -> Path:
+    folder = flows_dir(env)
+    if not (folder / "routing.yaml").is_file():
+        raise ConfigError(f"FLOWS_DIR {folder} has no routing.yaml (copy the shipped flows folder and edit that)")
+    return folder
+
+
 def key_environment(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> dict[str, str]:
     """DATA_KEY and DATA_KEY_FILE as the bot sees them (.env, then the environment), for the CLI commands."""
-    env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
+    env = environment(environ, dotenv)
     return {name: env[name] for name in ("DATA_KEY", "DATA_KEY_FILE") if env.get(name)}
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> Settings:
-    env = {**read_dotenv(dotenv), **(os.environ if environ is None else environ)}
+    env = environment(environ, dotenv)
     token = env.get("BOT_TOKEN", "").strip()
     if not token:
         raise ConfigError("BOT_TOKEN is not set (ask @BotFather). To try the flow without Telegram: main.py console")
@@ -183,16 +227,23 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
     secret = env.get("WEBHOOK_SECRET", "").strip() or None
     if secret is not None and not _SECRET.fullmatch(secret):
         raise ConfigError(f"WEBHOOK_SECRET must be 32 to 256 letters, digits, _ or - (make one with: {MAKE_SECRET})")
-    port = _int(env, "WEBHOOK_PORT", 8443, minimum=1)
-    if port > 65535:
-        raise ConfigError(f"WEBHOOK_PORT must be a port number (1 to 65535), not {port}")
+    port = _port(env, "WEBHOOK_PORT", 8443, minimum=1)
+    status_port = _port(env, "STATUS_PORT", DEFAULT_STATUS_PORT, minimum=0)
     queues, queue_languages = _queues(env.get("FOCAL_QUEUES", ""))
+    proxy = env.get("BOT_PROXY", "").strip() or None
+    if proxy is not None and not re.match(r"^https?://[^\s/]+", proxy):
+        raise ConfigError(
+            "BOT_PROXY must be an http:// or https:// proxy URL (SOCKS is not supported: put an HTTP proxy such "
+            "as privoxy in front of it)"
+        )
     database_url = _database_url(env.get("DATABASE_URL", ""))
     return Settings(
         bot_token=token,
-        database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/bot.sqlite3"),
+        database_path=database_path(env),
+        flows_dir=_flows_dir(env),
         database_url=database_url,
         bot_api_base_url=base_url.rstrip("/") if not base_url.endswith("/bot") else base_url,
+        bot_proxy=proxy,
         admin_ids=_ids(env.get("ADMIN_IDS", ""), "ADMIN_IDS"),
         focal_queues=queues,
         queue_languages=queue_languages,
@@ -209,11 +260,17 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         flood_messages_per_minute=_int(env, "FLOOD_MESSAGES_PER_MINUTE", 30, minimum=1),
         webhook_url=webhook_url,
         webhook_secret=secret,
-        webhook_listen=_listen(env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1"),
+        webhook_listen=_listen(env.get("WEBHOOK_LISTEN", "").strip() or "127.0.0.1", "WEBHOOK_LISTEN"),
         webhook_port=port,
         webhook_body_seconds=_int(env, "WEBHOOK_BODY_SECONDS", 10, minimum=1),
+        status_listen=_listen(env.get("STATUS_LISTEN", "").strip() or "127.0.0.1", "STATUS_LISTEN"),
+        status_port=status_port,
+        health_api_seconds=_int(env, "HEALTH_API_SECONDS", 300, minimum=30),
         data_key=_data_key(env.get("DATA_KEY", "")),
         data_key_file=env.get("DATA_KEY_FILE", "").strip(),
+        backup_dir=Path(env["BACKUP_DIR"].strip()) if env.get("BACKUP_DIR", "").strip() else None,
+        backup_every_hours=_int(env, "BACKUP_EVERY_HOURS", 24, minimum=1),
+        backup_keep=_int(env, "BACKUP_KEEP", 7, minimum=1),
         draft_expiry_hours=_int(env, "DRAFT_EXPIRY_HOURS", 72, minimum=1),
         anonymise_after_days=_int(env, "ANONYMISE_AFTER_DAYS", 365, minimum=1),
         spam_block_threshold=_int(env, "SPAM_BLOCK_THRESHOLD", 3, minimum=1),

@@ -1043,7 +1043,7 @@ class BotUnderFire:
             yield
             return
         requests = (InProcessRequest(self.api), InProcessRequest(self.api))
-        with mock.patch.object(telegram_app, "http_requests", lambda: requests):
+        with mock.patch.object(telegram_app, "http_requests", lambda proxy=None: requests):
             yield
 
     # ---- failures

@@ -69,6 +69,7 @@ async def start(name: str, api: FakeBotApi, database: dict[str, str]) -> Instanc
         "WEBHOOK_URL": "https://bot.example.org/telegram",
         "WEBHOOK_SECRET": SECRET,
         "WEBHOOK_PORT": str(port),
+        "STATUS_PORT": str(free_port()),
         "FOCAL_QUEUES": ",".join(f"{queue}={chat}" for queue, chat in GROUPS.items()),
         "LOG_LEVEL": "INFO",
         "FLOOD_MESSAGES_PER_MINUTE": "1000",

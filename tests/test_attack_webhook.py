@@ -73,6 +73,7 @@ def bot_env(api: FakeBotApi, tmp_path: Path, port: int, env: dict[str, str]) -> 
         "WEBHOOK_PORT": str(port),
         "ADMIN_IDS": str(ADMIN),
         "LOG_FORMAT": "text",
+        "STATUS_PORT": "0",  # /healthz and /metrics are tested in tests/e2e/test_status_e2e.py
         **env,
     }
 

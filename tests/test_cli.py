@@ -116,3 +116,12 @@ def test_run_without_a_token_says_so_in_one_line() -> None:
     )
     assert result.returncode == 1
     assert result.stdout.startswith("BOT_TOKEN is not set") and "Traceback" not in result.stderr
+
+
+def test_flows_test_on_a_flow_that_does_not_load_names_its_errors(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("spec_version: 1\nid: x\n", encoding="utf-8")
+    result = run("flows", "test", str(broken), str(tmp_path / "missing.yaml"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{broken}: error: steps: the flow needs a list of steps (line 1)" in result.stdout
+    assert f"{tmp_path / 'missing.yaml'}: cannot read:" in result.stdout

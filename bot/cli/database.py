@@ -4,12 +4,11 @@ SQLite file (``--db``). Every command that opens the database names it on its fi
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.config import key_environment, read_dotenv
+from bot.config import environment, key_environment
 from bot.store.keyring import Keyring, load_keyring
 from bot.store.sqlite.store import SqliteStore
 
@@ -32,8 +31,7 @@ def database_url(explicit: str | None = None) -> str:
     """``explicit``, else DATABASE_URL as the bot sees it (the .env file, then the environment), else ""."""
     if explicit:
         return explicit.strip()
-    env = {**read_dotenv(Path(".env")), **os.environ}
-    return env.get("DATABASE_URL", "").strip()
+    return environment().get("DATABASE_URL", "").strip()
 
 
 def shown(dsn: str) -> str:

@@ -7,6 +7,7 @@ import asyncio
 import inspect as pyinspect
 import io
 import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,12 +17,15 @@ from babel.messages.pofile import PoFileError, read_po
 from bot.cases.flowtest import run_suite
 from bot.cases.publishing import Assessment, assess, first_failure
 from bot.cases.routing import load_routing
+from bot.cli import database
 from bot.cli.mermaid import mermaid
+from bot.config import environment
 from bot.engine.errors import FlowLoadError, listed
 from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import LANGUAGES, STEP_KINDS, Danger, Flow, Words
-from bot.store.sqlite.store import SqliteStore
+from bot.paths import flows_dir
+from bot.problems import ConfigError
 
 PLACES_EXAMPLE = """\
 # Typed place names that mean an option of a single-choice question. A match is a proposal: the bot
@@ -32,14 +36,23 @@ places:
     sindh: [karachi, khi, "کراچی", hyderabad]
 """
 
-FLOWS_DIR = Path("flows")
 FLOW_ID_RE = re.compile(r"^id:\s*['\"]?([a-z][a-z0-9_]*)", re.MULTILINE)
 ROUTING_FILE = "routing.yaml"
 MAX_PRINTED = 50  # problems or issues printed per file; the rest are counted (issue 20: a hostile file had 1000s)
 
 
+def folder() -> Path:
+    """The flows folder the bot uses (FLOWS_DIR, else the shipped one), so a command checks what runs;
+    shown relative to the working directory when it is under it (``flows/report.yaml`` in a checkout)."""
+    path = flows_dir(environment())
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
 def default_flow_paths() -> list[Path]:
-    return sorted(p for p in FLOWS_DIR.glob("*.yaml") if p.name != ROUTING_FILE)
+    return sorted(p for p in folder().glob("*.yaml") if p.name != ROUTING_FILE)
 
 
 def check_routing(path: Path) -> bool:
@@ -59,8 +72,8 @@ def check_routing(path: Path) -> bool:
 def check(paths: list[Path]) -> int:
     """Print load errors and inspection issues; exit status 1 on any error."""
     failed = False
-    if not paths and (FLOWS_DIR / ROUTING_FILE).exists():
-        failed |= not check_routing(FLOWS_DIR / ROUTING_FILE)
+    if not paths and (folder() / ROUTING_FILE).exists():
+        failed |= not check_routing(folder() / ROUTING_FILE)
     for path in paths or default_flow_paths():
         if path.name == ROUTING_FILE:
             failed |= not check_routing(path)
@@ -90,7 +103,16 @@ def check(paths: list[Path]) -> int:
 def test(paths: list[Path], update: bool) -> int:
     failed = False
     for path in paths or default_flow_paths():
-        suite = run_suite(path, update=update)
+        try:
+            suite = run_suite(path, update=update)
+        except FlowLoadError as exc:  # the flow itself does not load: its located errors, no scripts run
+            _print(path, "error: ", exc.problems)
+            failed = True
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"{path}: cannot read: {exc}")
+            failed = True
+            continue
         if not suite.results:
             print(f"{path}: no conversation scripts in {path.parent / 'tests' / path.stem}")
             failed = True
@@ -221,8 +243,10 @@ def graph(path: Path) -> int:
     return 0
 
 
-async def _publish(path: Path, content: str, db: Path, author: str, force: bool) -> int:
-    store = SqliteStore(db)
+async def _publish(path: Path, content: str, db: Path, url: str, author: str, force: bool, new: bool) -> int:
+    store, name = database.open_store(db, url)
+    # Named first, so a publish into the wrong database (or a new one) is seen before anything else.
+    print(f"publishing to {name}" + (" (a new database)" if new else ""))
     await store.open()
     try:
         flow_id = FLOW_ID_RE.search(content)
@@ -293,21 +317,21 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser], db_defa
         help="print the flow as a Mermaid diagram (steps, branches, skippable steps)",
         description="Print the flow as a Mermaid flowchart; paste it into any Mermaid viewer.",
     )
-    p.add_argument("path", nargs="?", type=Path, default=FLOWS_DIR / "report.yaml", help="flow file")
+    p.add_argument("path", nargs="?", type=Path, default=folder() / "report.yaml", help="flow file")
     p = fsub.add_parser("export-po", help="write the flow's texts as a PO file for translators")
-    p.add_argument("path", nargs="?", type=Path, default=FLOWS_DIR / "report.yaml", help="flow file")
+    p.add_argument("path", nargs="?", type=Path, default=folder() / "report.yaml", help="flow file")
     p.add_argument("--lang", default="ur", choices=LANGUAGES, help="language to translate into (default ur)")
     p.add_argument("-o", "--output", type=Path, help="PO file to write (default: standard output)")
     p = fsub.add_parser(
         "import-po", help="apply a translated PO file to the flow file; report texts whose English changed"
     )
     p.add_argument("po", type=Path, help="the translated PO file")
-    p.add_argument("path", nargs="?", type=Path, default=FLOWS_DIR / "report.yaml", help="flow file")
+    p.add_argument("path", nargs="?", type=Path, default=folder() / "report.yaml", help="flow file")
     p.add_argument("--lang", default="ur", choices=LANGUAGES, help="language of the translations (default ur)")
     p.add_argument("-o", "--output", type=Path, help="where to write the flow (default: over the flow file)")
     p = fsub.add_parser("publish", help="check a flow file and make it the live revision")
     p.add_argument("path", type=Path)
-    p.add_argument("--db", type=Path, default=Path(db_default), help="SQLite database file")
+    database.add_arguments(p, db_default)
     p.add_argument("--author", default="cli", help="recorded with the revision")
     p.add_argument("--force", action="store_true", help="publish even if conversation scripts fail")
 
@@ -330,4 +354,11 @@ def main(args: argparse.Namespace) -> int:
     except (FileNotFoundError, UnicodeDecodeError) as exc:
         print(f"{args.path}: cannot read: {exc}")
         return 1
-    return asyncio.run(_publish(args.path, content, args.db, args.author, args.force))
+    url = database.database_url(args.url)
+    new = not url and not args.db.exists()
+    failures: tuple[type[Exception], ...] = (ConfigError, OSError, sqlite3.DatabaseError, *database.postgres_errors())
+    try:
+        return asyncio.run(_publish(args.path, content, args.db, url, args.author, args.force, new))
+    except failures as exc:
+        print(f"{database.shown(url) if url else args.db}: {exc}")
+        return 1

@@ -29,6 +29,7 @@ from .records import (
     Delivery,
     Forgotten,
     NewReport,
+    Operational,
     Outgoing,
     QueueBinding,
     Revision,
@@ -332,7 +333,7 @@ class Pins(Protocol):
 
 
 class Stats(Protocol):
-    """What /stats reads."""
+    """What /stats and the metrics endpoint read."""
 
     async def totals(self) -> list[tuple[str, str, str, int]]:
         """Reports by (province, category, status), with their counts (only those above 0)."""
@@ -343,6 +344,15 @@ class Stats(Protocol):
 
     async def claims_since(self, since_iso: str) -> list[Claim]:
         """Cases claimed at or after ``since_iso``: when created, when claimed, whether priority."""
+
+    async def operational(self, overdue_before: str, overdue_before_priority: str) -> Operational:
+        """Figures an operator watches, read in one go and cheaply (no report is decrypted), as often as
+        metrics are scraped: the unfinished conversations; the outbox entries by destination and state,
+        the destination being the queue key of a ``queue:`` target and ``"chat"`` for any chat (never
+        its id); and per queue (``"none"`` for a case without one) the new cases nobody has claimed,
+        queued at or before ``overdue_before_priority`` if priority, else at or before ``overdue_before``.
+        That is ``Cases.unclaimed_since``'s rule, but every such case counts, reminded or not, with no
+        limit: an operator sees the whole backlog, not the next batch of reminders."""
 
 
 class Leadership(Protocol):

@@ -195,6 +195,16 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Operational:
+    """What the health endpoint exports on every scrape (Stats.operational). Its keys become metric
+    labels: a queue key or ``"chat"``, never a chat id (personal data, and one label per citizen)."""
+
+    sessions_open: int  # unfinished conversations
+    deliveries: dict[tuple[str, str], int] = field(default_factory=dict)  # (queue key | "chat", state) -> n
+    overdue: dict[str, int] = field(default_factory=dict)  # queue key ("none": no queue) -> unclaimed past SLA
+
+
+@dataclass(frozen=True, slots=True)
 class PinPolicy:
     lock_after: int = 5  # wrong PINs for one reference, from any chats, within ...
     window: float = 3600.0  # ... this many seconds pause its check for ...

@@ -28,12 +28,13 @@ from bot.cases.receipts import Receipts
 from bot.cases.routing import load_routing
 from bot.config import ConfigError, Settings, require_webhook
 from bot.engine.errors import FlowLoadError
-from bot.paths import FLOWS_DIR
 from bot.store.base import Store
 from bot.store.keyring import load_keyring
 from bot.store.sqlite.store import SqliteStore
 
+from . import backups
 from .admin.bot import AdminBot
+from .admin.health import HealthCommand
 from .callback_data import CasePress, FlowPress
 from .citizen.bot import CitizenBot
 from .citizen.menu import menu_commands
@@ -46,6 +47,7 @@ from .limits import Limit, SendLimits
 from .ratelimit import ChatRateLimiter
 from .send import Sender
 from .sla import check_sla
+from .status import StatusServer
 from .updates import BotApplication, BoundedUpdateQueue, ReadableBot
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,8 @@ UPDATES_WAITING = 100
 HTTP_CONNECTIONS = 64
 POOL_WAIT_SECONDS = 30.0
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
-ROUTING_PATH = FLOWS_DIR / "routing.yaml"
+ROUTING_FILE = "routing.yaml"
+BACKUP_FIRST_SECONDS = 60  # the first look at BACKUP_DIR: after the start's own work
 POSTGRES_POOL = 40
 HOUSEKEEPING = "housekeeping"  # the SLA, expiry and retention jobs: one instance at a time
 
@@ -76,7 +79,7 @@ async def set_commands(bot: Bot) -> None:
         log.warning("could not set the command menu: %s", type(exc).__name__)
 
 
-def http_requests() -> tuple[BaseRequest, BaseRequest]:
+def http_requests(proxy: str | None = None) -> tuple[BaseRequest, BaseRequest]:
     """The bot's two HTTP clients (API calls, long polling), sharing one TLS context: loading the
     CA bundle takes about 40 ms, once per context, at every start.
 
@@ -84,8 +87,8 @@ def http_requests() -> tuple[BaseRequest, BaseRequest]:
     at any round trip time. In a burst, calls wait for a free connection rather than fail.
     """
     tls = tls_context()
-    calls = AiohttpRequest(HTTP_CONNECTIONS, tls=tls, pool_timeout=POOL_WAIT_SECONDS)
-    updates = AiohttpRequest(1, tls=tls)
+    calls = AiohttpRequest(HTTP_CONNECTIONS, tls=tls, pool_timeout=POOL_WAIT_SECONDS, proxy=proxy)
+    updates = AiohttpRequest(1, tls=tls, proxy=proxy)
     return calls, updates
 
 
@@ -93,10 +96,13 @@ def open_store(settings: Settings) -> Store:
     """PostgreSQL when DATABASE_URL is set (two or more instances can share it), else the SQLite file."""
     keys = {"DATA_KEY": settings.data_key, "DATA_KEY_FILE": settings.data_key_file}
     if settings.database_url:
+        from bot.cli.database import shown
         from bot.store.postgres.store import PostgresStore, keyring_from  # asyncpg only when it is used
 
+        log.info("database: PostgreSQL %s", shown(settings.database_url))  # the operator sees which one
         # A turn holds a pooled connection for its chat's lock: the pool is sized past the busy chats.
         return PostgresStore(settings.database_url, keyring=keyring_from(keys), max_pool=POSTGRES_POOL)
+    log.info("database: SQLite %s", settings.database_path)
     return SqliteStore(settings.database_path, keyring=load_keyring(settings.database_path, keys))
 
 
@@ -109,13 +115,13 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     sender = Sender(limits)
     courier = Courier(books, flows, sender, settings.admin_ids)
     try:
-        routing = load_routing(ROUTING_PATH.read_text(encoding="utf-8"))
+        routing = load_routing((settings.flows_dir / ROUTING_FILE).read_text(encoding="utf-8"))
     except FlowLoadError as exc:
-        raise ConfigError(f"{ROUTING_PATH.name}: {exc}") from None
+        raise ConfigError(f"{ROUTING_FILE}: {exc}") from None
     unknown = sorted(set(settings.focal_queues) - routing.queues)
     if unknown:
         known = ", ".join(sorted(routing.queues))
-        raise ConfigError(f"FOCAL_QUEUES names {', '.join(unknown)}, not a queue of {ROUTING_PATH.name} ({known})")
+        raise ConfigError(f"FOCAL_QUEUES names {', '.join(unknown)}, not a queue of {ROUTING_FILE} ({known})")
     admins, senders, retention = books.admins, books.senders, books.retention
     casework = Casework.over(books, settings.spam_block_threshold)
     focal = FocalBot(settings, books, flows, routing, courier, sender, casework)
@@ -124,12 +130,14 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     conversations = Conversations(store, flows, route=focal.queues.route, receipts=receipts)
     citizen = CitizenBot(settings, books, conversations, casework, receipts, courier.wake, sender)
     running: list[asyncio.Task[None]] = []
+    status = StatusServer(store, books.stats, settings)
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await store.open()
-        live, differs = await ensure_published(store, registry=flows)
+        seed = settings.flows_dir / "report.yaml"
+        live, differs = await ensure_published(store, seed, registry=flows)
         if differs:
-            log.warning("flows/report.yaml differs from live revision %s; publish it to use it", live.id)
+            log.warning("%s differs from live revision %s; publish it to use it", seed, live.id)
         # Parse the live flow now, not in the first citizen's /start (which every chat would wait on).
         await flows.live()
         await admins.load()
@@ -140,9 +148,14 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         running.append(asyncio.create_task(citizen.ledger.run(), name="ledger"))
         if app.job_queue is not None:
             app.job_queue.run_repeating(sla_job, interval=settings.sla_check_seconds, first=settings.sla_check_seconds)
+            if settings.backup_dir is not None and settings.database_url:
+                log.warning("BACKUP_DIR backs up SQLite only; back PostgreSQL up with pg_dump (main.py backup)")
+            elif settings.backup_dir is not None:
+                app.job_queue.run_repeating(backup_job, interval=backups.CHECK_SECONDS, first=BACKUP_FIRST_SECONDS)
         # The command menu is not needed to answer anyone: two round trips to Telegram that the
         # first replies after a restart need not wait for.
         running.append(asyncio.create_task(set_commands(app.bot), name="commands"))
+        await status.start(app.bot)
 
     async def admin_aware_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await citizen.commands.on_help(update, context)
@@ -167,7 +180,13 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         if expired or anonymised:
             log.info("retention: %d drafts expired, %d closed cases anonymised", expired, anonymised)
 
+    async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert settings.backup_dir is not None
+        every = timedelta(hours=settings.backup_every_hours)
+        await backups.back_up_if_due(settings.database_path, settings.backup_dir, every, settings.backup_keep)
+
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        await status.stop()
         for task in running:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -175,7 +194,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         await citizen.ledger.close()  # the last turns' bookkeeping, before the store goes
         await store.close()
 
-    calls, updates = http_requests()
+    calls, updates = http_requests(settings.bot_proxy)
     telegram_bot = ReadableBot(
         settings.bot_token,
         base_url=settings.bot_api_base_url,
@@ -220,6 +239,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("flows", admin_only(admin.publishing.on_flows), filters=private))
     app.add_handler(CommandHandler("admins", admin_only(admin.commands.on_admins), filters=private))
     app.add_handler(CommandHandler("stats", admin_only(admin.commands.on_stats), filters=private))
+    health = HealthCommand(admin.chats, books.admins, store, books.stats, settings)
+    app.add_handler(CommandHandler("health", admin_only(health.on_health), filters=private))
     app.add_handler(CommandHandler("block", admin_only(admin.commands.on_block), filters=private))
     app.add_handler(CommandHandler("unblock", admin_only(admin.commands.on_unblock), filters=private))
     flow_file = filters.Document.FileExtension("yaml") | filters.Document.FileExtension("yml")
@@ -267,4 +288,5 @@ def run(settings: Settings, webhook: bool) -> None:
 
         run_webhook(app, settings)
     else:
-        app.run_polling(allowed_updates=["message", "callback_query"])
+        # bootstrap_retries=-1: deleting a stale webhook at start is retried too, not fatal.
+        app.run_polling(allowed_updates=["message", "callback_query"], bootstrap_retries=-1)

@@ -38,6 +38,7 @@ from bot.logs import fault
 from bot.store.ports import Books
 from bot.store.records import Delivery, Outgoing, QueueBinding
 
+from . import metrics
 from .plans import RESERVE, Planner, Unit
 from .ratelimit import retry_seconds
 from .send import Sender, mark_gone
@@ -231,36 +232,50 @@ class Courier:
             )
         except RetryAfter as exc:
             # The sender paused the chat for as long as Telegram asked; the entries wait as long.
+            failed(unit, "retry")
             await self.outbox.retry(ids, time.time() + retry_seconds(exc.retry_after), "429")
             return False
         except Forbidden:
             if chat_id > 0:
                 await mark_gone(self.sessions, chat_id)  # the update is not retried
+                failed(unit, "dead")
                 await self.outbox.mark_dead(ids, "blocked")
                 return True
             log.warning("the bot cannot post in a queue group; retrying in %d s", UNREACHABLE_RETRY)
+            failed(unit, "retry")
             await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, "forbidden")
             return False
         except BadRequest as exc:
             if chat_id < 0 and "chat not found" in exc.message.lower():
+                failed(unit, "retry")
                 await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, "chat not found")
                 return False
             log.error("delivery refused by Telegram: %s", exc.message[:80])
+            failed(unit, "dead")
             await self.outbox.mark_dead(ids, exc.message[:200])
             return True
         except NetworkError as exc:
             attempts = max(d.attempts for d in unit.deliveries) + 1
             if attempts >= MAX_ATTEMPTS:
+                failed(unit, "dead")
                 await self.outbox.mark_dead(ids, type(exc).__name__)
             else:
+                failed(unit, "retry")
                 await self.outbox.retry(ids, time.time() + min(300.0, 2.0**attempts), type(exc).__name__)
             return False
         except Exception as exc:
             # A fault of ours (rendering, a missing flow revision): keep the entries, try again later.
             log.error("delivery failed", extra=fault(exc))
+            failed(unit, "retry")
             await self.outbox.retry(ids, time.time() + UNREACHABLE_RETRY, type(exc).__name__)
             return False
         if unit.after is not None:
             await unit.after(message)
         await self.outbox.mark_sent(ids)
         return True
+
+
+def failed(unit: Unit, outcome: str) -> None:
+    """Count a failed send for /metrics: ``retry`` (it goes back to the queue) or ``dead`` (given up)."""
+    for delivery in unit.deliveries:
+        metrics.DELIVERY_FAILURES.labels(metrics.destination(delivery.target), outcome).inc()

@@ -19,6 +19,7 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.logs import fault
 
+from . import metrics
 from .guard import Handler
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def answering(role: str, reply: Handler) -> Callable[[Handler], Handler]:
             except ApplicationHandlerStop:
                 raise
             except Exception as exc:
+                metrics.HANDLER_ERRORS.labels(role).inc()
                 where = {"role": role, "handler": _name(handler), FAULT_ATTRIBUTE: exc, **fault(exc)}
                 log.error("%s handler failed", role, extra=where)
                 try:
@@ -61,6 +63,7 @@ async def on_unhandled(update: object, context: ContextTypes.DEFAULT_TYPE) -> No
         # Polling retries by itself; one line a round, not an error: no handler failed.
         log.warning("Telegram could not be reached; retrying", extra=fault(error))
         return
+    metrics.HANDLER_ERRORS.labels("background").inc()
     log.error(UNHANDLED, extra={FAULT_ATTRIBUTE: error, **fault(error)})
 
 

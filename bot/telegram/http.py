@@ -40,8 +40,12 @@ class AiohttpRequest(BaseRequest):
         read_timeout: float | None = 5.0,
         connect_timeout: float | None = 5.0,
         pool_timeout: float | None = 1.0,
+        proxy: str | None = None,
     ) -> None:
         self._connections = connections
+        # BOT_PROXY, else the standard HTTPS_PROXY / HTTP_PROXY / NO_PROXY variables (trust_env), as
+        # PTB's own httpx client honours them: agency networks and throttled links often need one.
+        self._proxy = proxy
         self._tls = tls
         self._read_timeout = read_timeout
         self._connect_timeout = connect_timeout
@@ -56,7 +60,9 @@ class AiohttpRequest(BaseRequest):
         # Made here, not in __init__: a session belongs to the event loop that runs the bot.
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(limit=self._connections, ssl=self._tls or True)
-            self._session = aiohttp.ClientSession(connector=connector, headers={"User-Agent": self.USER_AGENT})
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}, trust_env=self._proxy is None
+            )
 
     async def shutdown(self) -> None:
         if self._session is not None:
@@ -83,7 +89,8 @@ class AiohttpRequest(BaseRequest):
         waiting = None if connect is None or pool is None else connect + pool
         timeout = aiohttp.ClientTimeout(total=None, connect=waiting, sock_connect=connect, sock_read=read)
         try:
-            async with self._session.request(method, url, data=_body(request_data), timeout=timeout) as response:
+            body = _body(request_data)
+            async with self._session.request(method, url, data=body, timeout=timeout, proxy=self._proxy) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts are TimeoutErrors (and ClientErrors): first
             raise TimedOut from exc

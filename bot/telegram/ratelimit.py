@@ -24,6 +24,7 @@ from typing import Any
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from . import metrics
 from .limits import SendLimits
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,11 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         for attempt in range(tries):
             await self._admit(chat, endpoint)
             try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
+                result = await callback(*args, **kwargs)
+            except Exception as exc:  # not a cancellation: that is no failure of Telegram's
+                metrics.api_failed(exc)
+                if not isinstance(exc, RetryAfter):
+                    raise
                 seconds = retry_seconds(exc.retry_after)
                 self.pauses += 1
                 self._pause(chat, endpoint, seconds + 0.1)
@@ -116,6 +120,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                 log.warning("Telegram asked for a pause of %.1f s (%s, %s)", seconds, endpoint, kind)
                 if attempt == tries - 1 or seconds > RETRY_WITHIN:
                     raise
+            else:
+                metrics.api_succeeded()
+                return result
         raise AssertionError("unreachable: the last try returns or raises")
 
 

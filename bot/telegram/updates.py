@@ -11,16 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import Application, ExtBot, Job
 from telegram.request import BaseRequest
 
+from bot.logs import fault
+
+from . import metrics
+
 log = logging.getLogger(__name__)
+START_RETRY_FIRST, START_RETRY_MOST = 1.0, 60.0  # seconds between tries of getMe at start: doubling, capped
 DEFAULT_NONE: Any = BaseRequest.DEFAULT_NONE
 JSONDict = dict[str, Any]
 
@@ -52,6 +58,37 @@ class BotApplication(Application):  # type: ignore[type-arg]
     def _mark_for_persistence_update(self, *, update: object | None = None, job: Job[Any] | None = None) -> None:
         if self.persistence is not None:
             super()._mark_for_persistence_update(update=update, job=job)
+
+    async def initialize(self) -> None:
+        """Start-up waits for Telegram instead of exiting: a network that is down when the service
+        starts (a reboot, a proxy not up yet) costs a few warnings, not a restart loop of tracebacks.
+        A wrong token still ends the start at once (InvalidToken is not a NetworkError)."""
+        delay = START_RETRY_FIRST
+        while True:
+            try:
+                await self.bot.initialize()  # getMe; the Application's own initialize does not ask again
+                break
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest):
+                    raise
+                log.warning(
+                    "Telegram could not be reached at start (%s); trying again in %.0f s",
+                    metrics.error_kind(exc),
+                    delay,
+                    extra=fault(exc),
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, START_RETRY_MOST)
+        await super().initialize()
+
+    async def process_update(self, update: object) -> None:
+        """Every update counted and timed for /metrics, whichever handler takes it."""
+        started = time.perf_counter()
+        try:
+            await super().process_update(update)
+        finally:
+            metrics.UPDATE_SECONDS.observe(time.perf_counter() - started)
+            metrics.UPDATES.labels(metrics.chat_kind(update)).inc()
 
 
 class _NoUpdateDump(logging.Filter):

@@ -224,13 +224,14 @@ class FakeBotApi:
         self.rate_limited: list[tuple[str, int]] = []  # (method, chat id) of each 429 the limits gave
 
     # ---- lifecycle -------------------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, port: int = 0) -> None:
+        """Serve on ``port`` (a free one when 0): a bot started before its API can be given the port."""
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._no_files)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = self._runner.addresses[0][1]
 

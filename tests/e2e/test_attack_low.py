@@ -144,7 +144,14 @@ async def run_main(db: Path, api: FakeBotApi, **env: str) -> tuple[int, str]:
         "main.py",
         "run",
         cwd=ROOT,
-        env={**os.environ, "BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": api.base_url, "DATABASE_PATH": str(db), **env},
+        env={
+            **os.environ,
+            "BOT_TOKEN": TOKEN,
+            "BOT_API_BASE_URL": api.base_url,
+            "DATABASE_PATH": str(db),
+            "STATUS_PORT": "0",
+            **env,
+        },
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )

@@ -25,6 +25,7 @@ async def start_bot(api: FakeBotApi, db: Path, **extra: str) -> asyncio.subproce
         "BOT_API_BASE_URL": api.base_url,
         "DATABASE_PATH": str(db),
         "LOG_LEVEL": "WARNING",
+        "STATUS_PORT": "0",
         **extra,
     }
     before = len([c for c in api.calls if c[0] == "getUpdates"])

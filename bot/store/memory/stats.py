@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 
-from bot.store.records import OPEN_STATUSES, Claim
+from bot.store.records import NEW, OPEN_STATUSES, Claim, Operational
 
 from .store import MemoryStore
 
 NONE = "none"  # what the report_counts triggers store for a NULL province or category
+QUEUE_TARGET = "queue:"
+CHAT = "chat"  # the destination of every chat target: a chat id is personal data, not a metric label
 
 
 class MemoryStats:
@@ -53,3 +55,17 @@ class MemoryStats:
             for report in self.store.tables.reports.values()
             if report.claimed_at is not None and report.claimed_at >= since_iso
         ]
+
+    async def operational(self, overdue_before: str, overdue_before_priority: str) -> Operational:
+        t = self.store.tables
+        deliveries = Counter(
+            (row.target.removeprefix(QUEUE_TARGET) if row.target.startswith(QUEUE_TARGET) else CHAT, row.state)
+            for row in t.outbox.values()
+        )
+        overdue = Counter(
+            report.queue if report.queue is not None else NONE
+            for report in t.reports.values()
+            if report.status == NEW
+            and t.case_rows[report.id].queued_at <= (overdue_before_priority if report.priority else overdue_before)
+        )
+        return Operational(len(t.sessions), dict(sorted(deliveries.items())), dict(sorted(overdue.items())))

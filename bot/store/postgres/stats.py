@@ -1,10 +1,29 @@
-"""What /stats reads (PostgreSQL): running totals kept by a trigger, and the few counts that need dates."""
+"""What /stats and the metrics endpoint read (PostgreSQL): running totals kept by a trigger, and the few
+counts that need dates."""
 
 from __future__ import annotations
 
-from bot.store.records import OPEN_STATUSES, Claim
+from collections.abc import Sequence
+
+import asyncpg
+
+from bot.store.records import OPEN_STATUSES, Claim, Operational
 
 from .store import PostgresStore
+
+# One statement: the three figures are of one snapshot (READ COMMITTED gives each statement its own)
+# and cost one round trip; grouped in SQL, so a scrape reads a few rows however many chats the outbox
+# holds. ``queued_at <= $1`` (the later threshold) repeats what the OR implies, so that the
+# (status, queued_at) index bounds the scan to the overdue cases.
+_OPERATIONAL = (
+    "SELECT 'session' AS what, NULL::text AS key, NULL::text AS state, count(*) AS n FROM sessions "
+    "UNION ALL SELECT 'delivery', "
+    "CASE WHEN substr(target, 1, 6) = 'queue:' THEN substr(target, 7) ELSE 'chat' END AS destination, "
+    "state, count(*) FROM outbox GROUP BY destination, state "
+    "UNION ALL SELECT 'overdue', coalesce(queue, 'none') AS queue_key, NULL, count(*) FROM reports "
+    "WHERE status = 'new' AND queued_at <= $1 "
+    "AND ((priority AND queued_at <= $2) OR (NOT priority AND queued_at <= $3)) GROUP BY queue_key"
+)
 
 
 class PostgresStats:
@@ -42,3 +61,24 @@ class PostgresStats:
             since_iso,
         )
         return [Claim(str(r), str(c), bool(p)) for r, c, p in rows]
+
+    async def operational(self, overdue_before: str, overdue_before_priority: str) -> Operational:
+        rows = await self.database.fetch(
+            _OPERATIONAL, max(overdue_before, overdue_before_priority), overdue_before_priority, overdue_before
+        )
+        return _figures(rows)
+
+
+def _figures(rows: Sequence[asyncpg.Record]) -> Operational:
+    """The figures from the rows of ``_OPERATIONAL``: (what, key, state, count)."""
+    sessions = 0
+    deliveries: dict[tuple[str, str], int] = {}
+    overdue: dict[str, int] = {}
+    for what, key, state, n in rows:
+        if what == "session":
+            sessions = int(n)
+        elif what == "delivery":
+            deliveries[(str(key), str(state))] = int(n)
+        else:
+            overdue[str(key)] = int(n)
+    return Operational(sessions, dict(sorted(deliveries.items())), dict(sorted(overdue.items())))

@@ -1,11 +1,29 @@
-"""What /stats reads (SQLite): running totals kept by triggers, and the few counts that need dates."""
+"""What /stats and the metrics endpoint read (SQLite): running totals kept by triggers, and the few
+counts that need dates."""
 
 from __future__ import annotations
 
-from bot.store.records import OPEN_STATUSES, Claim
+from typing import Any
+
+from bot.store.records import OPEN_STATUSES, Claim, Operational
 
 from .database import placeholders
 from .store import SqliteStore
+
+# One statement, so the three figures are of one moment and cost one trip to the database's thread,
+# and grouped in SQL, so a scrape reads a few rows however many chats the outbox holds. substr, not
+# LIKE: SQLite's LIKE ignores case, and a target is ``queue:`` exactly or a chat. ``queued_at <= ?``
+# (the later threshold) repeats what the OR implies, so that the (status, queued_at) index bounds the
+# scan to the overdue cases.
+_OPERATIONAL = (
+    "SELECT 'session', NULL, NULL, count(*) FROM sessions "
+    "UNION ALL SELECT 'delivery', "
+    "CASE WHEN substr(target, 1, 6) = 'queue:' THEN substr(target, 7) ELSE 'chat' END AS destination, "
+    "state, count(*) FROM outbox GROUP BY destination, state "
+    "UNION ALL SELECT 'overdue', coalesce(queue, 'none') AS queue_key, NULL, count(*) FROM reports "
+    "WHERE status = 'new' AND queued_at <= ? "
+    "AND ((priority = 1 AND queued_at <= ?) OR (priority = 0 AND queued_at <= ?)) GROUP BY queue_key"
+)
 
 
 class SqliteStats:
@@ -42,3 +60,24 @@ class SqliteStats:
             (since_iso,),
         )
         return [Claim(str(r), str(c), bool(p)) for r, c, p in rows]
+
+    async def operational(self, overdue_before: str, overdue_before_priority: str) -> Operational:
+        rows = await self.database.fetchall(
+            _OPERATIONAL, (max(overdue_before, overdue_before_priority), overdue_before_priority, overdue_before)
+        )
+        return _figures(rows)
+
+
+def _figures(rows: list[tuple[Any, ...]]) -> Operational:
+    """The figures from the rows of ``_OPERATIONAL``: (what, key, state, count)."""
+    sessions = 0
+    deliveries: dict[tuple[str, str], int] = {}
+    overdue: dict[str, int] = {}
+    for what, key, state, n in rows:
+        if what == "session":
+            sessions = int(n)
+        elif what == "delivery":
+            deliveries[(str(key), str(state))] = int(n)
+        else:
+            overdue[str(key)] = int(n)
+    return Operational(sessions, dict(sorted(deliveries.items())), dict(sorted(overdue.items())))

@@ -56,7 +56,7 @@ ADMIN_NOT_REMOVED = N_("{user} is not an admin added here (admins from the setti
 ADMIN_HELP = N_(
     "Admins' commands (private chat):\n/flows revisions of the flow and rollback; send a YAML file to publish a new "
     "one\n/admins add or remove admins\n/stats cases by province, category and status\n/focal register officers\n"
-    "/block and /unblock the sender of a case\n"
+    "/block and /unblock the sender of a case\n/health whether the bot, its database and Telegram are working\n"
     "In a group: /bindqueue QUEUE [ur|en]"
 )
 BLOCK_USAGE = N_(
@@ -69,3 +69,14 @@ SENDER_BLOCKED = N_("The sender of {reference} is blocked ({marks} spam marks so
 SENDER_ALREADY_BLOCKED = N_("The sender of {reference} was already blocked.")
 SENDER_UNBLOCKED = N_("The sender of {reference} is no longer blocked; their spam marks are cleared.")
 SENDER_NOT_BLOCKED = N_("The sender of {reference} is not blocked.")
+HEALTH_OK = N_("Everything is working.")
+HEALTH_FAILING = N_("Something is not working:")
+HEALTH_DATABASE_OK = N_("Database: answers.")
+HEALTH_DATABASE_FAILED = N_("Database: does not answer ({kind}). The bot's log says more.")
+HEALTH_API = N_("Telegram: the last call went through {seconds} seconds ago.")
+HEALTH_API_NEVER = N_("Telegram: no call has gone through yet.")
+HEALTH_DELIVERIES = N_(
+    "Messages waiting to go: {waiting}; failed tries since the bot started: {failed}; given up: {dead}."
+)
+HEALTH_OVERDUE = N_("Cases nobody claimed in time: {count}.")
+HEALTH_SESSIONS = N_("Reports being written now: {count}.")
