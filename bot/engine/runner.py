@@ -31,6 +31,7 @@ from .events import (
     Button,
     Ended,
     Event,
+    Label,
     Message,
     Moved,
     Notice,
@@ -81,6 +82,7 @@ NOT_UNDERSTOOD = N_("Sorry, I did not understand. Please tap one of the options 
 WHICH_ONE = N_("Which one do you mean: {options}? Please tap it, or type its number.")
 PLACE_CONFIRM = N_("{place} is in {option}. Is that right? Tap “Yes, {option}”, or choose another option.")
 CONFIRM_LABEL = N_("Yes, {option}")
+TICK, UNTICK = "+", "-"  # a tick-all-that-apply button's id: which way it turns its option
 PLACE_REJECTED = N_("All right. Please tap the right option below, or type its number.")
 NOTHING_TO_FINISH = N_("There is nothing to finish on this question. Please answer it, or send /skip.")
 TAP_TO_DECLINE = N_(
@@ -281,9 +283,7 @@ def _question(flow: Flow, session: Session, step: Step, *, repeat: bool = False,
     footer = ""
     if isinstance(step, ChoiceStep):
         ordered = _likely_first(step, session) if step.sets_language else step.options
-        options = tuple(
-            Button(o.id, o.label.get(session.lang), selected=step.multi and o.id in session.draft) for o in ordered
-        )
+        options = tuple(_option_button(step, session, o.id, o.label.get(session.lang)) for o in ordered)
         proposed = _proposal(step, session)
         if proposed is not None:
             label = proposed.label.get(session.lang)
@@ -419,15 +419,30 @@ def _back(flow: Flow, session: Session) -> Turn:
     return Turn(session, [_question(flow, session, previous)])
 
 
+def _option_button(step: ChoiceStep, session: Session, option_id: str, label: Label) -> Button:
+    """An option's button; in a tick-all-that-apply step its id says which way it turns the tick
+    (``+id`` ticks, ``-id`` unticks), so that a press repeated on the same keyboard changes nothing."""
+    if not step.multi:
+        return Button(option_id, label)
+    selected = option_id in session.draft
+    return Button((UNTICK if selected else TICK) + option_id, label, selected=selected)
+
+
 def _choice(flow: Flow, session: Session, step: ChoiceStep, press: str | None, text: str) -> Turn:
     if press is not None:
         if press == CONFIRM and (proposed := _proposal(step, session)) is not None:
             return _accept(flow, session, step, proposed.id, [])
         if step.multi and press == DONE:
             return _choice_done(flow, session, step)
+        if step.multi and press[:1] in (TICK, UNTICK) and step.option(press[1:]) is not None:
+            # A button says which way it goes: pressed twice (the first answer slow to show), it stays.
+            option_id = press[1:]
+            draft = tuple(d for d in session.draft if d != option_id)
+            session = replace(session, draft=(*draft, option_id) if press[0] == TICK else draft)
+            return Turn(session, [_question(flow, session, step, repeat=True)])
         if step.option(press) is None:
             return _reask(flow, session, step, Reason(USE_BUTTONS), count=False)
-        if step.multi:
+        if step.multi:  # a bare option id (scripts, older keyboards): it turns the tick over
             draft = tuple(d for d in session.draft if d != press)
             if press not in session.draft:
                 draft = (*session.draft, press)

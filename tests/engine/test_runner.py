@@ -187,6 +187,30 @@ def test_multi_select_toggles_then_done_keeps_flow_order(report_flow: Flow) -> N
     assert session.answers["platforms"] == ["facebook", "whatsapp"]
 
 
+def test_a_tick_button_pressed_twice_stays_ticked(report_flow: Flow) -> None:
+    """A keyboard's buttons say which way they go: the same button pressed again before the new keyboard
+    showed (a slow network, an impatient thumb) does not undo the first press."""
+    session, events = play(report_flow, *TO_ACCOUNT, text("s"), press("other"))
+    question = [e for e in events if isinstance(e, Question)][-1]
+    facebook = next(b for b in question.options if b.label == "Facebook")
+    assert facebook.id == "+facebook" and not facebook.selected
+    session, events = play(report_flow, *TO_ACCOUNT, text("s"), press("other"), press("+facebook"), press("+facebook"))
+    question = [e for e in events if isinstance(e, Question)][-1]
+    ticked = next(b for b in question.options if b.label == "Facebook")
+    assert ticked.selected and ticked.id == "-facebook"
+    session, _ = play(
+        report_flow, *TO_ACCOUNT, text("s"), press("other"), press("+facebook"), press("-facebook"), press("-facebook"),
+        press("+tiktok"), press(DONE),
+    )  # fmt: skip
+    assert session.answers["platforms"] == ["tiktok"]
+
+
+def test_a_tick_button_for_an_option_the_step_has_not_is_refused(report_flow: Flow) -> None:
+    session, events = play(report_flow, *TO_ACCOUNT, text("s"), press("other"), press("+myspace"))
+    assert session.step == "platforms" and session.draft == ()
+    assert any(isinstance(e, Notice) for e in events)
+
+
 def test_language_choice_switches_the_session_language(report_flow: Flow) -> None:
     session, events = play(report_flow, press("ur"), lang="en")
     assert session.lang == "ur"
