@@ -8,6 +8,9 @@ load balancer and citizens of ``testing/instances.py`` in this process:
 - paced: PACED citizens at a human pace (THINK seconds between reply and next input): the p50 and p99
   of the time from an input to the bot's first reply.
 
+"resent" counts inputs a citizen sent again after 8 s without an answer (testing/instances.py's Walk);
+"stuck" citizens had no reference by the Walk's deadline: both are printed, not hidden.
+
 The offline API takes 200 messages a second (as a local Bot API server might); each instance is given
 its share, as an operator would set OVERALL_MESSAGES_PER_SECOND. Every process shares this machine's
 cores: two instances on one box show the cost of coordination, not the gain of a second box.
@@ -21,12 +24,15 @@ import argparse
 import asyncio
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
 import asyncpg
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.store.keyring import new_key
 from testing.fakeapi.server import FakeBotApi
@@ -36,10 +42,15 @@ THINK = 1.0
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 
 
-async def run_walks(api: FakeBotApi, walks: list[Walk]) -> float:
+async def run_walks(api: FakeBotApi, walks: list[Walk]) -> tuple[float, int]:
+    """Seconds until every citizen has her reference or gave up (Walk's deadline), and how many gave up:
+    a stuck citizen is a figure of the run, printed with her transcript, not the end of the bench."""
     started = time.monotonic()
-    await asyncio.gather(*(w.run() for w in walks))
-    return time.monotonic() - started
+    results = await asyncio.gather(*(w.run() for w in walks), return_exceptions=True)
+    stuck = [r for r in results if isinstance(r, BaseException)]
+    for problem in stuck[:2]:
+        print(f"  stuck: {problem}"[:4000], flush=True)
+    return time.monotonic() - started, len(stuck)
 
 
 async def one(label: str, count: int, database: dict[str, str], closed: int, paced: int, first_id: int) -> list[str]:
@@ -57,19 +68,31 @@ async def one(label: str, count: int, database: dict[str, str], closed: int, pac
         pump = asyncio.create_task(balancer.run())
         try:
             walks = [Walk(api, api.user(first_id + n, "Citizen", language_code="en"), "Punjab") for n in range(closed)]
-            seconds = await run_walks(api, walks)
+            print(f"{label} x{count}: closed loop, {closed} citizens…", flush=True)
+            seconds, stuck = await run_walks(api, walks)
             updates = sum(balancer.posted)
             slow = [
                 Walk(api, api.user(first_id + closed + n, "Citizen", language_code="en"), "Sindh", think=THINK)
                 for n in range(paced)
             ]
-            await run_walks(api, slow)
+            print(f"{label} x{count}: {paced} citizens at a human pace…", flush=True)
+            _, stuck_paced = await run_walks(api, slow)
             latencies = sorted(x for w in slow for x in w.latencies)
         finally:
             pump.cancel()
         p50 = statistics.median(latencies) * 1000
         p99 = latencies[int(len(latencies) * 0.99)] * 1000
-        return [label, str(count), f"{updates / seconds:.0f}", f"{seconds:.1f}", f"{p50:.0f}", f"{p99:.0f}"]
+        retried = sum(w.resent for w in walks)
+        return [
+            label,
+            str(count),
+            f"{updates / seconds:.0f}",
+            f"{seconds:.1f}",
+            f"{retried}",
+            f"{stuck}+{stuck_paced}",
+            f"{p50:.0f}",
+            f"{p99:.0f}",
+        ]
     finally:
         for instance in instances:
             if instance.process.returncode is None:
@@ -79,7 +102,18 @@ async def one(label: str, count: int, database: dict[str, str], closed: int, pac
 
 
 async def main(closed: int, paced: int) -> None:
-    rows = [["store", "instances", "updates/s (closed)", "closed walk s", "paced p50 ms", "paced p99 ms"]]
+    rows = [
+        [
+            "store",
+            "instances",
+            "updates/s (closed)",
+            "closed walk s",
+            "resent (closed)",
+            "stuck (closed+paced)",
+            "paced p50 ms",
+            "paced p99 ms",
+        ]
+    ]
     with tempfile.TemporaryDirectory() as folder:
         rows.append(
             await one("SQLite", 1, {"DATABASE_PATH": str(Path(folder) / "bot.sqlite3")}, closed, paced, 100_000)

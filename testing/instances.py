@@ -271,6 +271,10 @@ class Walk:
     def changed(self, before: tuple[object, ...]) -> bool:
         return signature(self.api, self.user.id) != before
 
+    async def answer(self, before: tuple[object, ...]) -> None:
+        """Wait for her chat to change, for as long as she would before saying it again."""
+        await self.api.wait_for_chat(self.user.id, functools.partial(self.changed, before), within=NO_ANSWER)
+
     async def run(self) -> str:
         deadline = time.monotonic() + 400  # generous: a full test run shares the machine
         while time.monotonic() < deadline:
@@ -282,14 +286,14 @@ class Walk:
                 # No question to answer: the instance died between storing her step and showing the next
                 # question. After a while a person sends /start, which shows where her report stands.
                 with contextlib.suppress(AssertionError):
-                    await self.api.wait_for(functools.partial(self.changed, before), within=NO_ANSWER)
+                    await self.answer(before)
                 if signature(self.api, self.user.id) == before:
                     self.user.send("/start")
                     self.resent += 1
                 continue
             sent = time.monotonic()
             with contextlib.suppress(AssertionError):
-                await self.api.wait_for(functools.partial(self.changed, before), within=NO_ANSWER)
+                await self.answer(before)
             if signature(self.api, self.user.id) == before:
                 self.resent += 1  # nothing came back: the update died with an instance; say it again
                 self.silent += 1

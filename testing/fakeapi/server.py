@@ -203,6 +203,10 @@ class FakeBotApi:
         self.answered_callbacks: dict[str, Json] = {}
         self.open_queries: set[str] = set()
         self.failures: list[Failure] = []
+        # Set when the bot changes what a chat shows (wait_for_chat): hundreds of simulated citizens
+        # waiting each on its own chat cost nothing until theirs changes, where polling every 10 ms
+        # made the test harness, not the bot, the bottleneck of a 200-citizen run.
+        self._chat_changed: dict[int, asyncio.Event] = {}
         self.timeout_delay = 3.0
         self.webhook: Json | None = None
         self.delays: dict[str, float] = {}  # method -> seconds to hold the answer after applying it
@@ -372,6 +376,27 @@ class FakeBotApi:
                 raise AssertionError(f"condition not met within {within}s; recent calls:\n{recent}")
             await asyncio.sleep(0.01)
 
+    async def wait_for_chat(self, chat_id: int, predicate: Callable[[], bool], within: float = 5.0) -> None:
+        """``wait_for`` for a predicate on one chat's messages: checked again only when the bot changed
+        something in that chat (and every half second, for what else it may read)."""
+        deadline = time.monotonic() + within
+        while True:
+            event = self._chat_changed.setdefault(chat_id, asyncio.Event())
+            event.clear()
+            if predicate():
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"chat {chat_id}: condition not met within {within}s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), min(remaining, 0.5))
+
+    def _changed(self, chat: object) -> None:
+        with contextlib.suppress(TypeError, ValueError):
+            event = self._chat_changed.get(int(chat))  # type: ignore[call-overload]
+            if event is not None:
+                event.set()
+
     # ---- HTTP -------------------------------------------------------------------------------------
     async def _no_files(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
@@ -406,6 +431,7 @@ class FakeBotApi:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             result = await handler(params)
+            self._changed(params.get("chat_id"))
             if self.delays.get(method):
                 await asyncio.sleep(self.delays[method])  # applied, but the answer is late
         except ApiError as exc:
