@@ -23,7 +23,7 @@ from bot.cli import copy_store as cli
 from bot.engine.session import ACTIVE, Session
 from bot.store.keyring import Keyring, key_file_for, load_keyring, new_key, parse_keys
 from bot.store.postgres.store import PostgresStore
-from bot.store.records import WRONG, AuditEntry, ChatState, EvidenceLink, Outgoing
+from bot.store.records import WRONG, AuditEntry, ChatState, DeskSession, EvidenceLink, Outgoing
 from bot.store.sqlite.store import SqliteStore
 from testing.seeding import seed_cases
 from tests.store.contract.helpers import FLOW, submit
@@ -114,6 +114,9 @@ async def fill(db: Path) -> str:
             return False
 
         assert await books.pins.check("SEAL-2345", "tg:66", planted, wrong) == WRONG
+        # An officer signed in to the desk, and a sign-in link not used yet.
+        await books.desk.issue_pass("a" * 64, 11, "officer 11", 1_764_000_900.0)
+        await books.desk.open_session("b" * 64, DeskSession(11, "officer 11", "ur", "csrf-token", 1_764_028_800.0))
         revision = await store.live_revision(FLOW)
         assert revision is not None
         draft = Session(

@@ -24,9 +24,12 @@ from .records import (
     LEASE_SECONDS,
     AuditEntry,
     Candidate,
+    CaseQuery,
     ChatState,
     Claim,
     Delivery,
+    DeskSession,
+    Exchange,
     Forgotten,
     NewReport,
     Operational,
@@ -144,6 +147,15 @@ class Cases(Protocol):
 
     async def count_open(self, queues: Sequence[str]) -> int: ...
 
+    async def find_cases(self, query: CaseQuery) -> list[StoredReport]:
+        """The cases ``query`` selects, priority first, then oldest (by id) first; ``limit`` and ``offset``
+        count after that order. Empty ``queues`` or ``statuses`` select nothing. With an overdue threshold,
+        only new cases count: a priority one queued at or before ``overdue_before_priority``, another at or
+        before ``overdue_before`` (a threshold left None selects none of its kind)."""
+
+    async def count_cases(self, query: CaseQuery) -> int:
+        """How many cases ``query`` selects, ``limit`` and ``offset`` aside."""
+
     async def transition(
         self,
         report_id: int,
@@ -189,7 +201,14 @@ class Cases(Protocol):
         ``exact``) the newest unanswered one, on a case still open."""
 
     async def answer(self, question_id: int, report_id: int, audit: AuditEntry, delivery: Outgoing) -> None:
-        """The citizen answered: record it, put the case back, and queue the relay to the officers."""
+        """The citizen answered: record it, put the case back, and queue the relay to the officers.
+
+        The answer's text is ``delivery.payload["text"]``, kept sealed for the case's thread; a later
+        answer to the same question replaces it (one without text does not), ``answered_at`` stays the first.
+        """
+
+    async def thread(self, report_id: int) -> list[Exchange]:
+        """The case's questions and their answers, opened, oldest first."""
 
     async def unclaimed_since(self, level: int, before: str, before_priority: str) -> list[StoredReport]:
         """New cases queued before the threshold (a shorter one for priority ones) not yet raised to ``level``."""
@@ -204,6 +223,10 @@ class Audit(Protocol):
 
     async def trail(self, report_id: int | None = None) -> list[AuditEntry]:
         """Entries of one case, or every entry, oldest first."""
+
+    async def recent(self, limit: int, offset: int = 0) -> list[AuditEntry]:
+        """Every case's entries and the rest, newest first (the order written, reversed): ``limit`` of
+        them after skipping ``offset``. One page of the desk's audit log, read by the primary key."""
 
 
 class Outbox(Protocol):
@@ -355,6 +378,32 @@ class Stats(Protocol):
         limit: an operator sees the whole backlog, not the next batch of reminders."""
 
 
+class Desk(Protocol):
+    """Sign-in to the officers' web desk: one-time links sent by the bot, and the sessions they open.
+
+    Only hashes of the tokens are stored: a copy of the database signs nobody in. Times are epoch seconds.
+    """
+
+    async def issue_pass(self, token_hash: str, user_id: int, name: str, expires_at: float) -> None:
+        """A one-time sign-in link for ``user_id``, valid until ``expires_at``."""
+
+    async def redeem_pass(self, token_hash: str, now: float) -> tuple[int, str] | None:
+        """(user id, name) of the pass, once: a second redeem (from any instance), an unknown pass or one
+        expired (``expires_at <= now``) gives None. Passes expired for over a day are deleted meanwhile."""
+
+    async def open_session(self, session_hash: str, session: DeskSession) -> None: ...
+
+    async def session(self, session_hash: str, now: float) -> DeskSession | None:
+        """The session, unless unknown or expired (``expires_at <= now``)."""
+
+    async def set_language(self, session_hash: str, lang: str) -> None: ...
+
+    async def close_session(self, session_hash: str) -> None: ...
+
+    async def close_sessions_of(self, user_id: int) -> int:
+        """Sign the user out everywhere (an officer removed, a lost phone); how many sessions closed."""
+
+
 class Leadership(Protocol):
     """One instance at a time does each role (the courier, so Telegram's limits hold across instances;
     the SLA and housekeeping jobs, so they run once). Another takes a role over when its leader dies."""
@@ -383,3 +432,4 @@ class Books:
     pins: Pins
     stats: Stats
     leadership: Leadership
+    desk: Desk

@@ -8,6 +8,7 @@ from typing import Any, Literal
 # A case's workflow: new -> claimed -> (waiting: a question is with the citizen) -> resolved | spam.
 NEW, CLAIMED, WAITING, RESOLVED, SPAM = "new", "claimed", "waiting", "resolved", "spam"
 OPEN_STATUSES = (NEW, CLAIMED, WAITING)
+EVERY_STATUS = (NEW, CLAIMED, WAITING, RESOLVED, SPAM)
 
 NO_OPEN_ASK = 0  # Cases.ask: the officer has no open Ask (another copy of the reply took it)
 
@@ -211,3 +212,42 @@ class PinPolicy:
     lock_seconds: float = 3600.0  # ... this long
     chat_limit: int = 10  # wrong PINs one chat may send within ...
     chat_window: float = 86400.0  # ... this many seconds
+
+
+@dataclass(frozen=True, slots=True)
+class CaseQuery:
+    """Which cases a desk list shows (Cases.find_cases / count_cases)."""
+
+    queues: tuple[str, ...] | None  # None: every queue, and cases with no queue (admins)
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    minor: bool | None = None  # True: child cases only; False: adults only
+    priority: bool | None = None  # True: priority (child or ongoing danger) only
+    claimed_by: int | None = None
+    overdue_before: str | None = None  # with overdue_before_priority: only NEW cases queued at or before
+    overdue_before_priority: str | None = None  # (the same rule as Cases.unclaimed_since, without `reminded`)
+    reference: str | None = None  # exact reference
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """An officer's question to the citizen and her answer, for the case's thread."""
+
+    question_id: int
+    asked_by: int
+    question: str
+    asked_at: str
+    answer: str | None = None
+    answered_at: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DeskSession:
+    """A signed-in desk session (the cookie holds a random token; the store keeps only its hash)."""
+
+    user_id: int
+    name: str
+    lang: str
+    csrf: str
+    expires_at: float

@@ -27,6 +27,7 @@ ACCOUNT = "Bilal Qureshi threatens me from +923001234567"
 LINK = "https://facebook.com/bilal.q.secret"
 DRAFT = "میرا نام عائشہ ہے"
 QUESTION = "Which city does Ayesha live in?"
+ANSWER = "In Multan, near the Ghanta Ghar"
 
 
 def ring(*keys: str) -> Keyring:
@@ -64,14 +65,19 @@ async def fill(store: SqliteStore) -> None:
     audit = AuditEntry("2026-11-28T10:00:00+00:00", 5, "officer", "ask", report_id, "punjab", True)
     ask = Outgoing("question", "chat:7", "question:1", report_id, False, {"text": QUESTION})
     await CaseBook(store).open_ask(report_id, 5, -1001, None)
-    await CaseBook(store).ask(report_id, 5, QUESTION, audit, ask)
+    question_id = await CaseBook(store).ask(report_id, 5, QUESTION, audit, ask)
+    assert question_id
+    # The citizen's answer is kept with the question, for the desk's thread: sealed like it.
+    relay = Outgoing("answer", "queue:punjab", "answer:1", report_id, False, {"text": ANSWER})
+    answered = AuditEntry("2026-11-28T11:00:00+00:00", None, "citizen", "answer", report_id, "punjab", True)
+    await CaseBook(store).answer(question_id, report_id, answered, relay)
 
 
 def file_bytes(db: Path) -> bytes:
     return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
 
 
-PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, "Bilal", "bilal.q.secret"]
+PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, "Bilal", "bilal.q.secret"]
 
 
 @pytest.fixture
@@ -173,8 +179,9 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(db: Path) -> 
         "sessions.state": 1,
         "reports.answers": 1,
         "evidence.url": 1,
-        "outbox.payload": 2,
+        "outbox.payload": 3,
         "questions.text": 1,
+        "questions.answer": 1,
     }
     only_new = SqliteStore(db, keyring=ring(new))
     await only_new.open()

@@ -18,3 +18,9 @@ class MemoryAudit:
         """Entries of one case, or every entry, oldest first (the order they were written)."""
         entries = self.store.tables.audit
         return [e for e in entries if report_id is None or e.report_id == report_id]
+
+    async def recent(self, limit: int, offset: int = 0) -> list[AuditEntry]:
+        """Newest first: the list read backwards from ``offset`` entries before its end."""
+        entries = self.store.tables.audit
+        end = max(len(entries) - max(offset, 0), 0)
+        return entries[max(end - max(limit, 0), 0) : end][::-1]

@@ -8,6 +8,7 @@ from bot.store.single import SoleInstance
 from .admins import MemoryAdmins
 from .audit import MemoryAudit
 from .cases import MemoryCases
+from .desk import MemoryDesk
 from .outbox import MemoryOutbox
 from .pins import MemoryPins
 from .retention import MemoryRetention
@@ -30,4 +31,5 @@ def memory_books(store: MemoryStore, admin_ids: frozenset[int] = frozenset()) ->
         pins=MemoryPins(store),
         stats=MemoryStats(store),
         leadership=SoleInstance(),
+        desk=MemoryDesk(store),
     )

@@ -20,6 +20,8 @@ from bot.store.records import (
     OPEN_STATUSES,
     WAITING,
     AuditEntry,
+    CaseQuery,
+    Exchange,
     Outgoing,
     QueueBinding,
     StoredReport,
@@ -79,6 +81,36 @@ class MemoryCases:
     async def count_open(self, queues: Sequence[str]) -> int:
         wanted = set(queues)
         return sum(1 for r in self.store.tables.reports.values() if r.queue in wanted and r.status in OPEN_STATUSES)
+
+    async def find_cases(self, query: CaseQuery) -> list[StoredReport]:
+        found = sorted(self._selected(query), key=lambda r: (not r.priority, r.id))
+        return [_copy(r) for r in found[query.offset : query.offset + query.limit]]
+
+    async def count_cases(self, query: CaseQuery) -> int:
+        return len(self._selected(query))
+
+    def _selected(self, query: CaseQuery) -> list[StoredReport]:
+        """The reports ``query`` selects, as SQLite's case_where does."""
+        if query.limit < 0 or query.offset < 0:
+            raise ValueError("a case query's limit and offset are not negative")
+        t = self.store.tables
+        overdue = query.overdue_before is not None or query.overdue_before_priority is not None
+
+        def selects(r: StoredReport) -> bool:
+            if overdue:
+                before = query.overdue_before_priority if r.priority else query.overdue_before
+                if r.status != NEW or before is None or t.case_rows[r.id].queued_at > before:
+                    return False
+            return (
+                (query.queues is None or r.queue in query.queues)
+                and r.status in query.statuses
+                and (query.minor is None or r.minor == query.minor)
+                and (query.priority is None or r.priority == query.priority)
+                and (query.claimed_by is None or r.claimed_by == query.claimed_by)
+                and (query.reference is None or r.reference == query.reference)
+            )
+
+        return [r for r in t.reports.values() if selects(r)]
 
     async def transition(
         self,
@@ -204,14 +236,25 @@ class MemoryCases:
         none of its questions waits for an answer, and queue the relay to the officers."""
         t = self.store.tables
         question = t.questions.get(question_id)
-        if question is not None and question.answered_at is None:
-            question.answered_at = now_iso()
+        if question is not None:
+            if question.answered_at is None:
+                question.answered_at = now_iso()
+            text = delivery.payload.get("text")
+            if text is not None:
+                question.answer = str(text)
         found = t.reports.get(report_id)
         unanswered = any(q.report_id == report_id and q.answered_at is None for q in t.questions.values())
         if found is not None and found.status == WAITING and not unanswered:
             t.reports[report_id] = replace(found, status=NEW if found.claimed_by is None else CLAIMED)
         t.audit.append(audit)
         t.enqueue([delivery])
+
+    async def thread(self, report_id: int) -> list[Exchange]:
+        return [
+            Exchange(question_id, row.asked_by, row.text, row.asked_at, row.answer, row.answered_at)
+            for question_id, row in sorted(self.store.tables.questions.items())
+            if row.report_id == report_id
+        ]
 
     # ---- service levels --------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Retention and erasure over the memory tables, as ``bot/store/sqlite/retention.py`` does it in SQLite.
 
-Drafts expire, closed cases lose what identifies the citizen (answers, chat, links, questions, the
+Drafts expire, closed cases lose what identifies the citizen (answers, chat, links, questions with their answers, the
 deliveries and Asks about them) and keep what statistics need, and /forget detaches a chat from its
 reports. Nothing awaits in the middle of a change, so each call is atomic on the event loop.
 """

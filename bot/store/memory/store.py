@@ -28,6 +28,7 @@ from bot.store.records import (
     AuditEntry,
     Candidate,
     ChatState,
+    DeskSession,
     NewReport,
     Outgoing,
     QueueBinding,
@@ -71,6 +72,7 @@ class QuestionRow:
     asked_at: str
     citizen_message_id: int | None = None
     answered_at: str | None = None
+    answer: str | None = None  # the latest answer's text
 
 
 @dataclass(slots=True)
@@ -80,6 +82,14 @@ class SenderRow:
     blocked_by: int | None = None
     blocked_at: str | None = None
     why: str = ""
+
+
+@dataclass(slots=True)
+class PassRow:
+    user_id: int
+    name: str
+    expires_at: float
+    used_at: float | None = None
 
 
 @dataclass(slots=True)
@@ -113,6 +123,8 @@ class Tables:
     flow_candidates: dict[int, Candidate] = field(default_factory=dict)
     pin_failures: dict[int, tuple[str, str, float]] = field(default_factory=dict)  # id -> reference, chat, at
     pin_locks: dict[str, float] = field(default_factory=dict)  # reference -> until
+    desk_passes: dict[str, PassRow] = field(default_factory=dict)  # token hash -> pass
+    desk_sessions: dict[str, DeskSession] = field(default_factory=dict)  # session hash -> session
     _ids: dict[str, itertools.count[int]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:

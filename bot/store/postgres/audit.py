@@ -30,6 +30,16 @@ class PostgresAudit:
         )
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
 
+    async def recent(self, limit: int, offset: int = 0) -> list[AuditEntry]:
+        # A backwards scan of the primary key's index, stopped after offset + limit rows.
+        rows = await self.database.fetch(
+            "SELECT at, actor, actor_name, action, report_id, queue, allowed, detail FROM audit "
+            "ORDER BY id DESC LIMIT $1 OFFSET $2",
+            max(limit, 0),
+            max(offset, 0),
+        )
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
+
 
 async def audit_row(conn: Connection, entry: AuditEntry) -> None:
     """The entry, inside the caller's transaction: a change and its audit are stored together."""

@@ -7,6 +7,7 @@ from bot.store.ports import Books
 from .admins import AdminBook
 from .audit import PostgresAudit
 from .cases import CaseBook
+from .desk import PostgresDesk
 from .outbox import Outbox
 from .pins import PinGuard
 from .retention import Retention
@@ -29,4 +30,5 @@ def postgres_books(store: PostgresStore, admin_ids: frozenset[int] = frozenset()
         pins=PinGuard(store),
         stats=PostgresStats(store),
         leadership=store.leaders,
+        desk=PostgresDesk(store),
     )

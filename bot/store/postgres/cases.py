@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.clock import now_iso
-from bot.store.records import NO_OPEN_ASK, OPEN_STATUSES, AuditEntry, Outgoing, QueueBinding, StoredReport
+from bot.store.records import (
+    NO_OPEN_ASK,
+    OPEN_STATUSES,
+    AuditEntry,
+    CaseQuery,
+    Exchange,
+    Outgoing,
+    QueueBinding,
+    StoredReport,
+)
 
 from .audit import audit_row, audit_rows
+from .case_query import case_where
 from .database import Connection, affected
 from .rows import enqueue, outbox_rows
 from .store import PostgresStore
@@ -104,6 +114,22 @@ class CaseBook:
             f"SELECT count(*) FROM reports WHERE queue = ANY($1::text[]) AND {_OPEN}", list(queues)
         )
         return int(found)
+
+    async def find_cases(self, query: CaseQuery) -> list[StoredReport]:
+        found = case_where(query)
+        if found is None:
+            return []
+        where, args = found
+        return await self.store.reports_where(
+            where, *args, limit=query.limit, offset=query.offset, order="priority DESC, id"
+        )
+
+    async def count_cases(self, query: CaseQuery) -> int:
+        found = case_where(query)
+        if found is None:
+            return 0
+        where, args = found
+        return int(await self.database.fetchval(f"SELECT count(*) FROM reports WHERE {where}", *args))
 
     async def transition(
         self,
@@ -278,6 +304,8 @@ class CaseBook:
     async def answer(self, question_id: int, report_id: int, audit: AuditEntry, delivery: Outgoing) -> None:
         """The citizen answered: record it, put the case back to claimed, and queue the relay to the officers."""
         rows = outbox_rows([delivery], self.store.keyring)
+        text = delivery.payload.get("text")
+        sealed = self.store.keyring.seal(str(text), "questions.answer") if text is not None else None
 
         async def answer(conn: Connection) -> None:
             # The case's row first: two answers to two questions at once are then taken one after the
@@ -285,7 +313,11 @@ class CaseBook:
             # question unanswered, and the case would stay waiting).
             await conn.execute("SELECT 1 FROM reports WHERE id = $1 FOR UPDATE", report_id)
             await conn.execute(
-                "UPDATE questions SET answered_at = coalesce(answered_at, $1) WHERE id = $2", now_iso(), question_id
+                "UPDATE questions SET answered_at = coalesce(answered_at, $1), answer = coalesce($2, answer) "
+                "WHERE id = $3",
+                now_iso(),
+                sealed,
+                question_id,
             )
             await conn.execute(
                 "UPDATE reports SET status = CASE WHEN claimed_by IS NULL THEN 'new' ELSE 'claimed' END "
@@ -297,6 +329,24 @@ class CaseBook:
             await enqueue(conn, rows)
 
         await self.database.write(answer)
+
+    async def thread(self, report_id: int) -> list[Exchange]:
+        rows = await self.database.fetch(
+            "SELECT id, asked_by, text, asked_at, answer, answered_at FROM questions WHERE report_id = $1 ORDER BY id",
+            report_id,
+        )
+        ring = self.store.keyring
+        return [
+            Exchange(
+                int(q),
+                int(by),
+                ring.open(text, "questions.text"),
+                asked_at,
+                None if answer is None else ring.open(answer, "questions.answer"),
+                answered_at,
+            )
+            for q, by, text, asked_at, answer, answered_at in rows
+        ]
 
     # ---- service levels --------------------------------------------------------------------------
 

@@ -249,4 +249,30 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE outbox ADD COLUMN lease_until DOUBLE PRECISION, ADD COLUMN owner TEXT;
     """,
+    # 3: the officers' web desk, as SQLite's migration 10: a citizen's answer kept (sealed) for the case's
+    # thread; one-time sign-in passes and signed-in sessions, stored by the hash of their token only
+    """
+    ALTER TABLE questions ADD COLUMN answer TEXT;
+    CREATE TABLE desk_passes (
+        token_hash  TEXT PRIMARY KEY,
+        user_id     BIGINT NOT NULL,
+        name        TEXT NOT NULL,
+        expires_at  DOUBLE PRECISION NOT NULL,
+        used_at     DOUBLE PRECISION
+    );
+    CREATE INDEX desk_passes_expiry ON desk_passes (expires_at);
+    CREATE TABLE desk_sessions (
+        session_hash TEXT PRIMARY KEY,
+        user_id      BIGINT NOT NULL,
+        name         TEXT NOT NULL,
+        lang         TEXT NOT NULL,
+        csrf         TEXT NOT NULL,
+        expires_at   DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX desk_sessions_user ON desk_sessions (user_id);
+    -- The desk's lists in their order (priority first, then oldest), as in SQLite's migration 10.
+    CREATE INDEX reports_desk_order ON reports (priority DESC, id);
+    CREATE INDEX reports_desk_children ON reports (priority DESC, id) WHERE minor;
+    CREATE INDEX reports_desk_claimant ON reports (claimed_by, priority DESC, id) WHERE claimed_by IS NOT NULL;
+    """,
 )

@@ -2,7 +2,7 @@
 can detach their Telegram account from what they reported (/forget).
 
 What stays after anonymisation is what statistics need (category, province, whether a child, dates,
-status, outcome) and the audit trail; the account, links, contact, questions and the chat go.
+status, outcome) and the audit trail; the account, links, contact, questions (with their answers) and the chat go.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ SEALED = (
     ("evidence", "id", "url"),
     ("outbox", "id", "payload"),
     ("questions", "id", "text"),
+    ("questions", "id", "answer"),  # NULL until answered: reseal and the key checks pass NULL by
 )
 
 REVISION_COLUMNS = "id, flow_id, hash, content, author, created_at"
@@ -96,8 +97,16 @@ class PostgresStore(Store):
         return await self.database.schema_version()
 
     async def _check_key(self) -> None:
-        """Fail at start-up, not in a citizen's conversation, when the key is not the database's."""
+        """Fail at start-up, not in a citizen's conversation, when the key is not the database's.
+
+        Runs before migrating: a column a later migration adds is not there yet, and holds nothing."""
+        rows = await self.database.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+        )
+        present = {(str(table), str(column)) for table, column in rows}
         for table, key, column in SEALED:
+            if (table, column) not in present:
+                continue
             value = await self.database.fetchval(
                 f"SELECT {column} FROM {table} WHERE {column} LIKE 'enc1:%' ORDER BY {key} DESC LIMIT 1"
             )
@@ -262,13 +271,15 @@ class PostgresStore(Store):
     # ---- reports -----------------------------------------------------------------------------------------
 
     async def reports_where(
-        self, where: str, *args: Any, limit: int | None = None, order: str = "id"
+        self, where: str, *args: Any, limit: int | None = None, order: str = "id", offset: int = 0
     ) -> list[StoredReport]:
         """Reports matching an SQL condition over the report columns ($1... for ``args``; for this
         backend's books), with their evidence."""
         sql = f"SELECT {REPORT_COLUMNS}, {EVIDENCE_COLUMNS} FROM reports WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
+        if offset:
+            sql += f" OFFSET {int(offset)}"
         rows = await self.database.fetch(sql, *args)
         return [report_from_row(row, self.keyring) for row in rows]
 

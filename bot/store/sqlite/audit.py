@@ -24,6 +24,15 @@ class SqliteAudit:
         )
         return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
 
+    async def recent(self, limit: int, offset: int = 0) -> list[AuditEntry]:
+        # The primary key (the rowid) gives the order: a backwards walk of the table, no sort.
+        rows = await self.database.fetchall(
+            "SELECT at, actor, actor_name, action, report_id, queue, allowed, detail FROM audit "
+            "ORDER BY id DESC LIMIT ? OFFSET ?",
+            (max(limit, 0), max(offset, 0)),
+        )
+        return [AuditEntry(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
+
 
 def audit_row(conn: sqlite3.Connection, entry: AuditEntry) -> None:
     """The entry, inside the caller's transaction: a change and its audit are stored together."""

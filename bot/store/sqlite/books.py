@@ -8,6 +8,7 @@ from bot.store.single import SoleInstance
 from .admins import AdminBook
 from .audit import SqliteAudit
 from .cases import CaseBook
+from .desk import SqliteDesk
 from .outbox import Outbox
 from .pins import PinGuard
 from .retention import Retention
@@ -30,4 +31,5 @@ def sqlite_books(store: SqliteStore, admin_ids: frozenset[int] = frozenset()) ->
         pins=PinGuard(store),
         stats=SqliteStats(store),
         leadership=SoleInstance(),  # one process per SQLite file (single.py)
+        desk=SqliteDesk(store),
     )

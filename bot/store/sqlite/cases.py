@@ -13,9 +13,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.clock import now_iso
-from bot.store.records import NO_OPEN_ASK, OPEN_STATUSES, AuditEntry, Outgoing, QueueBinding, StoredReport
+from bot.store.records import (
+    NO_OPEN_ASK,
+    OPEN_STATUSES,
+    AuditEntry,
+    CaseQuery,
+    Exchange,
+    Outgoing,
+    QueueBinding,
+    StoredReport,
+)
 
 from .audit import audit_row
+from .case_query import case_where
 from .database import placeholders
 from .rows import ENQUEUE, outbox_rows
 from .store import SqliteStore
@@ -97,6 +107,23 @@ class CaseBook:
         row = await self.database.fetchone(
             f"SELECT count(*) FROM reports WHERE queue IN ({placeholders(queues)}) AND {_OPEN}", tuple(queues)
         )
+        return int(row[0]) if row else 0
+
+    async def find_cases(self, query: CaseQuery) -> list[StoredReport]:
+        found = case_where(query)
+        if found is None:
+            return []
+        where, args = found
+        return await self.store.reports_where(
+            where, *args, limit=query.limit, offset=query.offset, order="priority DESC, id"
+        )
+
+    async def count_cases(self, query: CaseQuery) -> int:
+        found = case_where(query)
+        if found is None:
+            return 0
+        where, args = found
+        row = await self.database.fetchone(f"SELECT count(*) FROM reports WHERE {where}", args)
         return int(row[0]) if row else 0
 
     async def transition(
@@ -247,10 +274,14 @@ class CaseBook:
     async def answer(self, question_id: int, report_id: int, audit: AuditEntry, delivery: Outgoing) -> None:
         """The citizen answered: record it, put the case back to claimed, and queue the relay to the officers."""
         rows = outbox_rows([delivery], self.store.keyring)
+        text = delivery.payload.get("text")
+        sealed = self.store.keyring.seal(str(text), "questions.answer") if text is not None else None
 
         def answer(conn: sqlite3.Connection) -> None:
             conn.execute(
-                "UPDATE questions SET answered_at = coalesce(answered_at, ?) WHERE id = ?", (now_iso(), question_id)
+                "UPDATE questions SET answered_at = coalesce(answered_at, ?), answer = coalesce(?, answer) "
+                "WHERE id = ?",
+                (now_iso(), sealed, question_id),
             )
             conn.execute(
                 "UPDATE reports SET status = CASE WHEN claimed_by IS NULL THEN 'new' ELSE 'claimed' END "
@@ -262,6 +293,24 @@ class CaseBook:
             conn.executemany(ENQUEUE, rows)
 
         await self.database.write(answer)
+
+    async def thread(self, report_id: int) -> list[Exchange]:
+        rows = await self.database.fetchall(
+            "SELECT id, asked_by, text, asked_at, answer, answered_at FROM questions WHERE report_id = ? ORDER BY id",
+            (report_id,),
+        )
+        ring = self.store.keyring
+        return [
+            Exchange(
+                int(q),
+                int(by),
+                ring.open(text, "questions.text"),
+                asked_at,
+                None if answer is None else ring.open(answer, "questions.answer"),
+                answered_at,
+            )
+            for q, by, text, asked_at, answer, answered_at in rows
+        ]
 
     # ---- service levels --------------------------------------------------------------------------
 

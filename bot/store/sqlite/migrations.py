@@ -254,6 +254,33 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE outbox ADD COLUMN lease_until REAL;
     ALTER TABLE outbox ADD COLUMN owner TEXT;
     """,
+    # 10: the officers' web desk. A citizen's answer is kept (sealed) for the case's thread, no longer only
+    # relayed; one-time sign-in passes and signed-in sessions, stored by the hash of their token only
+    """
+    ALTER TABLE questions ADD COLUMN answer TEXT;
+    CREATE TABLE desk_passes (
+        token_hash  TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL,
+        name        TEXT NOT NULL,
+        expires_at  REAL NOT NULL,
+        used_at     REAL
+    ) WITHOUT ROWID;
+    CREATE INDEX desk_passes_expiry ON desk_passes (expires_at);
+    CREATE TABLE desk_sessions (
+        session_hash TEXT PRIMARY KEY,
+        user_id      INTEGER NOT NULL,
+        name         TEXT NOT NULL,
+        lang         TEXT NOT NULL,
+        csrf         TEXT NOT NULL,
+        expires_at   REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX desk_sessions_user ON desk_sessions (user_id);
+    -- The desk's lists in their order (priority first, then oldest): every case (an admin's list),
+    -- children only, and one officer's claimed cases; bench/desk_pages.py at 100,000 cases.
+    CREATE INDEX reports_desk_order ON reports (priority DESC, id);
+    CREATE INDEX reports_desk_children ON reports (priority DESC, id) WHERE minor = 1;
+    CREATE INDEX reports_desk_claimant ON reports (claimed_by, priority DESC, id) WHERE claimed_by IS NOT NULL;
+    """,
 )
 
 

@@ -43,6 +43,7 @@ SEALED = (
     ("evidence", "id", "url"),
     ("outbox", "id", "payload"),
     ("questions", "id", "text"),
+    ("questions", "id", "answer"),  # NULL until answered: reseal and the key checks pass NULL by
 )
 SEALED_SINCE = 5  # the schema version from which values are sealed
 
@@ -93,8 +94,13 @@ class SqliteStore(Store):
         return await self.database.schema_version()
 
     async def _check_key(self) -> None:
-        """Fail at start-up, not in a citizen's conversation, when the key is not the database's."""
+        """Fail at start-up, not in a citizen's conversation, when the key is not the database's.
+
+        Runs before migrating: a column a later migration adds is not there yet, and holds nothing."""
         for table, _, column in SEALED:
+            present = await self.database.fetchall(f"SELECT name FROM pragma_table_info('{table}')")
+            if (column,) not in present:
+                continue
             row = await self.database.fetchone(
                 f"SELECT {column} FROM {table} WHERE {column} LIKE 'enc1:%' ORDER BY rowid DESC LIMIT 1"
             )
@@ -247,12 +253,14 @@ class SqliteStore(Store):
     # ---- reports -----------------------------------------------------------------------------------------
 
     async def reports_where(
-        self, where: str, *args: Any, limit: int | None = None, order: str = "id"
+        self, where: str, *args: Any, limit: int | None = None, order: str = "id", offset: int = 0
     ) -> list[StoredReport]:
         """Reports matching an SQL condition over the report columns (for this backend's books)."""
         sql = f"SELECT {REPORT_COLUMNS} FROM reports WHERE {where} ORDER BY {order}"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
+        if offset:
+            sql += f" LIMIT -1 OFFSET {int(offset)}" if limit is None else f" OFFSET {int(offset)}"
 
         def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any]]:
             rows = conn.execute(sql, args).fetchall()

@@ -22,7 +22,8 @@ ACCOUNT = "Bilal Qureshi threatens me from +923001234567"
 LINK = "https://facebook.com/bilal.q.secret"
 DRAFT = "میرا نام عائشہ ہے"
 QUESTION = "Which city does Ayesha live in?"
-PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, "Bilal", "bilal.q.secret"]
+ANSWER = "In Multan, near the Ghanta Ghar"
+PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, "Bilal", "bilal.q.secret"]
 
 
 def ring(*keys: str) -> Keyring:
@@ -58,7 +59,12 @@ async def fill(store: PostgresStore) -> int:
     ask = Outgoing("question", "chat:7", "question:1", report_id, False, {"text": QUESTION})
     cases = CaseBook(store)
     await cases.open_ask(report_id, 5, -1001, None)
-    assert await cases.ask(report_id, 5, QUESTION, audit, ask)
+    question_id = await cases.ask(report_id, 5, QUESTION, audit, ask)
+    assert question_id
+    # The citizen's answer is kept with the question, for the desk's thread: sealed like it.
+    relay = Outgoing("answer", "queue:punjab", "answer:1", report_id, False, {"text": ANSWER})
+    answered = AuditEntry("2026-11-28T11:00:00+00:00", None, "citizen", "answer", report_id, "punjab", True)
+    await cases.answer(question_id, report_id, answered, relay)
     return report_id
 
 
@@ -199,8 +205,9 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(schema: str) 
         "sessions.state": 1,
         "reports.answers": 1,
         "evidence.url": 1,
-        "outbox.payload": 2,
+        "outbox.payload": 3,
         "questions.text": 1,
+        "questions.answer": 1,
     }
     only_new = PostgresStore(DATABASE_URL, schema=schema, keyring=ring(new))
     await only_new.open()
