@@ -65,6 +65,11 @@ class Settings:
     status_listen: str = "127.0.0.1"
     status_port: int = 0
     health_api_seconds: int = 300  # /healthz fails when no Bot API call succeeded for this long
+    # The officers' desk (bot/desk/): off while DESK_PORT is 0. DESK_URL is the address officers open
+    # (the reverse proxy's https:// address in production); sign-in links the bot sends start with it.
+    desk_listen: str = "127.0.0.1"
+    desk_port: int = 0
+    desk_url: str = ""
     # The data key(s) sealing reports at rest (keyring.py); repr=False keeps them out of any printed settings.
     data_key: str = field(default="", repr=False)
     data_key_file: str = ""
@@ -237,6 +242,15 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
             "as privoxy in front of it)"
         )
     database_url = _database_url(env.get("DATABASE_URL", ""))
+    desk_listen = _listen(env.get("DESK_LISTEN", "").strip() or "127.0.0.1", "DESK_LISTEN")
+    desk_port = _port(env, "DESK_PORT", 0, minimum=0)
+    desk_url = env.get("DESK_URL", "").strip().rstrip("/")
+    if desk_url and not re.match(r"^https?://[^\s/]+", desk_url):
+        raise ConfigError(
+            f"DESK_URL must be the desk's http(s) address, e.g. https://desk.example.org, not {desk_url!r}"
+        )
+    if desk_port and not desk_url:
+        desk_url = f"http://{desk_listen}:{desk_port}"  # on this machine only: a reverse proxy gives the real one
     return Settings(
         bot_token=token,
         database_path=database_path(env),
@@ -266,6 +280,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         status_listen=_listen(env.get("STATUS_LISTEN", "").strip() or "127.0.0.1", "STATUS_LISTEN"),
         status_port=status_port,
         health_api_seconds=_int(env, "HEALTH_API_SECONDS", 300, minimum=30),
+        desk_listen=desk_listen,
+        desk_port=desk_port,
+        desk_url=desk_url,
         data_key=_data_key(env.get("DATA_KEY", "")),
         data_key_file=env.get("DATA_KEY_FILE", "").strip(),
         backup_dir=Path(env["BACKUP_DIR"].strip()) if env.get("BACKUP_DIR", "").strip() else None,

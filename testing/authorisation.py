@@ -37,6 +37,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, Literal
 
+from bot.desk import texts as desk_texts
 from bot.i18n import t
 from bot.telegram.admin import texts as admin_texts
 from bot.telegram.citizen import texts as citizen_texts
@@ -391,6 +392,22 @@ ROWS: tuple[Row, ...] = (
         ),
     ),
     Row(
+        "desk-private",
+        OFFICER_PRIVATE,
+        "/desk",
+        "text",
+        "private",
+        "/desk",
+        {
+            # This matrix's bot has no DESK_PORT: officers and admins are told so; a sign-in link is
+            # issued only to them (tests/e2e/test_desk_browser.py signs in with it).
+            **each(Expect("told the desk is for officers", says=en(desk_texts.DESK_ONLY_OFFICERS))),
+            Role.FOCAL: Expect("told the desk is off", says=en(desk_texts.DESK_OFF)),
+            Role.OTHER: Expect("told the desk is off", says=en(desk_texts.DESK_OFF)),
+            Role.ADMIN: Expect("told the desk is off", says=en(desk_texts.DESK_OFF)),
+        },
+    ),
+    Row(
         "focal-private",
         OFFICER_PRIVATE,
         "/focal",
@@ -583,6 +600,7 @@ ROWS: tuple[Row, ...] = (
             ),
         },
     ),
+    Row("desk-group", GROUP_SECTION, "/desk", "text", "group", "/desk", each(SILENT)),
     Row("focal-group", GROUP_SECTION, "/focal add punjab ID", "text", "group", "/focal add punjab {uid}", each(SILENT)),
     Row("flows-group", GROUP_SECTION, "/flows", "text", "group", "/flows", each(SILENT)),
     Row("admins-group", GROUP_SECTION, "/admins add ID", "text", "group", "/admins add {uid}", each(SILENT)),

@@ -21,6 +21,10 @@ RULES: dict[str, tuple[tuple[str, ...], str]] = {
         "the domain is written against the storage ports, for any backend and any adapter",
     ),
     "engine": (("bot.cases", "bot.store", "bot.telegram", "bot.cli"), "the engine is pure"),
+    "desk": (
+        ("bot.store.sqlite", "bot.store.postgres", "bot.store.memory", "aiosqlite", "asyncpg", "sqlite3", "bot.cli"),
+        "the desk is an adapter over the domain services and the storage ports, for any backend",
+    ),
 }
 
 

@@ -43,5 +43,8 @@ def test_the_wheel_holds_the_flows_the_catalogues_and_the_console_script(tmp_pat
     shipped = {p for p in shipped if not p.endswith(".mo")}
     assert shipped and {f"bot/_data/{p}" for p in shipped} <= names
     assert "bot/_data/flows/report.yaml" in names and "bot/_data/locales/ur/LC_MESSAGES/messages.po" in names
+    # The desk's templates and stylesheets, every one of them.
+    desk = {p.relative_to(ROOT).as_posix() for d in ("templates", "static") for p in (ROOT / "bot/desk" / d).iterdir()}
+    assert desk and desk <= names
     assert "harassment-bot = bot.cli.main:entry" in entry_points
     assert "bot/cli/main.py" in names and not any(n.startswith(("tests/", "testing/", "bench/")) for n in names)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from telegram import Bot, BotCommandScopeAllPrivateChats, Update
 from telegram.error import TelegramError
@@ -21,15 +22,17 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.cases.casework import Casework
+from bot.cases.casework import Actor, Casework
 from bot.cases.conversation import Conversations
 from bot.cases.flows import FlowRegistry, ensure_published
 from bot.cases.receipts import Receipts
 from bot.cases.routing import load_routing
 from bot.config import ConfigError, Settings, require_webhook
+from bot.desk.passes import Passes
 from bot.engine.errors import FlowLoadError
 from bot.store.base import Store
 from bot.store.keyring import load_keyring
+from bot.store.records import StoredReport
 from bot.store.sqlite.store import SqliteStore
 
 from . import backups
@@ -41,6 +44,7 @@ from .citizen.menu import menu_commands
 from .courier import Courier
 from .errors import answering, on_unhandled
 from .focal.bot import FocalBot
+from .focal.desk import DeskCommand
 from .guard import Handler, limited
 from .http import AiohttpRequest, tls_context
 from .limits import Limit, SendLimits
@@ -49,6 +53,9 @@ from .send import Sender
 from .sla import check_sla
 from .status import StatusServer
 from .updates import BotApplication, BoundedUpdateQueue, ReadableBot
+
+if TYPE_CHECKING:
+    from bot.desk.server import DeskServer
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +138,9 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     citizen = CitizenBot(settings, books, conversations, casework, receipts, courier.wake, sender)
     running: list[asyncio.Task[None]] = []
     status = StatusServer(store, books.stats, settings)
+    passes = Passes(books.desk)
+    desk_command = DeskCommand(settings, focal.access, focal.chats, books.cases, passes)
+    desk_server: list[DeskServer] = []
 
     async def post_init(app: Application) -> None:  # type: ignore[type-arg]
         await store.open()
@@ -156,6 +166,27 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         # first replies after a restart need not wait for.
         running.append(asyncio.create_task(set_commands(app.bot), name="commands"))
         await status.start(app.bot)
+        if settings.desk_port:
+            desk_server.append(start_desk(app.bot))
+            await desk_server[0].start()
+
+    def start_desk(bot: Bot) -> DeskServer:
+        from bot.desk.app import build_desk  # Starlette and Jinja2 only when the desk is on
+        from bot.desk.roles import Roles
+        from bot.desk.server import DeskServer
+        from bot.desk.services import DeskServices
+
+        async def may_act(user_id: int, queue: str) -> bool:
+            return await focal.access.may_act(bot, user_id, queue)
+
+        async def changed(report: StoredReport, actor: Actor, old_queue: str | None) -> None:
+            # As after a button press: every card of the case shows it, and the citizen's notice goes.
+            await focal.cards.refresh(bot, report, actor, old_queue=old_queue)
+            courier.wake()
+
+        roles = Roles(books.cases, admins.is_admin, may_act)
+        services = DeskServices(books, flows, casework, roles, passes, settings, changed)
+        return DeskServer(build_desk(services), settings.desk_listen, settings.desk_port)
 
     async def admin_aware_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await citizen.commands.on_help(update, context)
@@ -186,6 +217,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         await backups.back_up_if_due(settings.database_path, settings.backup_dir, every, settings.backup_keep)
 
     async def post_shutdown(app: Application) -> None:  # type: ignore[type-arg]
+        for server in desk_server:
+            await server.stop()
         await status.stop()
         for task in running:
             task.cancel()
@@ -249,6 +282,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("queue", officer(focal.commands.on_queue)))
     app.add_handler(CommandHandler("case", officer(focal.commands.on_case)))
     app.add_handler(CommandHandler("focal", officer(focal.queues.on_focal), filters=private))
+    app.add_handler(CommandHandler("desk", officer(desk_command.on_desk), filters=private))
     app.add_handler(CommandHandler(["help", "start"], officer(focal.commands.on_group_help), filters=groups))
     # Not flood-limited: a removal must reach the membership cache whoever floods.
     left = groups & filters.StatusUpdate.LEFT_CHAT_MEMBER

@@ -38,7 +38,7 @@ def local_time(iso: str) -> str:
     return moment.astimezone(PKT).strftime("%Y-%m-%d %H:%M PKT")
 
 
-def _answer(flow: Flow, report: StoredReport, name: str, lang: str) -> str | None:
+def answer_of(flow: Flow, report: StoredReport, name: str, lang: str) -> str | None:
     step_id = flow.report.get(name)
     if not step_id or step_id not in flow.steps:
         return None
@@ -46,7 +46,12 @@ def _answer(flow: Flow, report: StoredReport, name: str, lang: str) -> str | Non
 
 
 def province_name(flow: Flow, key: str | None, lang: str) -> str:
-    step_id = flow.report.get("province")
+    return option_name(flow, "province", key, lang)
+
+
+def option_name(flow: Flow, name: str, key: str | None, lang: str) -> str:
+    """An option of the report's ``name`` answer (province, category) as the flow words it in ``lang``."""
+    step_id = flow.report.get(name)
     step = flow.steps.get(step_id or "")
     return (display(step, key, lang) if step is not None and key else None) or (key or "—")
 
@@ -79,7 +84,7 @@ def citizen_outcome_text(outcome: str | None, lang: str) -> str:
     return t(lang, msgid) if msgid else outcome_text(outcome, lang)
 
 
-def _contact(report: StoredReport, lang: str) -> str:
+def contact_text(report: StoredReport, lang: str) -> str:
     contact = report.answers.get("contact")
     if report.chat_key is None or contact == "anonymous":
         return t(lang, focal_texts.CONTACT_ANONYMOUS)
@@ -109,15 +114,15 @@ def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
         lines.append(f"<b>{e(t(lang, label))}:</b> {e(value or not_given)}")
 
     row(focal_texts.STATUS, officer_status(report, lang))
-    row(focal_texts.CATEGORY, _answer(flow, report, "category", lang))
-    row(focal_texts.PLATFORMS, _answer(flow, report, "platforms", lang))
+    row(focal_texts.CATEGORY, answer_of(flow, report, "category", lang))
+    row(focal_texts.PLATFORMS, answer_of(flow, report, "platforms", lang))
     row(focal_texts.PROVINCE, province_name(flow, report.province, lang))
-    row(focal_texts.STARTED, _answer(flow, report, "started", lang))
+    row(focal_texts.STARTED, answer_of(flow, report, "started", lang))
     row(focal_texts.RECEIVED, local_time(report.created_at))
-    row(focal_texts.REPORTED_BY, _answer(flow, report, "reporter", lang))
-    row(focal_texts.CONTACT, _contact(report, lang))
+    row(focal_texts.REPORTED_BY, answer_of(flow, report, "reporter", lang))
+    row(focal_texts.CONTACT, contact_text(report, lang))
     row(focal_texts.LANGUAGE, t(lang, focal_texts.LANGUAGE_NAMES.get(report.language, focal_texts.LANG_EN)))
-    account = _answer(flow, report, "account", "en") or ""
+    account = answer_of(flow, report, "account", "en") or ""
     truncated = len(account) > ACCOUNT_LIMIT
     if account:
         shown = account[:ACCOUNT_LIMIT].rstrip()
@@ -130,7 +135,7 @@ def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
         if hidden > 0:
             truncated = True
             lines.append(e(tn(lang, focal_texts.MORE_LINKS, hidden)))
-    suspects = _answer(flow, report, "suspects", "en")
+    suspects = answer_of(flow, report, "suspects", "en")
     if suspects:
         lines += ["", f"<b>{e(t(lang, focal_texts.SUSPECTS))}</b>", e(suspects)]
     attachments = report.answers.get("attachments") or []
@@ -153,7 +158,7 @@ def full_text(report: StoredReport, flow: Flow, lang: str) -> list[str]:
     """Everything the card shortened, as HTML messages under Telegram's limit: the account, every link."""
     e = _escape
     header = t(lang, focal_texts.FULL_ACCOUNT_OF, reference=report.reference)
-    account = _answer(flow, report, "account", "en") or t(lang, focal_texts.NOT_GIVEN)
+    account = answer_of(flow, report, "account", "en") or t(lang, focal_texts.NOT_GIVEN)
     pieces = [e(piece) for piece in split(header + "\n\n" + account, 3900)]
     if report.evidence:
         chunk = [f"<b>{e(t(lang, focal_texts.EVIDENCE))}</b>"]
@@ -194,7 +199,7 @@ def digest_line(report: StoredReport, flow: Flow, lang: str) -> str:
     # Danger first, as on the card itself: an officer scanning /queue sees it before anything else.
     danger = report.answers.get(DANGER_MENTIONED) == "yes"
     mark = "⚠️ " if danger else "🔴 " if report.priority else "▫️ "
-    category = _answer(flow, report, "category", lang) or t(lang, focal_texts.NOT_GIVEN)
+    category = answer_of(flow, report, "category", lang) or t(lang, focal_texts.NOT_GIVEN)
     province = province_name(flow, report.province, lang)
     when = local_time(report.created_at)[11:16]
     return f"{mark}<b>{_escape(report.reference)}</b> · {_escape(category)} · {_escape(province)} · {when}"

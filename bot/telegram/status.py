@@ -17,12 +17,13 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram import Bot
 
+from bot.cases.service_levels import overdue_before
 from bot.config import Settings
 from bot.logs import fault
 from bot.store.base import Store
@@ -77,9 +78,7 @@ async def check(store: Store, settings: Settings) -> Health:
 async def figures(stats: Stats, settings: Settings, now: datetime | None = None) -> Operational | None:
     """The store's operational figures, with "overdue" as the SLA reminders judge it; None when the
     database did not answer in time."""
-    now = now or datetime.now(UTC)
-    before = (now - timedelta(minutes=settings.sla_minutes)).isoformat(timespec="seconds")
-    before_priority = (now - timedelta(minutes=settings.sla_child_minutes)).isoformat(timespec="seconds")
+    before, before_priority = overdue_before(settings, now)
     try:
         return await asyncio.wait_for(stats.operational(before, before_priority), STORE_TIMEOUT)
     except Exception as exc:  # the scrape still answers, with the counters and bot_store_up 0

@@ -6,6 +6,7 @@ Anyone who is not an admin gets a refusal, audited (``AdminChats.refuse``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from html import escape
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -16,6 +17,7 @@ from bot.cases.stats import case_stats, format_stats
 from bot.i18n import t
 from bot.store.ports import Admins, Reports, Senders, Stats
 
+from ...desk import texts as desk_texts
 from ..callback_data import record_id
 from . import texts
 from .chats import AdminChats, name_of
@@ -38,7 +40,9 @@ class AdminCommands:
     async def on_admin_help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
         if chat is not None:
-            await self.chats.say(context.bot, chat.id, t(await self.chats.lang(chat.id), texts.ADMIN_HELP))
+            lang = await self.chats.lang(chat.id)
+            help_text = t(lang, texts.ADMIN_HELP) + "\n" + t(lang, desk_texts.DESK_HELP)
+            await self.chats.say(context.bot, chat.id, escape(help_text, quote=False))
 
     async def on_admins(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat, user = update.effective_chat, update.effective_user

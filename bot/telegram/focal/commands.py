@@ -17,6 +17,7 @@ from bot.cases.routing import RoutingTable
 from bot.i18n import t
 from bot.store.ports import Cases, Reports
 
+from ...desk import texts as desk_texts
 from .. import card
 from ..callback_data import CasePress
 from ..citizen import texts as citizen_texts
@@ -118,4 +119,5 @@ class OfficerCommands:
         # In a group that is not a queue the bot says nothing: it must not advertise what it is for.
         if chat is not None and await self.access.is_queue_chat(chat.id):
             lang = await self.chats.lang(chat.id)
-            await self.chats.say(context.bot, chat.id, escape(t(lang, texts.OFFICER_HELP), quote=False))
+            help_text = t(lang, texts.OFFICER_HELP) + "\n" + t(lang, desk_texts.DESK_HELP)
+            await self.chats.say(context.bot, chat.id, escape(help_text, quote=False))

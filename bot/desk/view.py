@@ -1,0 +1,168 @@
+"""A case as the desk shows it: the card's fields, in the reader's language, as plain values.
+
+The words are the card's own (``telegram/card.py``), so the group card and the desk page agree.
+Templates escape every value; nothing here is HTML.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.cases.reports import DANGER_MENTIONED
+from bot.engine.model import Flow
+from bot.i18n import t
+from bot.store.records import NEW, WAITING, AuditEntry, Exchange, StoredReport
+from bot.telegram import card
+from bot.telegram.focal import texts as focal_texts
+
+from . import texts
+from .roles import Role
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One case in the list."""
+
+    id: int
+    reference: str
+    queue: str
+    received: str
+    status: str
+    category: str
+    child: bool
+    priority: bool
+    overdue: bool
+    mine: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Said:
+    """One question of the thread, with its answer."""
+
+    asked_by: str
+    asked_at: str
+    question: str
+    answer: str | None
+    answered_at: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    at: str
+    who: str
+    what: str
+    detail: str
+    allowed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    id: int
+    reference: str
+    status: str
+    is_open: bool
+    claimable: bool
+    danger: bool
+    flags: list[str]
+    fields: list[tuple[str, str]]
+    account: str
+    evidence: list[tuple[str, str]]
+    suspects: str
+    files: int
+    phone: str | None  # only for the claiming officer and admins
+    thread: list[Said] = field(default_factory=list)
+    timeline: list[Event] = field(default_factory=list)
+
+
+def row(report: StoredReport, flow: Flow, lang: str, role: Role, overdue_before: tuple[str, str]) -> Row:
+    before, before_priority = overdue_before
+    threshold = before_priority if report.priority else before
+    return Row(
+        id=report.id,
+        reference=report.reference,
+        queue=card.province_name(flow, report.queue, lang),
+        received=card.local_time(report.created_at),
+        status=card.officer_status(report, lang),
+        category=card.answer_of(flow, report, "category", lang) or t(lang, focal_texts.NOT_GIVEN),
+        child=report.minor,
+        priority=report.priority,
+        # The list's badge reads the time received; a transferred case's clock restarts with its
+        # new queue, which the "Overdue only" filter (queued_at) knows and this badge does not.
+        overdue=report.status == NEW and report.created_at <= threshold,
+        mine=report.claimed_by == role.user_id,
+    )
+
+
+def case_view(
+    report: StoredReport, flow: Flow, lang: str, role: Role, thread: list[Exchange], trail: list[AuditEntry]
+) -> CaseView:
+    not_given = t(lang, focal_texts.NOT_GIVEN)
+    flags = []
+    if report.minor:
+        flags.append(t(lang, focal_texts.PRIORITY_CHILD))
+    if report.answers.get(flow.report.get("ongoing", "")) == "yes":
+        flags.append(t(lang, focal_texts.PRIORITY_THREAT))
+    language = focal_texts.LANGUAGE_NAMES.get(report.language, focal_texts.LANG_EN)
+    fields = [
+        (t(lang, focal_texts.STATUS), card.officer_status(report, lang)),
+        (t(lang, focal_texts.CATEGORY), card.answer_of(flow, report, "category", lang) or not_given),
+        (t(lang, focal_texts.PLATFORMS), card.answer_of(flow, report, "platforms", lang) or not_given),
+        (t(lang, focal_texts.PROVINCE), card.province_name(flow, report.province, lang)),
+        (t(lang, focal_texts.STARTED), card.answer_of(flow, report, "started", lang) or not_given),
+        (t(lang, focal_texts.RECEIVED), card.local_time(report.created_at)),
+        (t(lang, focal_texts.REPORTED_BY), card.answer_of(flow, report, "reporter", lang) or not_given),
+        (t(lang, focal_texts.CONTACT), card.contact_text(report, lang)),
+        (t(lang, focal_texts.LANGUAGE), t(lang, language)),
+    ]
+    if report.outcome:
+        fields.append((t(lang, texts.OUTCOME), card.outcome_text(report.outcome, lang)))
+    phone = None
+    if report.claimed_by == role.user_id or role.admin:
+        given = report.answers.get("phone") if report.answers.get("contact") == "phone" else None
+        phone = str(given) if given else None
+    attachments = report.answers.get("attachments") or []
+    names = {e.actor: e.actor_name for e in trail if e.actor is not None and e.actor_name}
+    return CaseView(
+        id=report.id,
+        reference=report.reference,
+        status=report.status,
+        is_open=report.open,
+        claimable=report.claimed_by is None and report.status in (NEW, WAITING),
+        danger=report.answers.get(DANGER_MENTIONED) == "yes",
+        flags=flags,
+        fields=fields,
+        account=card.answer_of(flow, report, "account", "en") or "",
+        evidence=[(link.platform, link.url) for link in report.evidence],
+        suspects=card.answer_of(flow, report, "suspects", "en") or "",
+        files=len(attachments) if isinstance(attachments, list) else 0,
+        phone=phone,
+        thread=[
+            Said(
+                names.get(x.asked_by, str(x.asked_by)),
+                card.local_time(x.asked_at),
+                x.question,
+                x.answer,
+                card.local_time(x.answered_at) if x.answered_at else None,
+            )
+            for x in thread
+        ],
+        timeline=[
+            Event(
+                card.local_time(e.at),
+                e.actor_name or "—",
+                t(lang, texts.ACTION_NAMES[e.action]) if e.action in texts.ACTION_NAMES else e.action,
+                _detail(e, lang),
+                e.allowed,
+            )
+            for e in trail
+        ],
+    )
+
+
+def _detail(entry: AuditEntry, lang: str) -> str:
+    """What the timeline says beside an action: the outcome, the queue, or why it was refused."""
+    if not entry.allowed:
+        return entry.detail
+    if entry.action == "resolve":
+        return card.outcome_text(entry.detail, lang)
+    return entry.detail if entry.action == "transfer" else ""
