@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.logs import fault
-from bot.store.sqlite.backup import SUFFIX, BackupFailed, backup_sqlite, rotate, scheduled_name
+from bot.store.sqlite.backup import BackupFailed, backup_sqlite, rotate, scheduled, scheduled_name
 
 from . import metrics
 
@@ -27,15 +26,14 @@ log = logging.getLogger(__name__)
 
 CHECK_SECONDS = 300
 PREFIX = "bot-"
-_NAME = re.compile(re.escape(PREFIX) + r"(\d{8}-\d{6})" + re.escape(SUFFIX))
 
 
 def newest(folder: Path) -> datetime | None:
     """When the newest scheduled backup in ``folder`` was taken (from its name), or None."""
     if not folder.is_dir():
         return None
-    taken = [m.group(1) for p in folder.iterdir() if (m := _NAME.fullmatch(p.name))]
-    return datetime.strptime(max(taken), "%Y%m%d-%H%M%S").replace(tzinfo=UTC) if taken else None
+    taken = scheduled(folder, PREFIX)
+    return taken[-1][0] if taken else None
 
 
 def _prepared(folder: Path) -> datetime | None:

@@ -129,12 +129,22 @@ def rotate(folder: Path, keep: int, prefix: str = "bot-") -> list[Path]:
     names give the order (their time stamps sort as text), not the files' times, which a copy changes."""
     if keep < 1:
         raise ValueError(f"keep must be at least 1, not {keep}: rotation never deletes the newest backup")
-    pattern = re.compile(re.escape(prefix) + r"\d{8}-\d{6}" + re.escape(SUFFIX))
-    found = sorted(path for path in Path(folder).iterdir() if pattern.fullmatch(path.name) and path.is_file())
-    doomed = found[:-keep]
+    doomed = [path for _, path in scheduled(folder, prefix)][:-keep]
     for path in doomed:
         path.unlink(missing_ok=True)
     return doomed
+
+
+def scheduled(folder: Path, prefix: str = "bot-") -> list[tuple[datetime, Path]]:
+    """The scheduled backups in ``folder`` (files named by ``scheduled_name``), oldest first, with the
+    time each was taken, read from its name."""
+    pattern = re.compile(re.escape(prefix) + r"(\d{8}-\d{6})" + re.escape(SUFFIX))
+    found = []
+    for path in Path(folder).iterdir():
+        match = pattern.fullmatch(path.name)
+        if match is not None and path.is_file():
+            found.append((datetime.strptime(match.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=UTC), path))
+    return sorted(found)
 
 
 def scheduled_name(now: datetime, prefix: str = "bot-") -> str:
