@@ -31,6 +31,7 @@ RUN pip install --no-index --find-links /wheels harassment-report-bot \
 # The settings come from the environment (--env-file); these place the files on their volumes.
 ENV DATABASE_PATH=/data/bot.sqlite3 \
     DATA_KEY_FILE=/keys/data.key \
+    MATCH_KEY_FILE=/keys/match.key \
     BACKUP_DIR=/backups \
     STATUS_PORT=8081
 VOLUME ["/data", "/keys", "/backups"]

@@ -73,6 +73,9 @@ class Settings:
     # The data key(s) sealing reports at rest (keyring.py); repr=False keeps them out of any printed settings.
     data_key: str = field(default="", repr=False)
     data_key_file: str = ""
+    # The match key of connected cases (match_key.py): its own, so rotating the data key keeps every match.
+    match_key: str = field(default="", repr=False)
+    match_key_file: str = ""
     # Scheduled SQLite backups (telegram/backups.py): off while BACKUP_DIR is unset.
     backup_dir: Path | None = None
     backup_every_hours: int = 24
@@ -158,6 +161,22 @@ def _data_key(raw: str) -> str:
     return raw.strip()
 
 
+def _match_key(raw: str) -> str:
+    if raw.strip():
+        try:
+            keys = parse_keys(raw, "MATCH_KEY")
+        except KeyProblem as exc:
+            raise ConfigError(str(exc)) from None
+        if len(keys) != 1:
+            raise ConfigError("MATCH_KEY: one key, not a list (a match key is never rotated)")
+    return raw.strip()
+
+
+def match_environment(settings: Settings) -> dict[str, str]:
+    """MATCH_KEY and MATCH_KEY_FILE as match_key.py reads them."""
+    return {"MATCH_KEY": settings.match_key, "MATCH_KEY_FILE": settings.match_key_file}
+
+
 def require_webhook(settings: Settings) -> None:
     """Webhook mode needs the public URL and a secret: without one, anyone who can reach the port
     can send updates "from" an admin."""
@@ -208,6 +227,12 @@ def key_environment(environ: Mapping[str, str] | None = None, dotenv: Path = Pat
     """DATA_KEY and DATA_KEY_FILE as the bot sees them (.env, then the environment), for the CLI commands."""
     env = environment(environ, dotenv)
     return {name: env[name] for name in ("DATA_KEY", "DATA_KEY_FILE") if env.get(name)}
+
+
+def match_key_environment(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> dict[str, str]:
+    """MATCH_KEY and MATCH_KEY_FILE as the bot sees them (.env, then the environment), for the CLI commands."""
+    env = environment(environ, dotenv)
+    return {name: env[name] for name in ("MATCH_KEY", "MATCH_KEY_FILE") if env.get(name)}
 
 
 def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(".env")) -> Settings:
@@ -285,6 +310,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         desk_url=desk_url,
         data_key=_data_key(env.get("DATA_KEY", "")),
         data_key_file=env.get("DATA_KEY_FILE", "").strip(),
+        match_key=_match_key(env.get("MATCH_KEY", "")),
+        match_key_file=env.get("MATCH_KEY_FILE", "").strip(),
         backup_dir=Path(env["BACKUP_DIR"].strip()) if env.get("BACKUP_DIR", "").strip() else None,
         backup_every_hours=_int(env, "BACKUP_EVERY_HOURS", 24, minimum=1),
         backup_keep=_int(env, "BACKUP_KEEP", 7, minimum=1),

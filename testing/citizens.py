@@ -73,6 +73,7 @@ async def walk_to_send(
     links: str = "see https://www.facebook.com/liar.page?fbclid=x",
     contact: str = "Only through this chat",
     phone: str = "",
+    suspects: str = "@liar_page",
 ) -> None:
     """The English report up to its last screen: the review with "Send to NCCIA"."""
     await c.says("/start")
@@ -88,7 +89,7 @@ async def walk_to_send(
     await c.taps("Yes")
     await c.says(links)
     await c.taps("Done")
-    await c.says("@liar_page")
+    await c.says(suspects)
     await c.taps(contact)
     if phone:
         await c.says(phone)
@@ -103,11 +104,17 @@ HOSTILE = "He posts <b>lies</b> about me & my family </a> every day."
 
 
 async def report(
-    c: Citizen, province: str, account: str = HOSTILE, contact: str = "Only through this chat", phone: str = ""
+    c: Citizen,
+    province: str,
+    account: str = HOSTILE,
+    contact: str = "Only through this chat",
+    phone: str = "",
+    *,
+    links: str = "see https://www.facebook.com/liar.page?fbclid=x and https://instagram.com/liar",
+    suspects: str = "@liar_page",
 ) -> str:
     """Walk the English flow to the end; returns the reference."""
-    links = "see https://www.facebook.com/liar.page?fbclid=x and https://instagram.com/liar"
-    await walk_to_send(c, province, account, links, contact, phone)
+    await walk_to_send(c, province, account, links, contact, phone, suspects)
     await c.taps("Send to NCCIA")
     await c.api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
     return c.texts()[-1].split("Reference number: ")[1].split()[0]

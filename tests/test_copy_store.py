@@ -88,6 +88,10 @@ async def fill(db: Path) -> str:
             deliveries=(card,),
         )
         claimed = await submit(store, "CLAI-2345", chat_key="tg:8")
+        # Both name the same account (connected cases): a match key each, one of them shared.
+        shared, own = "a1" * 32, "b2" * 32
+        rows = [(planted, shared), (planted, own), (claimed, shared)]
+        await store.database.write(lambda conn: conn.executemany("INSERT INTO case_keys VALUES (?, ?)", rows))
         resolved = await submit(store, "RESO-2345", chat_key="tg:9", province="sindh", queue="sindh")
         claim = {"status": "claimed", "claimed_by": 11, "claimed_name": "officer 11", "claimed_at": AT}
         assert await books.cases.transition(claimed, ["new"], claim, entry("claim", claimed))

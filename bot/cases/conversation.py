@@ -88,6 +88,8 @@ class Conversations:
     route: Callable[[str], str | None] | None = None
     # Durable receipts (reference and PIN) through the outbox; None where the adapter prints them at once.
     receipts: Receipts | None = None
+    # The match key of connected cases (store/match_key.py); None: no match keys are kept (flow tests).
+    match_key: bytes | None = field(default=None, repr=False)
 
     async def begin(
         self,
@@ -228,6 +230,7 @@ class Conversations:
                 chat_key=chat_key,
                 created_at=self.clock().isoformat(timespec="seconds"),
                 route=self.route,
+                match_key=self.match_key,
             )
             receipt = self.receipts.outgoing(chat_key, reference, pin, after.session.lang) if self.receipts else None
             try:

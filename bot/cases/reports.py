@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 
 from bot.cases.deliveries import new_case_delivery
+from bot.cases.matching import match_keys
 from bot.engine.model import Flow
 from bot.engine.session import Answer, Session
 from bot.store.records import EvidenceLink, NewReport
@@ -58,8 +59,13 @@ def build_report(
     chat_key: str,
     created_at: str,
     route: Callable[[str], str | None] | None = None,
+    match_key: bytes | None = None,
 ) -> NewReport:
-    """The report record; ``route`` maps its province to a focal queue (None: the report goes to no queue)."""
+    """The report record; ``route`` maps its province to a focal queue (None: the report goes to no queue).
+
+    With ``match_key``, what the citizen said about the abuser is kept as keyed hashes (``matching.py``)
+    that connect this case with others naming the same account; without one, none are kept.
+    """
     evidence_raw = field(flow, answers, "evidence") or []
     evidence = tuple(
         EvidenceLink(str(item["url"]), str(item["platform"])) for item in evidence_raw if isinstance(item, dict)
@@ -72,6 +78,7 @@ def build_report(
         answers = {**answers, DANGER_MENTIONED: "yes"}
     queue = route(province_key) if route is not None else None
     priority = is_priority(flow, answers)
+    keys = match_keys(flow, answers, match_key) if match_key is not None else ()
     return NewReport(
         reference=reference,
         pin_hash=pin_hash,
@@ -91,4 +98,5 @@ def build_report(
         priority=priority,
         # The case card goes to its queue in the report's own transaction.
         deliveries=(new_case_delivery(None, reference, queue, priority),) if queue is not None else (),
+        match_keys=keys,
     )

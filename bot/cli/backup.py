@@ -19,9 +19,10 @@ import sys
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from bot.config import key_environment
+from bot.config import key_environment, match_key_environment
 from bot.problems import ConfigError
 from bot.store.keyring import KeyProblem, Keyring, key_file_for, load_keyring
+from bot.store.match_key import match_key_file_for
 from bot.store.sqlite.backup import (
     BackupFailed,
     backup_sqlite,
@@ -123,7 +124,16 @@ def _key_advice(db: Path, url: str) -> str:
         ring = database.keyring_for(db, url)
     except ConfigError as exc:  # KeyProblem included
         return f"no data key found ({exc}): without the key that sealed them, the reports cannot be read"
-    return f"the data key {ring.current} is in {ring.source}: keep a copy of it apart from this backup"
+    advice = f"the data key {ring.current} is in {ring.source}: keep a copy of it apart from this backup"
+    # The match key connects reports naming the same abuser (bot/store/match_key.py); a restore without it
+    # refuses to start rather than split old reports from new ones.
+    env = match_key_environment()
+    if env.get("MATCH_KEY"):
+        return advice + "; so is the match key, in MATCH_KEY"
+    match_file = Path(env["MATCH_KEY_FILE"]) if env.get("MATCH_KEY_FILE") else match_key_file_for(db)
+    if url or not match_file.exists():
+        return advice
+    return advice + f"; and the match key in {match_file}"
 
 
 def _backup_postgres(url: str, dest: Path, force: bool) -> int:

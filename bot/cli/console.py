@@ -16,10 +16,12 @@ from bot.bidi import isolate
 from bot.cases.conversation import Conversations, Reply
 from bot.cases.flows import FlowRegistry, ensure_published
 from bot.cases.plaintext import Rendered, render
+from bot.config import match_key_environment
 from bot.engine.events import Question
 from bot.engine.outcome import N_
 from bot.engine.runner import Input
 from bot.i18n import t
+from bot.store.match_key import load_match_key
 from bot.store.sqlite.store import SqliteStore
 from bot.telegram.citizen.status import status_line
 from bot.telegram.citizen.texts import STATUS_NONE
@@ -101,7 +103,8 @@ async def run_console(db_path: Path, lang: str, stdin: TextIO = sys.stdin, out: 
     await store.open()
     try:
         live, differs = await ensure_published(store)
-        console = Console(Conversations(store, FlowRegistry(store, live.flow_id)), lang, out)
+        match_key = load_match_key(db_path, match_key_environment())  # the bot's own: console reports connect too
+        console = Console(Conversations(store, FlowRegistry(store, live.flow_id), match_key=match_key), lang, out)
         print(isolate(t(lang, HELP)), end="\n\n", file=out)
         if differs:
             print(isolate(t(lang, STALE_FLOW, path="flows/report.yaml")), end="\n\n", file=out)

@@ -79,6 +79,12 @@ REFUSED = N_("refused")
 PHONE = N_("Phone number")
 PHONE_HIDDEN = N_("Shown only to the officer who claimed the case.")
 EVIDENCE_NONE = N_("No links were given.")
+# Connected cases: other reports naming the same handle, profile link or phone number.
+CONNECTED_TITLE = N_("Other reports naming this account")
+CONNECTED_HIDDEN = NP_(
+    "{count} more report in a queue you do not handle",
+    "{count} more reports in queues you do not handle",
+)
 QUESTION_EMPTY = N_("Write the question first.")
 
 # What happened, after an action (the page is shown again with one of these at the top).

@@ -6,12 +6,13 @@ Templates escape every value; nothing here is HTML.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.cases.reports import DANGER_MENTIONED
 from bot.engine.model import Flow
 from bot.i18n import t
-from bot.store.records import NEW, WAITING, AuditEntry, Exchange, StoredReport
+from bot.store.records import NEW, WAITING, AuditEntry, Connected, Exchange, StoredReport
 from bot.telegram import card
 from bot.telegram.focal import texts as focal_texts
 
@@ -72,6 +73,10 @@ class CaseView:
     phone: str | None  # only for the claiming officer and admins
     thread: list[Said] = field(default_factory=list)
     timeline: list[Event] = field(default_factory=list)
+    # Other reports naming the same account: (id, reference) of those the reader may open, and how many
+    # more are in queues they may not see (only counted, as on the group card).
+    connected: list[tuple[int, str]] = field(default_factory=list)
+    connected_hidden: int = 0
 
 
 def row(report: StoredReport, flow: Flow, lang: str, role: Role, overdue_before: tuple[str, str]) -> Row:
@@ -94,8 +99,16 @@ def row(report: StoredReport, flow: Flow, lang: str, role: Role, overdue_before:
 
 
 def case_view(
-    report: StoredReport, flow: Flow, lang: str, role: Role, thread: list[Exchange], trail: list[AuditEntry]
+    report: StoredReport,
+    flow: Flow,
+    lang: str,
+    role: Role,
+    thread: list[Exchange],
+    trail: list[AuditEntry],
+    connected: Sequence[Connected] = (),
 ) -> CaseView:
+    """The case page's values; ``connected``: ``Cases.connected`` of the case (an admin may open every one,
+    an officer those of their queues)."""
     not_given = t(lang, focal_texts.NOT_GIVEN)
     flags = []
     if report.minor:
@@ -122,6 +135,7 @@ def case_view(
         phone = str(given) if given else None
     attachments = report.answers.get("attachments") or []
     names = {e.actor: e.actor_name for e in trail if e.actor is not None and e.actor_name}
+    linked = [(other, reference) for other, reference, queue in connected if role.may_see(queue)]
     return CaseView(
         id=report.id,
         reference=report.reference,
@@ -136,6 +150,8 @@ def case_view(
         suspects=card.answer_of(flow, report, "suspects", "en") or "",
         files=len(attachments) if isinstance(attachments, list) else 0,
         phone=phone,
+        connected=linked,
+        connected_hidden=len(connected) - len(linked),
         thread=[
             Said(
                 names.get(x.asked_by, str(x.asked_by)),

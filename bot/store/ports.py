@@ -27,6 +27,7 @@ from .records import (
     CaseQuery,
     ChatState,
     Claim,
+    Connected,
     Delivery,
     DeskSession,
     Exchange,
@@ -209,6 +210,10 @@ class Cases(Protocol):
 
     async def thread(self, report_id: int) -> list[Exchange]:
         """The case's questions and their answers, opened, oldest first."""
+
+    async def connected(self, report_id: int) -> list[Connected]:
+        """(id, reference, queue) of the other reports sharing a match key with this one (they name the
+        same account), newest first, at most ``CONNECTED_LIMIT``. An anonymised case has no keys left."""
 
     async def unclaimed_since(self, level: int, before: str, before_priority: str) -> list[StoredReport]:
         """New cases queued before the threshold (a shorter one for priority ones) not yet raised to ``level``."""

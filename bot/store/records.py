@@ -67,6 +67,14 @@ class NewReport:
     # card for its queue, and the citizen's receipt (a reference and PIN that never arrive make her
     # report twice). The store sets each one's report_id.
     deliveries: tuple[Outgoing, ...] = ()
+    # Keyed hashes (hex) of what the citizen said about the abuser (cases/matching.py), written with the
+    # report: other reports sharing one are its connected cases (Cases.connected). Nothing in clear.
+    match_keys: tuple[str, ...] = ()
+
+
+# Another report naming the same account: (its id, its reference, its queue), as Cases.connected gives them.
+Connected = tuple[int, str, str | None]
+CONNECTED_LIMIT = 50  # the newest this many; a card or page names them, it does not page through them
 
 
 @dataclass(frozen=True, slots=True)

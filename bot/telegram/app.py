@@ -27,11 +27,12 @@ from bot.cases.conversation import Conversations
 from bot.cases.flows import FlowRegistry, ensure_published
 from bot.cases.receipts import Receipts
 from bot.cases.routing import load_routing
-from bot.config import ConfigError, Settings, require_webhook
+from bot.config import ConfigError, Settings, match_environment, require_webhook
 from bot.desk.passes import Passes
 from bot.engine.errors import FlowLoadError
 from bot.store.base import Store
 from bot.store.keyring import load_keyring
+from bot.store.match_key import load_match_key, postgres_match_key
 from bot.store.records import StoredReport
 from bot.store.sqlite.store import SqliteStore
 
@@ -113,6 +114,15 @@ def open_store(settings: Settings) -> Store:
     return SqliteStore(settings.database_path, keyring=load_keyring(settings.database_path, keys))
 
 
+def match_key_for(settings: Settings) -> bytes | None:
+    """The match key of connected cases: the settings, else (SQLite) the file beside the database. PostgreSQL
+    without MATCH_KEY runs with connected cases off (match_key.py says why)."""
+    keys = match_environment(settings)
+    if settings.database_url:
+        return postgres_match_key(keys)
+    return load_match_key(settings.database_path, keys)
+
+
 def build_application(settings: Settings, base_file_url: str | None = None) -> Application:  # type: ignore[type-arg]
     """The real application, as ``main.py run`` starts it; tests point ``bot_api_base_url`` at a local server."""
     store = open_store(settings)
@@ -134,7 +144,9 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     focal = FocalBot(settings, books, flows, routing, courier, sender, casework)
     admin = AdminBot(books, flows, sender)
     receipts = Receipts(books.outbox)
-    conversations = Conversations(store, flows, route=focal.queues.route, receipts=receipts)
+    conversations = Conversations(
+        store, flows, route=focal.queues.route, receipts=receipts, match_key=match_key_for(settings)
+    )
     citizen = CitizenBot(settings, books, conversations, casework, receipts, courier.wake, sender)
     running: list[asyncio.Task[None]] = []
     status = StatusServer(store, books.stats, settings)

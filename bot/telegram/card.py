@@ -17,7 +17,7 @@ from bot.cases.reports import DANGER_MENTIONED
 from bot.engine.answers import display
 from bot.engine.model import Flow
 from bot.i18n import t, tn
-from bot.store.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, StoredReport
+from bot.store.records import CLAIMED, NEW, OPEN_STATUSES, RESOLVED, SPAM, WAITING, Connected, StoredReport
 
 from .callback_data import CasePress
 from .focal import texts as focal_texts
@@ -93,8 +93,24 @@ def contact_text(report: StoredReport, lang: str) -> str:
     return t(lang, focal_texts.CONTACT_BOT)
 
 
-def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
-    """The card as HTML, and whether the account was cut short (the card then offers the rest)."""
+def connected_lines(report: StoredReport, connected: Sequence[Connected], lang: str) -> list[str]:
+    """Other reports naming the same account (``Cases.connected``), as plain text. A card is read in its
+    queue's group: the references of that queue's cases are named, the others only counted."""
+    shown = [reference for _, reference, queue in connected if queue is not None and queue == report.queue]
+    hidden = len(connected) - len(shown)
+    lines = []
+    if shown:
+        lines.append(tn(lang, focal_texts.CONNECTED, len(shown), references=", ".join(shown)))
+    if hidden:
+        lines.append(tn(lang, focal_texts.CONNECTED_ELSEWHERE, hidden))
+    return lines
+
+
+def card_text(report: StoredReport, flow: Flow, lang: str, connected: Sequence[Connected] = ()) -> tuple[str, bool]:
+    """The card as HTML, and whether the account was cut short (the card then offers the rest).
+
+    ``connected``: the other reports naming the same account (``Cases.connected``), shown under the fields.
+    """
     e = _escape
     lines: list[str] = []
     if report.answers.get(DANGER_MENTIONED) == "yes":
@@ -122,6 +138,9 @@ def card_text(report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
     row(focal_texts.REPORTED_BY, answer_of(flow, report, "reporter", lang))
     row(focal_texts.CONTACT, contact_text(report, lang))
     row(focal_texts.LANGUAGE, t(lang, focal_texts.LANGUAGE_NAMES.get(report.language, focal_texts.LANG_EN)))
+    linked = connected_lines(report, connected, lang)
+    if linked:
+        lines += ["", *("🔗 <b>" + e(line) + "</b>" for line in linked)]
     account = answer_of(flow, report, "account", "en") or ""
     truncated = len(account) > ACCOUNT_LIMIT
     if account:

@@ -9,7 +9,7 @@ moved on or closed before its card went out is settled without a message.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -20,7 +20,7 @@ from bot.cases.ids import chat_key, parse_target
 from bot.engine.model import Flow
 from bot.i18n import t
 from bot.store.ports import Books
-from bot.store.records import OPEN_STATUSES, Delivery, QueueBinding, StoredReport
+from bot.store.records import OPEN_STATUSES, Connected, Delivery, QueueBinding, StoredReport
 
 from . import card
 from .callback_data import CasePress
@@ -84,7 +84,10 @@ class Planner:
         if stale:
             await self.outbox.mark_sent(stale)
         if one_by_one:
-            return [self._card_unit(chat_id, [d], report, flow, lang) for d, report, flow in loaded]
+            return [
+                self._card_unit(chat_id, [d], report, flow, lang, await self.cases.connected(report.id))
+                for d, report, flow in loaded
+            ]
         units = []
         for start in range(0, len(loaded), card.DIGEST_SIZE):
             chunk = loaded[start : start + card.DIGEST_SIZE]
@@ -92,8 +95,16 @@ class Planner:
             units.append(Unit([d for d, _, _ in chunk], text, markup))
         return units
 
-    def _card_unit(self, chat_id: int, deliveries: list[Delivery], report: StoredReport, flow: Flow, lang: str) -> Unit:
-        text, truncated = card.card_text(report, flow, lang)
+    def _card_unit(
+        self,
+        chat_id: int,
+        deliveries: list[Delivery],
+        report: StoredReport,
+        flow: Flow,
+        lang: str,
+        connected: Sequence[Connected] = (),
+    ) -> Unit:
+        text, truncated = card.card_text(report, flow, lang, connected)
         markup = card.card_keyboard(report, lang, truncated)
 
         async def after(message: Message) -> None:
@@ -110,7 +121,7 @@ class Planner:
             return None
         if delivery.kind == "card":
             flow = await self.flows.pinned(report.revision_id)
-            return self._card_unit(chat_id, [delivery], report, flow, lang)
+            return self._card_unit(chat_id, [delivery], report, flow, lang, await self.cases.connected(report.id))
         if delivery.kind == "answer":
             return await self._answer_unit(chat_id, delivery, report, lang)
         # notify / question: to the citizen, in the citizen's language

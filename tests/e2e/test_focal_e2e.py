@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest_asyncio
 
+from bot.i18n import t
 from bot.store.records import AuditEntry, StoredReport
 from bot.store.sqlite.store import SqliteStore
+from bot.telegram.focal import texts as focal_texts
 from testing.citizens import HOSTILE, Citizen, button_data, report
 from testing.fakeapi.server import FakeBotApi, FakeMessage
 from testing.harness import Running, running_bot
@@ -43,10 +45,19 @@ async def report_in_urdu(c: Citizen, province: str) -> str:
 
 
 def cards(api: FakeBotApi, chat_id: int, reference: str) -> list[FakeMessage]:
-    """Open cards of the case (their buttons resolve it), not digests or /queue lists that name it."""
+    """Open cards of the case (their buttons resolve it, their title names it), not digests, /queue lists or
+    another case's card that names it as connected."""
+    titles = {t(lang, focal_texts.CASE, reference=reference) for lang in ("en", "ur")}
     return [
-        m for m in api.bot_messages(chat_id) if m.text and reference in m.text and "f.resolve." in str(m.reply_markup)
+        m
+        for m in api.bot_messages(chat_id)
+        if m.text and any(title in plain(m.text) for title in titles) and "f.resolve." in str(m.reply_markup)
     ]
+
+
+def plain(text: str) -> str:
+    """The text without the isolates that keep a reference in order inside Urdu (bot/bidi.py)."""
+    return text.replace("\u2066", "").replace("\u2069", "")
 
 
 async def card_in(api: FakeBotApi, chat_id: int, reference: str) -> FakeMessage:
@@ -123,6 +134,11 @@ async def test_each_province_gets_only_its_cases_and_a_case_goes_claim_ask_answe
     await api.wait_for(lambda: any(closed in t for t in amna.texts()), within=10)
     assert "resolved by Ayesha: advice given" in (api.find(PUNJAB, card.message_id).text or "")
     assert api.find(PUNJAB, card.message_id).reply_markup in (None, {}, {"inline_keyboard": []})
+    # The closed card is a stub: the citizen's account and links are in no message of the group now.
+    stub = api.find(PUNJAB, card.message_id).text or ""
+    assert f"/case {ref_punjab}" in stub and "no longer shown here" in stub
+    in_group = [m.text or "" for m in api.bot_messages(PUNJAB)]
+    assert not any(HOSTILE in text or "liar.page" in text or "instagram.com/liar" in text for text in in_group)
 
     # /status knows the outcome; the Sindh case is untouched.
     await amna.says("/status")
@@ -163,7 +179,9 @@ async def test_transfer_moves_the_case_to_the_other_queue(bot: Running) -> None:
     await press(api, 501, PUNJAB, card, "Transfer")
     assert await press(api, 501, PUNJAB, api.find(PUNJAB, card.message_id), "Sindh") == "Transferred to Sindh."
     moved = await card_in(api, SINDH, reference)
-    assert "transferred to Sindh by Ayesha" in (api.find(PUNJAB, card.message_id).text or "")
+    left = api.find(PUNJAB, card.message_id).text or ""
+    assert "transferred to Sindh by Ayesha" in left and reference in left
+    assert HOSTILE not in left and "liar.page" not in left  # the Punjab group keeps a stub only
     # The Punjab officer can no longer act; the Sindh officer can.
     assert await press(api, 501, SINDH, moved, "کیس لیں") == "یہ کام صرف اس کیس کی قطار کے افسران کر سکتے ہیں۔"
     assert await press(api, 502, SINDH, moved, "کیس لیں") == "یہ کیس اب آپ کے پاس ہے۔"

@@ -15,12 +15,14 @@ from typing import Any
 from bot.clock import now_iso
 from bot.store.records import (
     CLAIMED,
+    CONNECTED_LIMIT,
     NEW,
     NO_OPEN_ASK,
     OPEN_STATUSES,
     WAITING,
     AuditEntry,
     CaseQuery,
+    Connected,
     Exchange,
     Outgoing,
     QueueBinding,
@@ -255,6 +257,16 @@ class MemoryCases:
             for question_id, row in sorted(self.store.tables.questions.items())
             if row.report_id == report_id
         ]
+
+    async def connected(self, report_id: int) -> list[Connected]:
+        t = self.store.tables
+        mine = t.case_keys.get(report_id, frozenset())
+        if not mine:
+            return []
+        others = sorted(
+            (other for other, keys in t.case_keys.items() if other != report_id and keys & mine), reverse=True
+        )
+        return [(other, t.reports[other].reference, t.reports[other].queue) for other in others[:CONNECTED_LIMIT]]
 
     # ---- service levels --------------------------------------------------------------------------
 

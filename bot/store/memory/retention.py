@@ -1,8 +1,9 @@
 """Retention and erasure over the memory tables, as ``bot/store/sqlite/retention.py`` does it in SQLite.
 
 Drafts expire, closed cases lose what identifies the citizen (answers, chat, links, questions with their answers, the
-deliveries and Asks about them) and keep what statistics need, and /forget detaches a chat from its
-reports. Nothing awaits in the middle of a change, so each call is atomic on the event loop.
+deliveries and Asks about them, the match keys of connected cases) and keep what statistics need, and /forget
+detaches a chat from its reports (the match keys stay: they are about the abuser, not her). Nothing awaits in
+the middle of a change, so each call is atomic on the event loop.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ class MemoryRetention:
                 del t.outbox[row_id]
             for ask in [key for key in t.asks if key[0] in ids]:
                 del t.asks[ask]
+            for report_id in ids:
+                t.case_keys.pop(report_id, None)  # a case kept for its figures names nobody
             t.audit.append(AuditEntry(at, None, "system", "anonymise", None, None, True, f"{len(ids)} closed cases"))
         return len(due)
 

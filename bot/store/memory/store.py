@@ -125,6 +125,7 @@ class Tables:
     pin_locks: dict[str, float] = field(default_factory=dict)  # reference -> until
     desk_passes: dict[str, PassRow] = field(default_factory=dict)  # token hash -> pass
     desk_sessions: dict[str, DeskSession] = field(default_factory=dict)  # session hash -> session
+    case_keys: dict[int, frozenset[str]] = field(default_factory=dict)  # report -> its match keys
     _ids: dict[str, itertools.count[int]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
@@ -214,12 +215,14 @@ class MemoryStore(Store):
             if any(r.reference == report.reference for r in t.reports.values()):
                 raise ReferenceTaken(report.reference)
             report_id = t.next_id("reports")
-            fields = {k: getattr(report, k) for k in NewReport.__slots__ if k != "deliveries"}
+            fields = {k: getattr(report, k) for k in NewReport.__slots__ if k not in ("deliveries", "match_keys")}
             fields["created_at"] = report.created_at or now_iso()
             fields["answers"] = json.loads(json.dumps(report.answers))  # stored, not shared with the caller
             t.reports[report_id] = StoredReport(id=report_id, status=NEW, **fields)
             t.case_rows[report_id] = CaseRow(queued_at=fields["created_at"])
             t.enqueue(report.deliveries, report_id)
+            if report.match_keys:
+                t.case_keys[report_id] = frozenset(report.match_keys)
         if session.finished:
             t.sessions.pop(chat_key, None)
         else:

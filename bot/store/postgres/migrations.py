@@ -275,4 +275,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX reports_desk_children ON reports (priority DESC, id) WHERE minor;
     CREATE INDEX reports_desk_claimant ON reports (claimed_by, priority DESC, id) WHERE claimed_by IS NOT NULL;
     """,
+    # 4: connected cases, as SQLite's migration 11: what a report names about the abuser, each kept only as
+    # a keyed hash (cases/matching.py); reports sharing a key name the same account
+    """
+    CREATE TABLE case_keys (
+        report_id   BIGINT NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+        key         TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (report_id, key)
+    );
+    CREATE INDEX case_keys_key ON case_keys (key, report_id);
+    """,
 )

@@ -1,4 +1,5 @@
-"""A report's rows (PostgreSQL): its columns as read, its values sealed, and its insertion with its evidence."""
+"""A report's rows (PostgreSQL): its columns as read, its values sealed, and its insertion with its evidence
+and its match keys."""
 
 from __future__ import annotations
 
@@ -71,6 +72,12 @@ async def insert_report(conn: Connection, report: NewReport, sealed: SealedRepor
                 (report_id, i, url, link.platform)
                 for i, (url, link) in enumerate(zip(sealed.urls, report.evidence, strict=True))
             ],
+        )
+    if report.match_keys:
+        await conn.execute(
+            "INSERT INTO case_keys (report_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+            report_id,
+            list(dict.fromkeys(report.match_keys)),
         )
     return int(report_id)
 

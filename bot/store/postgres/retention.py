@@ -2,7 +2,8 @@
 can detach their Telegram account from what they reported (/forget).
 
 What stays after anonymisation is what statistics need (category, province, whether a child, dates,
-status, outcome) and the audit trail; the account, links, contact, questions (with their answers) and the chat go.
+status, outcome) and the audit trail; the account, links, contact, questions (with their answers), the chat and
+the match keys of connected cases go. /forget leaves the match keys: they are about the abuser, not the citizen.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ class Retention:
             ids = [int(row[0]) for row in rows]
             if not ids:
                 return 0
-            for table in ("evidence", "questions", "outbox", "asks"):
+            for table in ("evidence", "questions", "outbox", "asks", "case_keys"):
                 await conn.execute(f"DELETE FROM {table} WHERE report_id = ANY($1::bigint[])", ids)
             await conn.execute(
                 "UPDATE reports SET answers = $1, chat_key = NULL, anonymised_at = $2 WHERE id = ANY($3::bigint[])",

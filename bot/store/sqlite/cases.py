@@ -14,10 +14,12 @@ from typing import Any
 
 from bot.clock import now_iso
 from bot.store.records import (
+    CONNECTED_LIMIT,
     NO_OPEN_ASK,
     OPEN_STATUSES,
     AuditEntry,
     CaseQuery,
+    Connected,
     Exchange,
     Outgoing,
     QueueBinding,
@@ -311,6 +313,15 @@ class CaseBook:
             )
             for q, by, text, asked_at, answer, answered_at in rows
         ]
+
+    async def connected(self, report_id: int) -> list[Connected]:
+        rows = await self.database.fetchall(
+            "SELECT r.id, r.reference, r.queue FROM reports r WHERE r.id IN ("
+            "SELECT other.report_id FROM case_keys mine JOIN case_keys other ON other.key = mine.key "
+            "WHERE mine.report_id = ? AND other.report_id != mine.report_id) ORDER BY r.id DESC LIMIT ?",
+            (report_id, CONNECTED_LIMIT),
+        )
+        return [(int(found), str(reference), queue) for found, reference, queue in rows]
 
     # ---- service levels --------------------------------------------------------------------------
 

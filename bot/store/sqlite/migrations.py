@@ -281,6 +281,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX reports_desk_children ON reports (priority DESC, id) WHERE minor = 1;
     CREATE INDEX reports_desk_claimant ON reports (claimed_by, priority DESC, id) WHERE claimed_by IS NOT NULL;
     """,
+    # 11: connected cases. What a report names about the abuser (handles, profile links, phone numbers),
+    # each kept only as a keyed hash (cases/matching.py): reports sharing a key name the same account
+    """
+    CREATE TABLE case_keys (
+        report_id   INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        PRIMARY KEY (report_id, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX case_keys_key ON case_keys (key, report_id);
+    """,
 )
 
 

@@ -1,4 +1,5 @@
-"""A report's rows (SQLite): its columns as read, its values sealed, and its insertion with its evidence."""
+"""A report's rows (SQLite): its columns as read, its values sealed, and its insertion with its evidence
+and its match keys."""
 
 from __future__ import annotations
 
@@ -68,6 +69,9 @@ def insert_report(conn: sqlite3.Connection, report: NewReport, sealed: SealedRep
             (report_id, i, url, link.platform)
             for i, (url, link) in enumerate(zip(sealed.urls, report.evidence, strict=True))
         ],
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO case_keys (report_id, key) VALUES (?, ?)", [(report_id, k) for k in report.match_keys]
     )
     return report_id
 

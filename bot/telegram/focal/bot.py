@@ -51,7 +51,7 @@ class FocalBot:
         self.limits = sender.limits  # the send limits, which tests and load runs widen
         self.access = Access(books.admins, books.cases)
         self.chats = OfficerChats(books.sessions, books.cases, sender, courier)
-        self.cards = Cards(self.chats, books.cases, flows, courier, sender.limits)
+        self.cards = Cards(self.chats, books.cases, flows, courier, sender.limits, books.audit)
         self.queues = Queues(settings, routing, books.cases, flows, self.access, self.chats, casework, courier)
         self.presses = Presses(self.access, self.chats, self.cards, books.cases, flows, casework, courier)
         self.replies = Replies(self.access, self.chats, self.cards, books.cases, casework, courier)

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from html import escape
+import logging
 
 from telegram import Bot
 
 from bot.cases.casework import Actor
 from bot.cases.flows import FlowRegistry
+from bot.clock import now_iso
 from bot.i18n import t
-from bot.store.ports import Cases
-from bot.store.records import StoredReport
+from bot.store.ports import Audit, Cases
+from bot.store.records import AuditEntry, StoredReport
 
 from .. import card
 from ..courier import Courier
@@ -18,13 +19,23 @@ from ..limits import SendLimits
 from ..send import NO_PREVIEW, quietly
 from . import texts
 from .chats import OfficerChats
+from .stubs import edit_to_stub, stub_text
+
+log = logging.getLogger(__name__)
 
 
 class Cards:
     def __init__(
-        self, chats: OfficerChats, cases: Cases, flows: FlowRegistry, courier: Courier, limits: SendLimits
+        self,
+        chats: OfficerChats,
+        cases: Cases,
+        flows: FlowRegistry,
+        courier: Courier,
+        limits: SendLimits,
+        audit: Audit,
     ) -> None:
         self.chats, self.cases, self.flows, self.courier, self.limits = chats, cases, flows, courier, limits
+        self.audit = audit
 
     async def show(self, bot: Bot, chat_id: int, report: StoredReport, reply_to: int | None = None) -> None:
         if self.limits.free(chat_id) <= 0:
@@ -32,7 +43,7 @@ class Cards:
             return
         lang = await self.chats.lang(chat_id)
         flow = await self.flows.pinned(report.revision_id)
-        text, truncated = card.card_text(report, flow, lang)
+        text, truncated = card.card_text(report, flow, lang, await self.cases.connected(report.id))
         message = await self.chats.say(bot, chat_id, text, card.card_keyboard(report, lang, truncated), reply_to)
         if message is not None:
             await self.cases.remember_message(chat_id, message.message_id, report.id, "card")
@@ -40,7 +51,7 @@ class Cards:
     async def edit(self, bot: Bot, chat_id: int, card_id: int, report: StoredReport, lang: str) -> None:
         """Show the case's current state on one card, with its buttons (after a menu, or a lost race)."""
         flow = await self.flows.pinned(report.revision_id)
-        text, truncated = card.card_text(report, flow, lang)
+        text, truncated = card.card_text(report, flow, lang, await self.cases.connected(report.id))
         await quietly(
             bot.edit_message_text(
                 text,
@@ -56,22 +67,22 @@ class Cards:
         """Edit every card of the case to its current state (edits do not count against the group limit)."""
         bindings = await self.cases.bindings()
         flow = await self.flows.pinned(report.revision_id)
+        connected = await self.cases.connected(report.id)
         for chat_id, message_id in await self.cases.case_messages(report.id):
             queues = {b.key for b in bindings.values() if b.chat_id == chat_id}
             lang = await self.chats.lang(chat_id)
             if chat_id < 0 and report.queue not in queues:
                 if old_queue not in queues:
                     continue  # a card from an earlier transfer, already marked
-                text = card.card_text(report, flow, lang)[0].split("\n", 1)[0]
                 where = card.province_name(flow, report.queue, lang)
                 line = t(lang, texts.OFFICER_TRANSFERRED, queue=where, name=actor.name)
-                await quietly(
-                    bot.edit_message_text(
-                        f"{text}\n{escape(line, quote=False)}", chat_id, message_id, parse_mode="HTML"
-                    )
-                )
+                await self._stub(bot, chat_id, message_id, stub_text(report, flow, lang, line), report)
                 continue
-            text, truncated = card.card_text(report, flow, lang)
+            if chat_id < 0 and not report.open:
+                # Closed: the account and links leave the group's history (stubs.py).
+                await self._stub(bot, chat_id, message_id, stub_text(report, flow, lang), report)
+                continue
+            text, truncated = card.card_text(report, flow, lang, connected)
             await quietly(
                 bot.edit_message_text(
                     text,
@@ -82,3 +93,12 @@ class Cards:
                     link_preview_options=NO_PREVIEW,
                 )
             )
+
+    async def _stub(self, bot: Bot, chat_id: int, message_id: int, text: str, report: StoredReport) -> None:
+        why = await edit_to_stub(bot, chat_id, message_id, text)
+        if why is None:
+            return
+        # The card still shows the account and links: on record, so someone can delete it by hand.
+        log.warning("a closed case's card could not be cut to a stub: %s", why)
+        detail = f"chat {chat_id} message {message_id}: {why}"
+        await self.audit.record(AuditEntry(now_iso(), None, "bot", "card_stub", report.id, report.queue, False, detail))

@@ -30,6 +30,15 @@ NOT_GIVEN = N_("not given")
 TRUNCATED = N_("… ({count} more characters: press “Full account”)")
 MORE_LINKS = NP_("… and {count} more link (press “Full account”)", "… and {count} more links (press “Full account”)")
 FULL_ACCOUNT_OF = N_("Full account of {reference}:")
+# Connected cases: other reports naming the same handle, profile link or phone number (cases/matching.py).
+CONNECTED = NP_(
+    "{count} other report names this account: {references}",
+    "{count} other reports name this account: {references}",
+)
+CONNECTED_ELSEWHERE = NP_(
+    "{count} other report names this account (in other queues)",
+    "{count} other reports name this account (in other queues)",
+)
 LANG_UR = N_("Urdu")
 LANG_EN = N_("English")
 LANGUAGE_NAMES = {"ur": LANG_UR, "en": LANG_EN}
@@ -44,6 +53,10 @@ OFFICER_WAITING_UNCLAIMED = N_("waiting for the citizen's answer")
 OFFICER_RESOLVED = N_("resolved by {name}: {outcome}")
 OFFICER_SPAM = N_("marked as spam by {name}")
 OFFICER_TRANSFERRED = N_("transferred to {queue} by {name}")
+# A closed or transferred case's card keeps only this below its status (focal/stubs.py).
+STUB_MORE = N_(
+    "The account and links are no longer shown here. Its officers see the whole case with /case {reference}."
+)
 
 # ---- buttons -------------------------------------------------------------------------------------
 B_CLAIM = N_("Claim")
