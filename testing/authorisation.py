@@ -311,6 +311,20 @@ ROWS: tuple[Row, ...] = (
             Role.CITIZEN: Expect("own reports", says=f"{CITIZEN_REF}: received, waiting for an officer"),
         },
     ),
+    # /add is a citizen's: only a chat that sent a report still open has something to add to. Officers and admins
+    # in their private chats are citizens without a report there: they are told how /add works.
+    Row(
+        "add",
+        CITIZEN_SECTION,
+        "/add (asks what to add to the chat's newest open report)",
+        "text",
+        "private",
+        "/add",
+        {
+            **each(Expect("no open report: how /add works", says=head(citizen_texts.ADD_NONE))),
+            Role.CITIZEN: Expect("asks what to add", says=en(citizen_texts.ADD_PROMPT, reference=CITIZEN_REF)),
+        },
+    ),
     Row(
         "status-pin",
         CITIZEN_SECTION,
@@ -533,6 +547,7 @@ ROWS: tuple[Row, ...] = (
     Row("start-group", GROUP_SECTION, "/start", "text", "group", "/start", queue_groups(OFFICER_HELP)),
     Row("help-group", GROUP_SECTION, "/help", "text", "group", "/help", queue_groups(OFFICER_HELP)),
     Row("status-group", GROUP_SECTION, "/status", "text", "group", "/status", each(SILENT)),
+    Row("add-group", GROUP_SECTION, "/add TEXT", "text", "group", "/add he made a new account", each(SILENT)),
     Row("exit-group", GROUP_SECTION, "/exit", "text", "group", "/exit", each(SILENT)),
     Row("forget-group", GROUP_SECTION, "/forget", "text", "group", "/forget", each(SILENT)),
     Row("language-group", GROUP_SECTION, "/language", "text", "group", "/language", each(SILENT)),

@@ -34,7 +34,9 @@ SECRET = "Bilal Qureshi threatens me from +923001234567"
 LINK = "https://facebook.com/bilal.q.secret"
 QUESTION = "Which city does Ayesha live in?"
 DRAFT = "میرا نام عائشہ ہے"
-PLANTED = (SECRET, LINK, QUESTION, DRAFT, "+923001234567", "bilal.q.secret")
+ADDITION = "He made a new account today"
+NEW_LINK = "https://instagram.com/bilal.second.secret"
+PLANTED = (SECRET, LINK, QUESTION, DRAFT, ADDITION, NEW_LINK, "+923001234567", "bilal.q.secret")
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +106,11 @@ async def fill(db: Path) -> str:
         ask = Outgoing("question", "chat:7", "question:1", planted, False, {"text": QUESTION})
         assert await books.cases.ask(planted, 11, QUESTION, entry("ask", planted), ask)
         await books.cases.open_ask(claimed, 11, -1001, 503)  # an Ask still open
+        # What the citizen added after sending (/add): its text sealed, its link with the evidence.
+        added = AuditEntry(AT, None, "citizen", "add_information", planted, "punjab", True, "1 link")
+        note = Outgoing("addition", "queue:punjab", "addition:1", planted, True, {"text": ADDITION})
+        more = (EvidenceLink(NEW_LINK, "instagram"),)
+        assert await books.cases.add_information(planted, ADDITION, more, added, note)
         await books.audit.record(entry("open", planted, allowed=False, actor=12))
         due = await books.outbox.due()
         await books.outbox.mark_sending([d.id for d in due[:4]])

@@ -8,7 +8,8 @@ the courier writes them in the citizen's language when it sends them.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from bot.cases.deliveries import new_case_delivery
 from bot.cases.ids import queue_target, target_of_key
@@ -22,6 +23,7 @@ from bot.store.records import (
     SPAM,
     WAITING,
     AuditEntry,
+    EvidenceLink,
     Outgoing,
     StoredReport,
 )
@@ -175,3 +177,26 @@ class Casework:
         )
         await self.cases.answer(question_id, report.id, audit, delivery)
         return report
+
+    async def add_information(
+        self, report: StoredReport, text: str, links: Sequence[EvidenceLink]
+    ) -> StoredReport | None:
+        """What the citizen adds to her open case after sending it (/add): kept with the case, its links
+        appended to the evidence, relayed to the case's queue. None when the case is closed (or has no
+        queue to tell); the refusal is audited. The audit entry counts the links and never holds the text.
+        """
+        links = tuple(links)
+        detail = f"{len(links)} link" if len(links) == 1 else f"{len(links)} links"
+        audit = AuditEntry(now_iso(), None, "citizen", "add_information", report.id, report.queue, True, detail)
+        if report.queue is None:
+            await self.audit.record(replace(audit, allowed=False, detail="no queue"))
+            return None
+        delivery = Outgoing(
+            kind="addition",
+            target=queue_target(report.queue),
+            dedupe_key=f"addition:{report.id}",  # the store appends the addition's id
+            report_id=report.id,
+            priority=report.priority,
+            payload={"text": text, "links": [link.url for link in links]},
+        )
+        return await self.cases.add_information(report.id, text, links, audit, delivery)

@@ -122,7 +122,8 @@ async def case_page(services: DeskServices, request: Request, visitor: Visitor, 
     thread = await services.books.cases.thread(report.id)
     trail = await services.books.audit.trail(report.id)
     connected = await services.books.cases.connected(report.id)
-    shown = view.case_view(report, flow, lang, visitor.role, thread, trail, connected)
+    additions = await services.books.cases.additions(report.id)
+    shown = view.case_view(report, flow, lang, visitor.role, thread, trail, connected, additions)
     bindings = await services.books.cases.bindings()
     others = [(key, card.province_name(flow, key, lang)) for key in sorted(bindings) if key != report.queue]
     done = request.query_params.get("done", "")

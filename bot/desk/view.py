@@ -77,6 +77,7 @@ class CaseView:
     # more are in queues they may not see (only counted, as on the group card).
     connected: list[tuple[int, str]] = field(default_factory=list)
     connected_hidden: int = 0
+    additions: list[tuple[str, str]] = field(default_factory=list)  # (when, text): what the citizen added
 
 
 def row(report: StoredReport, flow: Flow, lang: str, role: Role, overdue_before: tuple[str, str]) -> Row:
@@ -106,9 +107,10 @@ def case_view(
     thread: list[Exchange],
     trail: list[AuditEntry],
     connected: Sequence[Connected] = (),
+    additions: Sequence[tuple[str, str]] = (),
 ) -> CaseView:
     """The case page's values; ``connected``: ``Cases.connected`` of the case (an admin may open every one,
-    an officer those of their queues)."""
+    an officer those of their queues); ``additions``: ``Cases.additions``, what the citizen added after sending."""
     not_given = t(lang, focal_texts.NOT_GIVEN)
     flags = []
     if report.minor:
@@ -152,6 +154,7 @@ def case_view(
         phone=phone,
         connected=linked,
         connected_hidden=len(connected) - len(linked),
+        additions=[(card.local_time(at), text) for at, text in additions],
         thread=[
             Said(
                 names.get(x.asked_by, str(x.asked_by)),

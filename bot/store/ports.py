@@ -30,6 +30,7 @@ from .records import (
     Connected,
     Delivery,
     DeskSession,
+    EvidenceLink,
     Exchange,
     Forgotten,
     NewReport,
@@ -210,6 +211,19 @@ class Cases(Protocol):
 
     async def thread(self, report_id: int) -> list[Exchange]:
         """The case's questions and their answers, opened, oldest first."""
+
+    async def add_information(
+        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+    ) -> StoredReport | None:
+        """The citizen adds to her open case: ``text`` kept sealed as an addition, ``links`` appended to its
+        evidence (after the links it has), ``audit`` and ``delivery`` (its payload given the addition's
+        ``addition_id``, its dedupe key suffixed with it) written, all in one transaction.
+
+        Returns the case as it now is, or None (and ``audit`` refused: "case is closed") when it is not open.
+        """
+
+    async def additions(self, report_id: int) -> list[tuple[str, str]]:
+        """(added at, text) of what the citizen added to the case, opened, oldest first."""
 
     async def connected(self, report_id: int) -> list[Connected]:
         """(id, reference, queue) of the other reports sharing a match key with this one (they name the

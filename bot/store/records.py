@@ -139,6 +139,19 @@ class Outgoing:
     state: str = "pending"
 
 
+def keyed_addition(delivery: Outgoing, report_id: int, addition_id: int) -> Outgoing:
+    """What the citizen added, as its delivery names it (Cases.add_information): its id in the payload and in
+    the dedupe key, known only once the addition is stored."""
+    return Outgoing(
+        delivery.kind,
+        delivery.target,
+        f"{delivery.dedupe_key}:{addition_id}",
+        report_id,
+        delivery.priority,
+        {**delivery.payload, "addition_id": addition_id},
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """An outbox entry as the worker sees it."""

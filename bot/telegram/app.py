@@ -308,6 +308,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("privacy", as_citizen(commands.on_privacy), filters=private))
     app.add_handler(CommandHandler("language", as_citizen(report.on_language), filters=private))
     app.add_handler(CommandHandler("status", as_citizen(commands.on_status), filters=private))
+    app.add_handler(CommandHandler("add", as_citizen(citizen.additions.on_add), filters=private))
     app.add_handler(CommandHandler("exit", as_citizen(commands.on_exit), filters=private))
     app.add_handler(CommandHandler("forget", as_citizen(commands.on_forget), filters=private))
     app.add_handler(CallbackQueryHandler(as_citizen(report.on_press)))

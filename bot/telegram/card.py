@@ -106,10 +106,13 @@ def connected_lines(report: StoredReport, connected: Sequence[Connected], lang: 
     return lines
 
 
-def card_text(report: StoredReport, flow: Flow, lang: str, connected: Sequence[Connected] = ()) -> tuple[str, bool]:
+def card_text(
+    report: StoredReport, flow: Flow, lang: str, connected: Sequence[Connected] = (), additions: int = 0
+) -> tuple[str, bool]:
     """The card as HTML, and whether the account was cut short (the card then offers the rest).
 
     ``connected``: the other reports naming the same account (``Cases.connected``), shown under the fields.
+    ``additions``: how many times the citizen added to the case after sending it (``Cases.additions``).
     """
     e = _escape
     lines: list[str] = []
@@ -141,6 +144,8 @@ def card_text(report: StoredReport, flow: Flow, lang: str, connected: Sequence[C
     linked = connected_lines(report, connected, lang)
     if linked:
         lines += ["", *("🔗 <b>" + e(line) + "</b>" for line in linked)]
+    if additions:
+        lines += ["", "📝 <b>" + e(tn(lang, focal_texts.ADDITIONS, additions)) + "</b>"]
     account = answer_of(flow, report, "account", "en") or ""
     truncated = len(account) > ACCOUNT_LIMIT
     if account:

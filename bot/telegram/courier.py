@@ -24,6 +24,7 @@ import os
 import secrets
 import socket
 import time
+from collections.abc import Awaitable, Callable
 
 from telegram import (
     Bot,
@@ -36,7 +37,7 @@ from bot.cases.flows import FlowRegistry
 from bot.cases.ids import chat_target, parse_target
 from bot.logs import fault
 from bot.store.ports import Books
-from bot.store.records import Delivery, Outgoing, QueueBinding
+from bot.store.records import Delivery, Outgoing, QueueBinding, StoredReport
 
 from . import metrics
 from .plans import RESERVE, Planner, Unit
@@ -80,6 +81,9 @@ class Courier:
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._unbound_warned: set[str] = set()
         self._pending: dict[int, int] = {}  # chat -> free slots it waits for
+        # Set by the officers' side (focal/cards.py): brings a case's cards up to date once something that
+        # changes them was delivered (what the citizen added is counted on the card).
+        self.refresh_cards: Callable[[Bot, StoredReport], Awaitable[None]] | None = None
 
     def wake(self) -> None:
         """Something was enqueued: look now rather than at the next poll."""
@@ -272,6 +276,10 @@ class Courier:
         if unit.after is not None:
             await unit.after(message)
         await self.outbox.mark_sent(ids)
+        if unit.refresh is not None and self.refresh_cards is not None:
+            fresh = await self.cases.case(unit.refresh.id)
+            if fresh is not None:
+                await self.refresh_cards(bot, fresh)
         return True
 
 

@@ -40,6 +40,8 @@ class Unit:
     markup: Markup | None = None
     reply_to: int | None = None
     after: Callable[[Message], Awaitable[None]] | None = None
+    # Once sent, the case's cards are brought up to date (what the citizen added is counted on them).
+    refresh: StoredReport | None = None
 
 
 class Planner:
@@ -85,7 +87,15 @@ class Planner:
             await self.outbox.mark_sent(stale)
         if one_by_one:
             return [
-                self._card_unit(chat_id, [d], report, flow, lang, await self.cases.connected(report.id))
+                self._card_unit(
+                    chat_id,
+                    [d],
+                    report,
+                    flow,
+                    lang,
+                    await self.cases.connected(report.id),
+                    len(await self.cases.additions(report.id)),
+                )
                 for d, report, flow in loaded
             ]
         units = []
@@ -103,8 +113,9 @@ class Planner:
         flow: Flow,
         lang: str,
         connected: Sequence[Connected] = (),
+        additions: int = 0,
     ) -> Unit:
-        text, truncated = card.card_text(report, flow, lang, connected)
+        text, truncated = card.card_text(report, flow, lang, connected, additions)
         markup = card.card_keyboard(report, lang, truncated)
 
         async def after(message: Message) -> None:
@@ -121,9 +132,13 @@ class Planner:
             return None
         if delivery.kind == "card":
             flow = await self.flows.pinned(report.revision_id)
-            return self._card_unit(chat_id, [delivery], report, flow, lang, await self.cases.connected(report.id))
+            connected = await self.cases.connected(report.id)
+            additions = len(await self.cases.additions(report.id))
+            return self._card_unit(chat_id, [delivery], report, flow, lang, connected, additions)
         if delivery.kind == "answer":
             return await self._answer_unit(chat_id, delivery, report, lang)
+        if delivery.kind == "addition":
+            return await self._addition_unit(chat_id, delivery, report, lang)
         # notify / question: to the citizen, in the citizen's language
         state = await self.sessions.chat_state(chat_key(chat_id))
         if state is not None and not state.active:
@@ -140,6 +155,9 @@ class Planner:
             # reply is matched to the question by that message's id.
             if delivery.kind == "question":
                 await self.cases.question_shown(int(delivery.payload["question_id"]), message.message_id)
+            if delivery.kind == "receipt":
+                # A reply to her receipt adds to the report (/add), as the adapter's own receipt does.
+                await self.cases.remember_message(chat_id, message.message_id, report.id, "receipt")
             await self.sessions.remember_messages(chat_key(chat_id), [message.message_id], time.time())
 
         return Unit([delivery], escape(text, quote=False), after=after)
@@ -172,6 +190,21 @@ class Planner:
             await self.cases.remember_message(chat_id, message.message_id, report.id, "answer")
 
         return Unit([delivery], text, reply_to=reply_to, after=after)
+
+    async def _addition_unit(self, chat_id: int, delivery: Delivery, report: StoredReport, lang: str) -> Unit:
+        """What the citizen added, as a reply to the case's card in the group, with the links it named."""
+        cards = [m for c, m in await self.cases.case_messages(report.id) if c == chat_id]
+        header = t(lang, focal_texts.ADDITION_FROM_CITIZEN, reference=report.reference)
+        lines = ["<b>" + escape(header, quote=False) + "</b>", escape(str(delivery.payload.get("text", ""))[:3000])]
+        links = delivery.payload.get("links")
+        if isinstance(links, list) and links:
+            lines += ["", *(f"{number}. {escape(str(url))}" for number, url in enumerate(links[:20], start=1))]
+
+        async def after(message: Message) -> None:
+            await self.cases.remember_message(chat_id, message.message_id, report.id, "addition")
+
+        reply_to = cards[-1] if cards else None
+        return Unit([delivery], "\n".join(lines), reply_to=reply_to, after=after, refresh=report)
 
     async def _reminders(self, chat_id: int, deliveries: list[Delivery], lang: str) -> Unit:
         header = focal_texts.REMINDER_ADMINS if chat_id > 0 else focal_texts.REMINDER_QUEUE

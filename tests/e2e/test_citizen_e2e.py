@@ -230,7 +230,7 @@ async def test_commands_are_registered_in_both_languages(bot: Running) -> None:
     english = bot.api.commands[("all_private_chats", None)]
     urdu = bot.api.commands[("all_private_chats", "ur")]
     assert [c["command"] for c in english] == [c["command"] for c in urdu]
-    assert {"start", "help", "back", "skip", "cancel", "status", "language", "privacy", "forget", "exit"} == {
+    assert {"start", "help", "back", "skip", "cancel", "status", "add", "language", "privacy", "forget", "exit"} == {
         c["command"] for c in english
     }
     assert dict((c["command"], c["description"]) for c in urdu)["exit"] == "یہ چیٹ جلدی صاف کریں"

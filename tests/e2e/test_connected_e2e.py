@@ -6,6 +6,7 @@ The real Application against the offline Bot API, and a real SQLite file.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -50,4 +51,6 @@ async def test_two_citizens_naming_one_handle_in_different_spellings_see_their_c
     assert match_key_file_for(database).stat().st_mode & 0o777 == 0o600
     with closing(sqlite3.connect(database)) as conn:
         keys = [str(row[0]) for row in conn.execute("SELECT key FROM case_keys")]
-    assert keys and all(len(key) == 64 and "bad" not in key.lower() for key in keys)
+    assert keys and all(re.fullmatch("[0-9a-f]{64}", key) for key in keys)
+    stored = b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal")) if p.exists()).lower()
+    assert b"bad.guy99" not in stored  # neither as a key nor in the (sealed) answers and links

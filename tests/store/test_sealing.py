@@ -28,6 +28,8 @@ LINK = "https://facebook.com/bilal.q.secret"
 DRAFT = "میرا نام عائشہ ہے"
 QUESTION = "Which city does Ayesha live in?"
 ANSWER = "In Multan, near the Ghanta Ghar"
+ADDITION = "He made a new account today"
+NEW_LINK = "https://instagram.com/bilal.second.secret"
 
 
 def ring(*keys: str) -> Keyring:
@@ -71,13 +73,18 @@ async def fill(store: SqliteStore) -> None:
     relay = Outgoing("answer", "queue:punjab", "answer:1", report_id, False, {"text": ANSWER})
     answered = AuditEntry("2026-11-28T11:00:00+00:00", None, "citizen", "answer", report_id, "punjab", True)
     await CaseBook(store).answer(question_id, report_id, answered, relay)
+    # What she adds later (/add) is sealed as well: its text, and its links with the evidence.
+    added = AuditEntry("2026-11-28T12:00:00+00:00", None, "citizen", "add_information", report_id, "punjab", True)
+    note = Outgoing("addition", "queue:punjab", "addition:1", report_id, False, {"text": ADDITION})
+    links = (EvidenceLink(NEW_LINK, "instagram"),)
+    assert await CaseBook(store).add_information(report_id, ADDITION, links, added, note) is not None
 
 
 def file_bytes(db: Path) -> bytes:
     return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
 
 
-PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, "Bilal", "bilal.q.secret"]
+PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, ADDITION, NEW_LINK, "Bilal", "bilal.q.secret"]
 
 
 @pytest.fixture
@@ -178,10 +185,11 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(db: Path) -> 
     assert changed == {
         "sessions.state": 1,
         "reports.answers": 1,
-        "evidence.url": 1,
-        "outbox.payload": 3,
+        "evidence.url": 2,
+        "outbox.payload": 4,
         "questions.text": 1,
         "questions.answer": 1,
+        "additions.text": 1,
     }
     only_new = SqliteStore(db, keyring=ring(new))
     await only_new.open()

@@ -23,10 +23,12 @@ from bot.store.records import (
     AuditEntry,
     CaseQuery,
     Connected,
+    EvidenceLink,
     Exchange,
     Outgoing,
     QueueBinding,
     StoredReport,
+    keyed_addition,
 )
 
 from .store import MemoryStore, QuestionRow
@@ -256,6 +258,31 @@ class MemoryCases:
             Exchange(question_id, row.asked_by, row.text, row.asked_at, row.answer, row.answered_at)
             for question_id, row in sorted(self.store.tables.questions.items())
             if row.report_id == report_id
+        ]
+
+    # ---- what the citizen adds to her case -------------------------------------------------------
+
+    async def add_information(
+        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+    ) -> StoredReport | None:
+        t = self.store.tables
+        found = t.reports.get(report_id)
+        if found is None or found.status not in OPEN_STATUSES:
+            t.audit.append(_refused(audit, "case is closed"))
+            return None
+        addition_id = t.next_id("additions")
+        t.additions[addition_id] = (report_id, text, now_iso())
+        changed = replace(found, evidence=(*found.evidence, *links))
+        t.reports[report_id] = changed
+        t.audit.append(audit)
+        t.enqueue([keyed_addition(delivery, report_id, addition_id)])
+        return _copy(changed)
+
+    async def additions(self, report_id: int) -> list[tuple[str, str]]:
+        return [
+            (added_at, text)
+            for _, (case_id, text, added_at) in sorted(self.store.tables.additions.items())
+            if case_id == report_id
         ]
 
     async def connected(self, report_id: int) -> list[Connected]:

@@ -1,9 +1,9 @@
 """Retention and erasure over the memory tables, as ``bot/store/sqlite/retention.py`` does it in SQLite.
 
-Drafts expire, closed cases lose what identifies the citizen (answers, chat, links, questions with their answers, the
-deliveries and Asks about them, the match keys of connected cases) and keep what statistics need, and /forget
-detaches a chat from its reports (the match keys stay: they are about the abuser, not her). Nothing awaits in
-the middle of a change, so each call is atomic on the event loop.
+Drafts expire, closed cases lose what identifies the citizen (answers, chat, links, questions with their answers,
+what she added, the deliveries and Asks about them, the match keys of connected cases) and keep what statistics
+need, and /forget detaches a chat from its reports (the match keys stay: they are about the abuser, not her).
+Nothing awaits in the middle of a change, so each call is atomic on the event loop.
 """
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ class MemoryRetention:
                 t.case_rows[report_id] = replace(t.case_rows[report_id], anonymised_at=at)
             for question_id in [q for q, row in t.questions.items() if row.report_id in ids]:
                 del t.questions[question_id]
+            for addition_id in [a for a, row in t.additions.items() if row[0] in ids]:
+                del t.additions[addition_id]
             for row_id in [o for o, row in t.outbox.items() if row.report_id in ids]:
                 del t.outbox[row_id]
             for ask in [key for key in t.asks if key[0] in ids]:

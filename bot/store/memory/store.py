@@ -118,6 +118,7 @@ class Tables:
     case_messages: dict[tuple[int, int], tuple[int, str, float]] = field(default_factory=dict)  # -> report, kind, at
     asks: dict[tuple[int, int], tuple[int, int | None, float]] = field(default_factory=dict)  # -> chat, prompt, at
     questions: dict[int, QuestionRow] = field(default_factory=dict)
+    additions: dict[int, tuple[int, str, str]] = field(default_factory=dict)  # id -> report, text, added at
     senders: dict[str, SenderRow] = field(default_factory=dict)
     admins: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # user -> added by, added at
     flow_candidates: dict[int, Candidate] = field(default_factory=dict)

@@ -20,10 +20,12 @@ from bot.store.records import (
     AuditEntry,
     CaseQuery,
     Connected,
+    EvidenceLink,
     Exchange,
     Outgoing,
     QueueBinding,
     StoredReport,
+    keyed_addition,
 )
 
 from .audit import audit_row, audit_rows
@@ -349,6 +351,56 @@ class CaseBook:
             )
             for q, by, text, asked_at, answer, answered_at in rows
         ]
+
+    # ---- what the citizen adds to her case -------------------------------------------------------
+
+    async def add_information(
+        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+    ) -> StoredReport | None:
+        keyring = self.store.keyring
+        sealed = keyring.seal(text, "additions.text")
+        urls = [keyring.seal(link.url, "evidence.url") for link in links]
+
+        async def add(conn: Connection) -> bool:
+            # The case's row locked first: a close on another instance waits for this addition, or this
+            # one sees the case closed; two additions at once take their evidence positions in turn.
+            found = await conn.fetchval(f"SELECT 1 FROM reports WHERE id = $1 AND {_OPEN} FOR UPDATE", report_id)
+            if found is None:
+                await audit_row(conn, _refused(audit, "case is closed"))
+                return False
+            addition_id = int(
+                await conn.fetchval(
+                    "INSERT INTO additions (report_id, text, added_at) VALUES ($1, $2, $3) RETURNING id",
+                    report_id,
+                    sealed,
+                    now_iso(),
+                )
+            )
+            start = int(
+                await conn.fetchval(
+                    "SELECT coalesce(max(position) + 1, 0) FROM evidence WHERE report_id = $1", report_id
+                )
+            )
+            if links:
+                await conn.executemany(
+                    "INSERT INTO evidence (report_id, position, url, platform) VALUES ($1, $2, $3, $4)",
+                    [
+                        (report_id, start + i, url, link.platform)
+                        for i, (url, link) in enumerate(zip(urls, links, strict=True))
+                    ],
+                )
+            await audit_row(conn, audit)
+            await enqueue(conn, outbox_rows([keyed_addition(delivery, report_id, addition_id)], keyring))
+            return True
+
+        added = await self.database.write(add)
+        return await self.case(report_id) if added else None
+
+    async def additions(self, report_id: int) -> list[tuple[str, str]]:
+        rows = await self.database.fetch(
+            "SELECT added_at, text FROM additions WHERE report_id = $1 ORDER BY id", report_id
+        )
+        return [(str(at), self.store.keyring.open(str(text), "additions.text")) for at, text in rows]
 
     async def connected(self, report_id: int) -> list[Connected]:
         rows = await self.database.fetch(

@@ -49,7 +49,7 @@ class Retention:
             ids = [int(row[0]) for row in rows]
             if not ids:
                 return 0
-            for table in ("evidence", "questions", "outbox", "asks", "case_keys"):
+            for table in ("evidence", "questions", "additions", "outbox", "asks", "case_keys"):
                 await conn.execute(f"DELETE FROM {table} WHERE report_id = ANY($1::bigint[])", ids)
             await conn.execute(
                 "UPDATE reports SET answers = $1, chat_key = NULL, anonymised_at = $2 WHERE id = ANY($3::bigint[])",

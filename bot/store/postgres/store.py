@@ -43,6 +43,7 @@ SEALED = (
     ("outbox", "id", "payload"),
     ("questions", "id", "text"),
     ("questions", "id", "answer"),  # NULL until answered: reseal and the key checks pass NULL by
+    ("additions", "id", "text"),
 )
 
 REVISION_COLUMNS = "id, flow_id, hash, content, author, created_at"

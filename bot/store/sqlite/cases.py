@@ -20,10 +20,12 @@ from bot.store.records import (
     AuditEntry,
     CaseQuery,
     Connected,
+    EvidenceLink,
     Exchange,
     Outgoing,
     QueueBinding,
     StoredReport,
+    keyed_addition,
 )
 
 from .audit import audit_row
@@ -313,6 +315,49 @@ class CaseBook:
             )
             for q, by, text, asked_at, answer, answered_at in rows
         ]
+
+    # ---- what the citizen adds to her case -------------------------------------------------------
+
+    async def add_information(
+        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+    ) -> StoredReport | None:
+        keyring = self.store.keyring
+        sealed = keyring.seal(text, "additions.text")
+        urls = [keyring.seal(link.url, "evidence.url") for link in links]
+
+        def add(conn: sqlite3.Connection) -> bool:
+            # The guard and the write in one transaction: a case closed meanwhile takes nothing.
+            if conn.execute(f"SELECT 1 FROM reports WHERE id = ? AND {_OPEN}", (report_id,)).fetchone() is None:
+                audit_row(conn, _refused(audit, "case is closed"))
+                return False
+            cur = conn.execute(
+                "INSERT INTO additions (report_id, text, added_at) VALUES (?, ?, ?)", (report_id, sealed, now_iso())
+            )
+            addition_id = cur.lastrowid
+            assert addition_id is not None
+            start = conn.execute(
+                "SELECT coalesce(max(position) + 1, 0) FROM evidence WHERE report_id = ?", (report_id,)
+            ).fetchone()[0]
+            conn.executemany(
+                "INSERT INTO evidence (report_id, position, url, platform) VALUES (?, ?, ?, ?)",
+                [
+                    (report_id, start + i, url, link.platform)
+                    for i, (url, link) in enumerate(zip(urls, links, strict=True))
+                ],
+            )
+            audit_row(conn, audit)
+            # Sealed on this thread: the payload's addition id is known only here.
+            conn.executemany(ENQUEUE, outbox_rows([keyed_addition(delivery, report_id, addition_id)], keyring))
+            return True
+
+        added = await self.database.write(add)
+        return await self.case(report_id) if added else None
+
+    async def additions(self, report_id: int) -> list[tuple[str, str]]:
+        rows = await self.database.fetchall(
+            "SELECT added_at, text FROM additions WHERE report_id = ? ORDER BY id", (report_id,)
+        )
+        return [(str(at), self.store.keyring.open(str(text), "additions.text")) for at, text in rows]
 
     async def connected(self, report_id: int) -> list[Connected]:
         rows = await self.database.fetchall(

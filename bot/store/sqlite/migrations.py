@@ -291,6 +291,17 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX case_keys_key ON case_keys (key, report_id);
     """,
+    # 12: what a citizen adds to her open case after sending it (/add): the text, sealed; its links go
+    # to the case's evidence
+    """
+    CREATE TABLE additions (
+        id          INTEGER PRIMARY KEY,
+        report_id   INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        text        TEXT NOT NULL,
+        added_at    TEXT NOT NULL
+    );
+    CREATE INDEX additions_report ON additions (report_id);
+    """,
 )
 
 

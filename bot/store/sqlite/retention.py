@@ -2,8 +2,9 @@
 can detach their Telegram account from what they reported (/forget).
 
 What stays after anonymisation is what statistics need (category, province, whether a child, dates,
-status, outcome) and the audit trail; the account, links, contact, questions (with their answers), the chat and
-the match keys of connected cases go. /forget leaves the match keys: they are about the abuser, not the citizen.
+status, outcome) and the audit trail; the account, links, contact, questions (with their answers), what the
+citizen added, the chat and the match keys of connected cases go. /forget leaves the match keys: they are about
+the abuser, not the citizen.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Retention:
 
             def anonymise(conn: sqlite3.Connection, ids: list[int] = ids) -> None:
                 marks = placeholders(ids)
-                for table in ("evidence", "questions", "outbox", "asks", "case_keys"):
+                for table in ("evidence", "questions", "additions", "outbox", "asks", "case_keys"):
                     conn.execute(f"DELETE FROM {table} WHERE report_id IN ({marks})", ids)
                 conn.execute(
                     f"UPDATE reports SET answers = ?, chat_key = NULL, anonymised_at = ? WHERE id IN ({marks})",

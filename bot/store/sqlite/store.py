@@ -44,6 +44,7 @@ SEALED = (
     ("outbox", "id", "payload"),
     ("questions", "id", "text"),
     ("questions", "id", "answer"),  # NULL until answered: reseal and the key checks pass NULL by
+    ("additions", "id", "text"),
 )
 SEALED_SINCE = 5  # the schema version from which values are sealed
 

@@ -1,6 +1,6 @@
 """The citizen side of the Telegram bot, put together: one object per concern, wired explicitly.
 
-``app.py`` registers the handlers of ``report``, ``files`` and ``commands``; the ledger's loop runs
+``app.py`` registers the handlers of ``report``, ``files``, ``additions`` and ``commands``; the ledger's loop runs
 beside the courier and is flushed before the store closes.
 """
 
@@ -16,6 +16,7 @@ from bot.store.ports import Books
 
 from ..guard import FloodControl
 from ..send import Sender
+from .additions import Additions
 from .commands import CommandHandlers
 from .files import FileHandlers
 from .ledger import Ledger
@@ -42,8 +43,17 @@ class CitizenBot:
         self.ledger = Ledger(books.sessions, receipts, deferred=settings.database_url is None)
         self.replies = Replies(sender, books.sessions, receipts, self.ledger, wake)
         self.turns = Turns(books.sessions, books.senders, self.ledger, self.flood, self.replies)
+        self.additions = Additions(books.reports, casework, self.turns, self.replies, wake)
         self.report = ReportHandlers(
-            settings, books.reports, books.retention, conversations, casework, self.turns, self.replies, wake
+            settings,
+            books.reports,
+            books.retention,
+            conversations,
+            casework,
+            self.turns,
+            self.replies,
+            wake,
+            self.additions,
         )
         self.files = FileHandlers(conversations, self.turns, self.replies)
         status = Status(books.reports, books.pins, self.replies)

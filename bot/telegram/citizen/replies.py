@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from html import escape
 
-from telegram import Bot, BotCommandScopeChat, Message, ReplyKeyboardRemove
+from telegram import Bot, BotCommandScopeChat, ForceReply, Message, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 
 from bot.cases.conversation import Reply
@@ -47,16 +47,25 @@ class Replies:
         self.wake = wake  # tells the courier a receipt is waiting to go out
 
     async def send(
-        self, bot: Bot, chat_id: int, out: ChatMessage, *, turn: ChatTurn | None, remember: bool = True
+        self,
+        bot: Bot,
+        chat_id: int,
+        out: ChatMessage,
+        *,
+        turn: ChatTurn | None,
+        remember: bool = True,
+        force_reply: ForceReply | None = None,
     ) -> Message | None:
         """Send with retries for network faults and 429s; a blocked bot marks the chat inactive.
 
         Every message is recorded for /exit to delete (``remember=False`` only for lines that must
         stay, such as the exit line itself), so no reply, however incidental, can stay behind on a
         watched phone. Within a ``turn`` the id is kept with the chat's state when the turn ends.
+        ``force_reply``: the message asks for a reply (an /add prompt), in place of ``out.markup``.
         """
+        markup = force_reply if force_reply is not None else out.markup
         try:
-            message = await self.sender.send(bot, chat_id, out.text, out.markup, retries=_SEND_TRIES - 1)
+            message = await self.sender.send(bot, chat_id, out.text, markup, retries=_SEND_TRIES - 1)
         except Forbidden:
             if turn is not None:
                 turn.state = replace(turn.state, active=False)  # kept when the turn ends
@@ -126,6 +135,8 @@ class Replies:
                     break
                 if out.question:
                     question_id = message.message_id
+                if reply.reference is not None:
+                    turn.receipt_message = message.message_id  # the last one holds the reference and PIN
             else:
                 shown = True
         finally:

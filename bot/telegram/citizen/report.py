@@ -34,6 +34,7 @@ from ..focal.texts import CITIZEN_ANSWER_SENT
 from ..render import ChatMessage
 from ..send import quietly
 from . import texts
+from .additions import Additions
 from .forget import forget
 from .replies import Replies
 from .turns import ChatTurn, Turns
@@ -55,6 +56,7 @@ class ReportHandlers:
         turns: Turns,
         replies: Replies,
         wake: Callable[[], None],
+        additions: Additions,
     ) -> None:
         self.settings = settings
         self.reports = reports  # the daily cap counts a chat's reports
@@ -64,6 +66,7 @@ class ReportHandlers:
         self.turns = turns
         self.replies = replies
         self.wake = wake  # tells the courier a report or an answer is waiting to go out
+        self.additions = additions  # a reply to an /add prompt or to the receipt adds to the report
 
     async def on_start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.effective_chat is None:
@@ -79,6 +82,8 @@ class ReportHandlers:
             return
         async with self.turns.turn(update, context) as turn:
             if turn is None:
+                return
+            if await self.additions.on_reply(context.bot, turn, message):
                 return
             key = chat_key(chat.id)
             before = await self.conv.current(key)
@@ -194,6 +199,11 @@ class ReportHandlers:
         await self.replies.deliver(bot, turn, reply, moved=_moved(before, reply))
         if reply.reference is not None:
             self.wake()
+            if turn.receipt_message is not None:
+                # A reply to her receipt adds to this report (/add, additions.py).
+                report = await self.reports.report_by_reference(reply.reference)
+                if report is not None:
+                    await self.casework.cases.remember_message(turn.chat_id, turn.receipt_message, report.id, "receipt")
 
     async def _relay_answer(self, bot: Bot, turn: ChatTurn, message: Message, exact: bool) -> bool:
         """A reply to an officer's question (or, outside a report, any message while one is open) is relayed."""

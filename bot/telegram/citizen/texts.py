@@ -43,7 +43,8 @@ HELP = N_(
     "and in your own words. Tap the buttons, or type your answers in English, Urdu or Roman Urdu.\n\n"
     "/start begin or continue a report\n/back previous question\n/skip skip a question\n"
     "/done finish sending links\n/send send the report after checking it\n"
-    "/cancel stop the report\n/status check your reports (or /status REFERENCE PIN)\n/language change language\n"
+    "/cancel stop the report\n/status check your reports (or /status REFERENCE PIN)\n"
+    "/add add something to a report you sent\n/language change language\n"
     "/privacy what we keep and for how long\n/forget unlink this account from your reports\n"
     "/exit clear this chat quickly\n\nIf you are in danger now, call 15."
 )
@@ -79,6 +80,26 @@ RECEIPT = N_(
     "Please write both down somewhere safe. With them you can check your report at any time: /status {reference} "
     "{pin}"
 )
+# /add: something new for a report she sent that is still open (links, a short text).
+ADD_LIMIT = 1000  # characters of one addition
+ADD_PROMPT = N_(
+    "What would you like to add to your report {reference}? You can send links (web addresses), usernames or a "
+    "short text. Please reply to this message."
+)
+ADD_PLACEHOLDER = N_("Add to {reference}")
+ADD_DONE = N_("Thank you. This has been added to your report {reference} and sent to the officers.")
+ADD_TOO_LONG = N_(
+    "This is too long to add in one message (the limit is {limit} characters). Please send it in shorter parts, "
+    "each one with /add."
+)
+ADD_CLOSED = N_(
+    "Your report {reference} is closed, so nothing more can be added to it. If something new has happened, you "
+    "can make a new report with /start."
+)
+ADD_NONE = N_(
+    "There is no open report from this chat to add to. After you send a report, you can add to it with /add and "
+    "your text, for example: /add he made a new account today. To make a report, send /start."
+)
 UNKNOWN_COMMAND = N_("{command} is not a command I know. Send /help to see the commands.")
 STATUS_NONE = N_("There are no reports from this chat. To check another report, send /status REFERENCE PIN.")
 STATUS_LINE = N_("{reference}: {status} (sent {date})")
@@ -103,6 +124,7 @@ COMMANDS = (
     ("skip", N_("Skip this question")),
     ("cancel", N_("Stop this report")),
     ("status", N_("Check your reports")),
+    ("add", N_("Add something to your report")),
     ("language", N_("Change language")),
     ("privacy", N_("What is kept and for how long")),
     ("forget", N_("Unlink this account from your reports")),

@@ -49,6 +49,9 @@ class ChatTurn:
     # The message whose button was pressed: the question being answered, whatever the stored state says
     # (an instance that died after showing a question but before recording it leaves an older id).
     pressed: int | None = None
+    # The message that showed the receipt of the report this turn sent (its reference and PIN): a reply to
+    # it adds to that report (/add).
+    receipt_message: int | None = None
 
 
 class Turns:

@@ -9,6 +9,7 @@ from telegram import Bot
 from bot.cases.casework import Actor
 from bot.cases.flows import FlowRegistry
 from bot.clock import now_iso
+from bot.engine.model import Flow
 from bot.i18n import t
 from bot.store.ports import Audit, Cases
 from bot.store.records import AuditEntry, StoredReport
@@ -36,6 +37,17 @@ class Cards:
     ) -> None:
         self.chats, self.cases, self.flows, self.courier, self.limits = chats, cases, flows, courier, limits
         self.audit = audit
+        # What the citizen added reaches the group through the courier; once it is there, every card shows it.
+        courier.refresh_cards = self.added
+
+    async def added(self, bot: Bot, report: StoredReport) -> None:
+        """The citizen added to the case (/add) and the group has it: every card counts it now."""
+        await self.refresh(bot, report, Actor(0, "citizen"))
+
+    async def _shown(self, report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
+        """The card's text with what it names beside the case: connected cases, the citizen's additions."""
+        connected = await self.cases.connected(report.id)
+        return card.card_text(report, flow, lang, connected, len(await self.cases.additions(report.id)))
 
     async def show(self, bot: Bot, chat_id: int, report: StoredReport, reply_to: int | None = None) -> None:
         if self.limits.free(chat_id) <= 0:
@@ -43,7 +55,7 @@ class Cards:
             return
         lang = await self.chats.lang(chat_id)
         flow = await self.flows.pinned(report.revision_id)
-        text, truncated = card.card_text(report, flow, lang, await self.cases.connected(report.id))
+        text, truncated = await self._shown(report, flow, lang)
         message = await self.chats.say(bot, chat_id, text, card.card_keyboard(report, lang, truncated), reply_to)
         if message is not None:
             await self.cases.remember_message(chat_id, message.message_id, report.id, "card")
@@ -51,7 +63,7 @@ class Cards:
     async def edit(self, bot: Bot, chat_id: int, card_id: int, report: StoredReport, lang: str) -> None:
         """Show the case's current state on one card, with its buttons (after a menu, or a lost race)."""
         flow = await self.flows.pinned(report.revision_id)
-        text, truncated = card.card_text(report, flow, lang, await self.cases.connected(report.id))
+        text, truncated = await self._shown(report, flow, lang)
         await quietly(
             bot.edit_message_text(
                 text,
@@ -68,6 +80,7 @@ class Cards:
         bindings = await self.cases.bindings()
         flow = await self.flows.pinned(report.revision_id)
         connected = await self.cases.connected(report.id)
+        additions = len(await self.cases.additions(report.id))
         for chat_id, message_id in await self.cases.case_messages(report.id):
             queues = {b.key for b in bindings.values() if b.chat_id == chat_id}
             lang = await self.chats.lang(chat_id)
@@ -82,7 +95,7 @@ class Cards:
                 # Closed: the account and links leave the group's history (stubs.py).
                 await self._stub(bot, chat_id, message_id, stub_text(report, flow, lang), report)
                 continue
-            text, truncated = card.card_text(report, flow, lang, connected)
+            text, truncated = card.card_text(report, flow, lang, connected, additions)
             await quietly(
                 bot.edit_message_text(
                     text,

@@ -111,6 +111,12 @@ NUMBER_ALERT = N_("Phone number for {reference}: {phone}. It is shown only to yo
 NUMBER_CLAIM_FIRST = N_("The number is shown only to the officer who claimed the case.")
 NO_NUMBER = N_("The citizen did not give a phone number.")
 ANSWER_FROM_CITIZEN = N_("Answer from the citizen ({reference}):")
+# What the citizen added to her open case after sending it (/add): relayed as a reply to the card, counted on it.
+ADDITION_FROM_CITIZEN = N_("New information from the citizen ({reference}):")
+ADDITIONS = NP_(
+    "New information from the citizen: {count} addition",
+    "New information from the citizen: {count} additions",
+)
 DIGEST_HEADER = NP_(
     "{count} new case. Press it to open its card, or send /case REFERENCE.",
     "{count} new cases. Press one to open its card, or send /case REFERENCE.",

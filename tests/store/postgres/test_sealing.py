@@ -23,7 +23,9 @@ LINK = "https://facebook.com/bilal.q.secret"
 DRAFT = "میرا نام عائشہ ہے"
 QUESTION = "Which city does Ayesha live in?"
 ANSWER = "In Multan, near the Ghanta Ghar"
-PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, "Bilal", "bilal.q.secret"]
+ADDITION = "He made a new account today"
+NEW_LINK = "https://instagram.com/bilal.second.secret"
+PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, ADDITION, NEW_LINK, "Bilal", "bilal.q.secret"]
 
 
 def ring(*keys: str) -> Keyring:
@@ -31,7 +33,7 @@ def ring(*keys: str) -> Keyring:
 
 
 async def fill(store: PostgresStore) -> int:
-    """A report with evidence and its card, a draft, and a question relayed to the citizen."""
+    """A report with evidence and its card, a draft, a question relayed to the citizen, and what she added."""
     revision = await store.publish("report", "spec_version: 1\nid: report\n", "test")
     report = NewReport(
         reference="AAAA-0001",
@@ -65,6 +67,11 @@ async def fill(store: PostgresStore) -> int:
     relay = Outgoing("answer", "queue:punjab", "answer:1", report_id, False, {"text": ANSWER})
     answered = AuditEntry("2026-11-28T11:00:00+00:00", None, "citizen", "answer", report_id, "punjab", True)
     await cases.answer(question_id, report_id, answered, relay)
+    # What she adds later (/add) is sealed as well: its text, and its links with the evidence.
+    added = AuditEntry("2026-11-28T12:00:00+00:00", None, "citizen", "add_information", report_id, "punjab", True)
+    note = Outgoing("addition", "queue:punjab", "addition:1", report_id, False, {"text": ADDITION})
+    links = (EvidenceLink(NEW_LINK, "instagram"),)
+    assert await cases.add_information(report_id, ADDITION, links, added, note) is not None
     return report_id
 
 
@@ -204,10 +211,11 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(schema: str) 
     assert changed == {
         "sessions.state": 1,
         "reports.answers": 1,
-        "evidence.url": 1,
-        "outbox.payload": 3,
+        "evidence.url": 2,
+        "outbox.payload": 4,
         "questions.text": 1,
         "questions.answer": 1,
+        "additions.text": 1,
     }
     only_new = PostgresStore(DATABASE_URL, schema=schema, keyring=ring(new))
     await only_new.open()
