@@ -91,7 +91,7 @@ async def measure(db: Path, requests: int) -> None:
             books,
             flows,
             Casework.over(books),
-            Roles(books.cases, books.admins.is_admin, may_act),
+            Roles(books.cases, books.admins.load, may_act),
             passes,
             Settings(bot_token="1:x", desk_port=1, desk_url="http://desk.bench"),
             changed,

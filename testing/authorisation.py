@@ -1070,6 +1070,45 @@ ROWS: tuple[Row, ...] = (
         "zz.top.{case}",
         each(NEUTRAL),
     ),
+    # "Did this help?" (rate.<answer>.<case id>): counted only from the case's own chat, once it is resolved.
+    # The cells' cases are open and were sent by someone else, so every press here changes nothing; the
+    # accepted press, the second one and a spam-marked case are in tests/e2e/test_feedback_e2e.py.
+    Row(
+        "rate-other-case",
+        CITIZEN_BUTTONS,
+        "rate.helped.<someone else's case>",
+        "press",
+        "card",
+        "rate.helped.{case}",
+        each(NEUTRAL),
+    ),
+    Row(
+        "rate-own-open",
+        CITIZEN_BUTTONS,
+        "rate.helped.<the citizen's own case, still open>",
+        "press",
+        "card",
+        "rate.helped.1",  # the citizen's case (CITIZEN_REF) is the first one seeded
+        each(NEUTRAL),
+    ),
+    Row(
+        "rate-unknown-answer",
+        CITIZEN_BUTTONS,
+        "rate.<no such answer>.<case>",
+        "press",
+        "card",
+        "rate.great.{case}",
+        each(NEUTRAL),
+    ),
+    Row(
+        "rate-id-overflow",
+        CITIZEN_BUTTONS,
+        "rate.helped.<56 digits>",
+        "press",
+        "card",
+        "rate.helped." + SINGLE,
+        each(NEUTRAL),
+    ),
     # ---- forged officers' data -------------------------------------------------------------------------------
     Row("f-id-letters", FORGED_FOCAL, "f.claim.abc", "press", "card", "f.claim.abc", each(NO_SUCH_CASE)),
     Row("f-id-missing", FORGED_FOCAL, "f.claim (no id)", "press", "card", "f.claim", each(NO_SUCH_CASE)),

@@ -103,8 +103,16 @@ class Casework:
             "claimed_name": actor.name,
             "claimed_at": now_iso(),
         }
+        # Unclaimed and still in its queue in the same write: a case left waiting by a desk question has
+        # no claim yet, and two officers pressing Claim at once must give one claim.
         return await self.cases.transition(
-            report.id, expected, changes, _entry(actor, "claim", report), _notify(report, "claimed")
+            report.id,
+            expected,
+            changes,
+            _entry(actor, "claim", report),
+            _notify(report, "claimed"),
+            queue=report.queue,
+            unclaimed=True,
         )
 
     async def resolve(self, report: StoredReport, actor: Actor, outcome: str) -> StoredReport | None:
@@ -117,12 +125,14 @@ class Casework:
             changes,
             _entry(actor, "resolve", report, outcome),
             _notify(report, "resolved", outcome=outcome),
+            queue=report.queue,  # not a case that moved to another queue since the officer saw it
         )
 
     async def spam(self, report: StoredReport, actor: Actor) -> StoredReport | None:
         # The sender is not told: telling an abuser which reports were seen through helps them.
         changes = {"status": SPAM, "closed_at": now_iso(), "claimed_by": actor.user_id, "claimed_name": actor.name}
-        changed = await self.cases.transition(report.id, OPEN_STATUSES, changes, _entry(actor, "spam", report))
+        entry = _entry(actor, "spam", report)
+        changed = await self.cases.transition(report.id, OPEN_STATUSES, changes, entry, queue=report.queue)
         if changed is not None and report.chat_key is not None:
             await self.senders.mark_spam(report.chat_key, report.id, self.spam_threshold)
         return changed
@@ -138,9 +148,8 @@ class Casework:
             "queued_at": now_iso(),
         }
         delivery = new_case_delivery(report.id, report.reference, queue, report.priority, transfer=time.time_ns())
-        return await self.cases.transition(
-            report.id, OPEN_STATUSES, changes, _entry(actor, "transfer", report, f"to {queue}"), [delivery]
-        )
+        entry = _entry(actor, "transfer", report, f"to {queue}")
+        return await self.cases.transition(report.id, OPEN_STATUSES, changes, entry, [delivery], queue=report.queue)
 
     async def ask(self, report: StoredReport, actor: Actor, question: str) -> int | None:
         """Relay an officer's question to the citizen. None when the case is closed or anonymous."""

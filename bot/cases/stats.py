@@ -1,4 +1,5 @@
-"""Figures for admins (``/stats``): cases by province, category and status, time to claim, week on week."""
+"""Figures for admins (``/stats``): cases by province, category and status, time to claim, week on week,
+and what citizens answered to "Did this help?" after their case was closed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ BY_CATEGORY = N_("By category:")
 BY_STATUS = N_("By status:")
 HOURS = N_("{hours} h {minutes} min")
 DAYS = N_("{days} d {hours} h")
+FEEDBACK = N_("Did it help? yes {yes}, a little {little}, no {no}")
+FEEDBACK_ANSWERS = ("helped", "partly", "not")  # the keys of the citizen's buttons (FeedbackPress.ANSWERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,13 @@ class CaseStats:
     by_status: tuple[tuple[str, int], ...]
     median_claim: float | None  # seconds
     median_claim_priority: float | None
+    feedback: tuple[tuple[str, int], ...] = ()  # (answer key, cases), in FEEDBACK_ANSWERS order; () before any
+
+    @property
+    def feedback_counts(self) -> dict[str, int]:
+        """Every answer key with its count (0 for one nobody gave)."""
+        given = dict(self.feedback)
+        return {key: given.get(key, 0) for key in FEEDBACK_ANSWERS}
 
 
 def _by(totals: list[tuple[str, str, str, int]], column: int) -> tuple[tuple[str, int], ...]:
@@ -49,6 +59,7 @@ async def case_stats(stats: Stats, now: datetime) -> CaseStats:
         return (now - delta).isoformat(timespec="seconds")
 
     totals = await stats.totals()
+    answers = await stats.feedback()
     claims = [
         ((datetime.fromisoformat(c.claimed_at) - datetime.fromisoformat(c.created_at)).total_seconds(), c.priority)
         for c in await stats.claims_since(iso(timedelta(days=30)))
@@ -64,6 +75,7 @@ async def case_stats(stats: Stats, now: datetime) -> CaseStats:
         by_status=_by(totals, 2),
         median_claim=statistics.median([s for s, _ in claims]) if claims else None,
         median_claim_priority=statistics.median([s for s, p in claims if p]) if any(p for _, p in claims) else None,
+        feedback=tuple((key, answers[key]) for key in FEEDBACK_ANSWERS if answers.get(key)),
     )
 
 
@@ -83,6 +95,9 @@ def format_stats(stats: CaseStats, lang: str) -> str:
         t(lang, WEEKS, this_week=stats.this_week, last_week=stats.last_week),
         t(lang, CLAIM, all=duration(stats.median_claim, lang), priority=duration(stats.median_claim_priority, lang)),
     ]
+    if stats.feedback:  # only once a citizen has answered
+        counts = stats.feedback_counts
+        lines.append(t(lang, FEEDBACK, yes=counts["helped"], little=counts["partly"], no=counts["not"]))
     for title, rows in (
         (BY_PROVINCE, stats.by_province),
         (BY_STATUS, stats.by_status),

@@ -21,7 +21,11 @@ from starlette.routing import Route
 from bot.telegram.admin.publishing import MAX_FLOW_BYTES
 from bot.telegram.callback_data import record_id
 
-from . import admin_texts, texts
+from . import (
+    admin_texts,
+    ids,  # noqa: F401  (registers the {name:id} route convertor)
+    texts,
+)
 from .security import csrf_ok
 from .services import DeskServices, Visitor, page, visitor_of
 
@@ -132,11 +136,11 @@ def admin_routes(services: DeskServices) -> list[Route]:
         get("/admin/flows", admin_flows.flows_page),
         # A flow of MAX_FLOW_BYTES arrives percent-encoded: up to three bytes sent for each byte of it.
         post("/admin/flows/upload", admin_flows.upload, 4 * MAX_FLOW_BYTES),
-        get("/admin/flows/{revision_id:int}", admin_flows.revision_page),
-        post("/admin/flows/{revision_id:int}/rollback", admin_flows.rollback),
-        get("/admin/candidates/{candidate_id:int}", admin_flows.candidate_page),
-        post("/admin/candidates/{candidate_id:int}/publish", admin_flows.publish),
-        post("/admin/candidates/{candidate_id:int}/discard", admin_flows.discard),
+        get("/admin/flows/{revision_id:id}", admin_flows.revision_page),
+        post("/admin/flows/{revision_id:id}/rollback", admin_flows.rollback),
+        get("/admin/candidates/{candidate_id:id}", admin_flows.candidate_page),
+        post("/admin/candidates/{candidate_id:id}/publish", admin_flows.publish),
+        post("/admin/candidates/{candidate_id:id}/discard", admin_flows.discard),
         get("/admin/people", admin_people.people_page),
         post("/admin/people/officers/add", admin_people.add_officer),
         post("/admin/people/officers/remove", admin_people.remove_officer),

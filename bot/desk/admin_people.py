@@ -132,6 +132,9 @@ async def remove_admin(services: DeskServices, request: Request, visitor: Visito
         return redirect(f"{PEOPLE}?done=bad_user")
     actor = visitor.actor
     removed = await services.books.admins.remove(user_id, actor.user_id, actor.name)
+    if removed:
+        # Their open desk sessions end now, on every instance; a new sign-in gets whatever role is left.
+        await services.books.desk.close_sessions_of(user_id)
     if removed and user_id == actor.user_id:
         return redirect("/")  # no longer an admin: these pages are gone for them
     return redirect(f"{PEOPLE}?done={'admin_removed' if removed else 'admin_not_removed'}&user={user_id}")

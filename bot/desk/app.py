@@ -17,10 +17,16 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import actions, overview, pages, texts
+from . import (
+    actions,
+    ids,  # noqa: F401  (registers the {name:id} route convertor)
+    overview,
+    pages,
+    texts,
+)
 from .admin_pages import admin_routes
 from .security import clear_session_cookie, csrf_ok, set_session_cookie
-from .services import DESK_LANGUAGES, DeskServices, Visitor, page, redirect, visitor_of
+from .services import DESK_LANGUAGES, DeskServices, Visitor, cookie_token, page, redirect, visitor_of
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +57,19 @@ def build_desk(services: DeskServices) -> Starlette:
         return response
 
     async def sign_out(request: Request) -> Response:
-        found = await visitor_of(services, request)
-        if not isinstance(found, Visitor):
-            return found
+        # The session and its CSRF token only, not the role: someone who is no officer any more must
+        # still be able to end their session (it would open again if they were added back).
+        token = cookie_token(request)
+        session = await services.passes.session(token)
+        if token is None or session is None:
+            response = page(request, "message.html", "en", status=401, message=texts.NO_SESSION)
+            clear_session_cookie(response, services.tls)
+            return response
         form = await request.form()
-        if not csrf_ok(found.session.csrf, form.get("csrf")):
-            return page(request, "message.html", found.session.lang, status=403, message=texts.BAD_FORM)
-        await services.passes.close(found.token)
-        response = page(request, "message.html", found.session.lang, message=texts.SIGNED_OUT)
+        if not csrf_ok(session.csrf, form.get("csrf")):
+            return page(request, "message.html", session.lang, status=403, message=texts.BAD_FORM)
+        await services.passes.close(token)
+        response = page(request, "message.html", session.lang, message=texts.SIGNED_OUT)
         clear_session_cookie(response, services.tls)
         return response
 
@@ -111,8 +122,8 @@ def build_desk(services: DeskServices) -> Starlette:
         Route("/signout", sign_out, methods=["POST"]),
         Route("/language", language, methods=["POST"]),
         Route("/", case_list, methods=["GET"]),
-        Route("/case/{report_id:int}", case_page, methods=["GET"]),
-        Route("/case/{report_id:int}/{action:str}", case_action, methods=["POST"]),
+        Route("/case/{report_id:id}", case_page, methods=["GET"]),
+        Route("/case/{report_id:id}/{action:str}", case_action, methods=["POST"]),
         Route("/board", signed_in(overview.board), methods=["GET"]),
         Route("/stats", signed_in(overview.stats), methods=["GET"]),
         Route("/export", signed_in(overview.export_form), methods=["GET"]),

@@ -3,7 +3,8 @@
 The board counts, per queue the visitor may see, the cases nobody has claimed, those past the SLA
 (``cases/service_levels.py``: the rule the reminders and the metrics use), the waiting and the
 worked ones. Stats are the figures of ``/stats`` drawn as SVG bars (no script, so the page's
-Content-Security-Policy stays closed). The export is ``main.py export``'s CSV: an officer's has
+Content-Security-Policy stays closed); they cover every queue, so only admins see them, as with
+``/stats`` in Telegram. The export is ``main.py export``'s CSV: an officer's has
 their queues' cases without personal data; only an admin may add the personal columns. Both are
 audited before the first row, as the command line's are.
 """
@@ -60,6 +61,7 @@ STATUS_NAMES = {
     SPAM: texts.S_SPAM,
 }
 DAYS = 7
+FEEDBACK_NAMES = {"helped": texts.FEEDBACK_YES, "partly": texts.FEEDBACK_LITTLE, "not": texts.FEEDBACK_NO}
 
 
 def bars(rows: tuple[tuple[str, int], ...] | list[tuple[str, int]]) -> list[Bar]:
@@ -108,6 +110,10 @@ async def board(services: DeskServices, request: Request, visitor: Visitor) -> R
 
 async def stats(services: DeskServices, request: Request, visitor: Visitor) -> Response:
     lang = visitor.session.lang
+    if not visitor.role.admin:
+        # The figures cover every queue, as /stats does in Telegram, where it is for admins only.
+        await services.casework.refused(visitor.actor, "desk_stats", None, "desk: not an admin")
+        return page(request, "message.html", lang, status=404, visitor=visitor, message=texts.NOT_FOUND)
     now = datetime.now(UTC)
     figures = await case_stats(services.books.stats, now)
     _, flow = await services.flows.live()
@@ -120,6 +126,8 @@ async def stats(services: DeskServices, request: Request, visitor: Visitor) -> R
     provinces = [(card.province_name(flow, key, lang), n) for key, n in figures.by_province]
     categories = [(card.option_name(flow, "category", key, lang), n) for key, n in figures.by_category]
     statuses = [(t(lang, STATUS_NAMES.get(key, key)), n) for key, n in figures.by_status]
+    # Only once a citizen has answered, as in /stats; then all three answers, a zero among them.
+    feedback = [(t(lang, FEEDBACK_NAMES[key]), n) for key, n in figures.feedback_counts.items()]
     return page(
         request,
         "stats.html",
@@ -134,6 +142,7 @@ async def stats(services: DeskServices, request: Request, visitor: Visitor) -> R
             (texts.BY_STATUS_CHART, bars(statuses)),
         ],
         week=bars(days),
+        feedback=bars(feedback) if figures.feedback else [],
         back="/stats",
     )
 

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from bot.store.ports import Cases
 
 MayAct = Callable[[int, str], Awaitable[bool]]  # (user id, queue key) -> may act on its cases
-IsAdmin = Callable[[int], bool]
+# Every admin, read from the database: an admin removed on another instance sharing it is no admin here
+# at their next click (each instance's in-memory list changes only with its own /admins).
+CurrentAdmins = Callable[[], Awaitable[frozenset[int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,13 +35,13 @@ class Role:
 
 
 class Roles:
-    def __init__(self, cases: Cases, is_admin: IsAdmin, may_act: MayAct) -> None:
-        self.cases, self.is_admin, self.may_act = cases, is_admin, may_act
+    def __init__(self, cases: Cases, admins: CurrentAdmins, may_act: MayAct) -> None:
+        self.cases, self.admins, self.may_act = cases, admins, may_act
 
     async def of(self, user_id: int, name: str) -> Role:
         bindings = await self.cases.bindings()
         keys = set(bindings) | set(await self.cases.officer_queues(user_id))
-        if self.is_admin(user_id):
+        if user_id in await self.admins():
             return Role(user_id, name, True, frozenset(keys))
         allowed = frozenset([key for key in sorted(keys) if await self.may_act(user_id, key)])
         return Role(user_id, name, False, allowed)

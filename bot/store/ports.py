@@ -165,8 +165,12 @@ class Cases(Protocol):
         changes: dict[str, Any],
         audit: AuditEntry,
         deliveries: Sequence[Outgoing] = (),
+        *,
+        queue: str | None = None,
+        unclaimed: bool = False,
     ) -> StoredReport | None:
-        """Apply ``changes`` if the case's status is one of ``expected``; audit either way.
+        """Apply ``changes`` if the case's status is one of ``expected`` (and, when given, it is still in
+        ``queue`` / still ``unclaimed``: what the officer saw when they acted); audit either way.
 
         Returns the changed case, or None (and an audit entry saying why) when the case had moved on.
         """
@@ -395,6 +399,12 @@ class Stats(Protocol):
         queued at or before ``overdue_before_priority`` if priority, else at or before ``overdue_before``.
         That is ``Cases.unclaimed_since``'s rule, but every such case counts, reminded or not, with no
         limit: an operator sees the whole backlog, not the next batch of reminders."""
+
+    async def feedback(self) -> dict[str, int]:
+        """Citizens' answers to "Did this help?": answer key -> how many cases' first answer it was.
+
+        Read from the audit trail (action ``feedback``, allowed, the answer in ``detail``); a case
+        answered twice counts once, by its first answer. Answers with no case are not counted."""
 
 
 class Desk(Protocol):

@@ -39,8 +39,9 @@ from bot.store.sqlite.store import SqliteStore
 from . import backups
 from .admin.bot import AdminBot
 from .admin.health import HealthCommand
-from .callback_data import CasePress, FlowPress
+from .callback_data import CasePress, FeedbackPress, FlowPress
 from .citizen.bot import CitizenBot
+from .citizen.feedback import Feedback
 from .citizen.menu import menu_commands
 from .courier import Courier
 from .errors import answering, on_unhandled
@@ -196,7 +197,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
             await focal.cards.refresh(bot, report, actor, old_queue=old_queue)
             courier.wake()
 
-        roles = Roles(books.cases, admins.is_admin, may_act)
+        roles = Roles(books.cases, admins.load, may_act)
         services = DeskServices(books, flows, casework, roles, passes, settings, changed)
         return DeskServer(build_desk(services), settings.desk_listen, settings.desk_port)
 
@@ -311,6 +312,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("add", as_citizen(citizen.additions.on_add), filters=private))
     app.add_handler(CommandHandler("exit", as_citizen(commands.on_exit), filters=private))
     app.add_handler(CommandHandler("forget", as_citizen(commands.on_forget), filters=private))
+    feedback = Feedback(books.cases, books.audit, citizen.turns)
+    app.add_handler(CallbackQueryHandler(as_citizen(feedback.on_press), pattern=FeedbackPress.PATTERN))
     app.add_handler(CallbackQueryHandler(as_citizen(report.on_press)))
     app.add_handler(MessageHandler(private & filters.CONTACT, as_citizen(report.on_contact)))
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE

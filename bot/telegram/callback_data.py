@@ -10,6 +10,9 @@ checked against the 64 bytes when the button is made, not when Telegram refuses 
 - ``LanguagePick`` ``lang.<code>`` and ``ForgetAnswer`` ``forget.yes|no``: outside any conversation.
 - ``CasePress`` ``f.<action>.<report id>[.<arg>]``: an officer's button on a case card.
 - ``FlowPress`` ``a.<action>.<number>``: an admin's button on a flow candidate or revision.
+- ``FeedbackPress`` ``rate.<answer>.<report id>``: a citizen's answer to "Did this help?" under the
+  notice that her case was closed. The id is only a claim: the press counts only from the case's own
+  chat, for a resolved case, once.
 """
 
 from __future__ import annotations
@@ -144,3 +147,24 @@ class FlowPress:
             return None
         number = record_id(parts[2])
         return cls(parts[1], number) if number is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackPress:
+    PREFIX: ClassVar[str] = "rate"  # not hex, so it never reads as a StepPress
+    PATTERN: ClassVar[str] = r"^rate\."  # the handler's filter: every such press, well formed or not
+    ANSWERS: ClassVar[tuple[str, ...]] = ("helped", "partly", "not")  # in the order the buttons show them
+    answer: str
+    report_id: int
+
+    @property
+    def data(self) -> str:
+        return checked(f"{self.PREFIX}.{self.answer}.{self.report_id}")
+
+    @classmethod
+    def parse(cls, data: str) -> FeedbackPress | None:
+        parts = data.split(".")
+        if len(parts) != 3 or parts[0] != cls.PREFIX or parts[1] not in cls.ANSWERS:
+            return None
+        report_id = record_id(parts[2])
+        return cls(parts[1], report_id) if report_id is not None else None

@@ -20,10 +20,10 @@ from bot.cases.ids import chat_key, parse_target
 from bot.engine.model import Flow
 from bot.i18n import t
 from bot.store.ports import Books
-from bot.store.records import OPEN_STATUSES, Connected, Delivery, QueueBinding, StoredReport
+from bot.store.records import OPEN_STATUSES, RESOLVED, Connected, Delivery, QueueBinding, StoredReport
 
 from . import card
-from .callback_data import CasePress
+from .callback_data import CasePress, FeedbackPress
 from .citizen import texts
 from .focal import texts as focal_texts
 from .send import Markup
@@ -160,7 +160,8 @@ class Planner:
                 await self.cases.remember_message(chat_id, message.message_id, report.id, "receipt")
             await self.sessions.remember_messages(chat_key(chat_id), [message.message_id], time.time())
 
-        return Unit([delivery], escape(text, quote=False), after=after)
+        markup = feedback_buttons(report, citizen_lang) if delivery.payload.get("event") == "resolved" else None
+        return Unit([delivery], escape(text, quote=False), markup, after=after)
 
     async def _citizen_text(self, delivery: Delivery, report: StoredReport, lang: str) -> str | None:
         if delivery.kind == "receipt":
@@ -224,6 +225,28 @@ class Planner:
                 buttons.append(InlineKeyboardButton(report.reference, callback_data=CasePress("open", report.id).data))
         markup = InlineKeyboardMarkup([buttons[i : i + 3] for i in range(0, len(buttons), 3)]) if buttons else None
         return Unit(deliveries[:30], "\n".join(lines), markup)
+
+
+FEEDBACK_LABELS = (
+    ("helped", texts.B_FEEDBACK_HELPED),
+    ("partly", texts.B_FEEDBACK_PARTLY),
+    ("not", texts.B_FEEDBACK_NOT),
+)
+
+
+def feedback_buttons(report: StoredReport, lang: str) -> InlineKeyboardMarkup | None:
+    """The question "Did this help?" under the notice that her case was closed: three answers, none
+    required. Only for a resolved case (a spam mark is never told, and sends no notice) sent from a chat
+    (an anonymous report has none)."""
+    if report.status != RESOLVED or report.chat_key is None:
+        return None
+    # One answer a row: a label in Urdu stays whole on a narrow phone.
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t(lang, label), callback_data=FeedbackPress(answer, report.id).data)]
+            for answer, label in FEEDBACK_LABELS
+        ]
+    )
 
 
 def _message_unit(chat_id: int, delivery: Delivery) -> Unit:

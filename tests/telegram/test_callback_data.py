@@ -7,6 +7,7 @@ import pytest
 from bot.telegram.callback_data import (
     MAX_BYTES,
     CasePress,
+    FeedbackPress,
     FlowPress,
     ForgetAnswer,
     LanguagePick,
@@ -14,8 +15,8 @@ from bot.telegram.callback_data import (
     TooLong,
 )
 
-Data = StepPress | LanguagePick | ForgetAnswer | CasePress | FlowPress
-KINDS: tuple[type[Data], ...] = (StepPress, LanguagePick, ForgetAnswer, CasePress, FlowPress)
+Data = StepPress | LanguagePick | ForgetAnswer | CasePress | FlowPress | FeedbackPress
+KINDS: tuple[type[Data], ...] = (StepPress, LanguagePick, ForgetAnswer, CasePress, FlowPress, FeedbackPress)
 VALUES: tuple[Data, ...] = (
     StepPress.of("a1b2c3", "province", "punjab"),
     LanguagePick("roman"),
@@ -24,6 +25,9 @@ VALUES: tuple[Data, ...] = (
     CasePress("claim", 42),
     CasePress("to", 7, "sindh"),
     FlowPress("roll", 12),
+    FeedbackPress("helped", 42),
+    FeedbackPress("partly", 1234),  # a four-digit id would be a step tag after a hex prefix: "rate" is not hex
+    FeedbackPress("not", 10**17),
 )
 
 
@@ -49,6 +53,12 @@ def test_each_kind_parses_back_to_itself_and_is_no_other_kind(value: Data) -> No
         "a.roll.x",
         "lang.",
         "x.y",
+        "rate.helped",
+        "rate.great.42",  # not one of the three answers
+        "rate.helped.-5",
+        "rate.helped.٤٢",  # Arabic-Indic digits: int() would take them
+        "rate.helped." + "9" * 19,
+        "rate.helped.42.x",
     ],
 )
 def test_a_forged_or_broken_form_is_no_kind_at_all(forged: str) -> None:
@@ -74,3 +84,8 @@ def test_data_past_64_bytes_is_refused_when_the_button_is_made() -> None:
         StepPress.of("a" * 6, "s", "b" * 53).data  # noqa: B018
     with pytest.raises(TooLong):
         CasePress("out", 1, "ا" * 30).data  # noqa: B018  # Urdu letters are two bytes each
+
+
+def test_a_feedback_press_fits_in_64_bytes_whatever_the_case() -> None:
+    longest = max(FeedbackPress.ANSWERS, key=len)
+    assert len(FeedbackPress(longest, 10**18 - 1).data.encode()) <= MAX_BYTES

@@ -123,6 +123,9 @@ class MemoryCases:
         changes: dict[str, Any],
         audit: AuditEntry,
         deliveries: Sequence[Outgoing] = (),
+        *,
+        queue: str | None = None,
+        unclaimed: bool = False,
     ) -> StoredReport | None:
         unknown = set(changes) - _CHANGEABLE
         if unknown:
@@ -131,7 +134,10 @@ class MemoryCases:
             raise ValueError("nothing to change")
         t = self.store.tables
         found = t.reports.get(report_id)
-        if found is None or found.status not in tuple(expected):  # a str is its letters, as SQLite binds it
+        moved = found is not None and (
+            (queue is not None and found.queue != queue) or (unclaimed and found.claimed_by is not None)
+        )
+        if found is None or found.status not in tuple(expected) or moved:  # a str is its letters, as SQL binds it
             t.audit.append(_refused(audit, "case had moved on"))
             return None
         row_changes = {k: v for k, v in changes.items() if k in _CASE_ROW_FIELDS}

@@ -15,6 +15,7 @@ from .store import MemoryStore
 
 NONE = "none"  # what the report_counts triggers store for a NULL province or category
 QUEUE_TARGET = "queue:"
+FEEDBACK = "feedback"  # the audit action of a citizen's answer to "Did this help?"
 CHAT = "chat"  # the destination of every chat target: a chat id is personal data, not a metric label
 
 
@@ -69,3 +70,10 @@ class MemoryStats:
             and t.case_rows[report.id].queued_at <= (overdue_before_priority if report.priority else overdue_before)
         )
         return Operational(len(t.sessions), dict(sorted(deliveries.items())), dict(sorted(overdue.items())))
+
+    async def feedback(self) -> dict[str, int]:
+        first: dict[int, str] = {}
+        for entry in self.store.tables.audit:  # oldest first: setdefault keeps each case's first answer
+            if entry.action == FEEDBACK and entry.allowed and entry.report_id is not None:
+                first.setdefault(entry.report_id, entry.detail)
+        return dict(sorted(Counter(first.values()).items()))

@@ -142,6 +142,9 @@ class CaseBook:
         changes: dict[str, Any],
         audit: AuditEntry,
         deliveries: Sequence[Outgoing] = (),
+        *,
+        queue: str | None = None,
+        unclaimed: bool = False,
     ) -> StoredReport | None:
         unknown = set(changes) - _CHANGEABLE
         if unknown:
@@ -152,12 +155,19 @@ class CaseBook:
         assignments = ", ".join(f"{name} = ${n}" for n, name in enumerate(changes, start=3))
         rows = outbox_rows(deliveries, self.store.keyring)
 
+        guards = " AND claimed_by IS NULL" if unclaimed else ""
+        guarded: tuple[str, ...] = ()
+        if queue is not None:
+            guards += f" AND queue = ${len(changes) + 3}"
+            guarded = (queue,)
+
         async def transition(conn: Connection) -> bool:
             status = await conn.execute(
-                f"UPDATE reports SET {assignments} WHERE id = $1 AND status = ANY($2::text[])",
+                f"UPDATE reports SET {assignments} WHERE id = $1 AND status = ANY($2::text[]){guards}",
                 report_id,
                 list(expected),
                 *changes.values(),
+                *guarded,
             )
             if affected(status) == 0:
                 await audit_row(conn, _refused(audit, "case had moved on"))

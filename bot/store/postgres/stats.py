@@ -25,6 +25,14 @@ _OPERATIONAL = (
     "AND ((priority AND queued_at <= $2) OR (NOT priority AND queued_at <= $3)) GROUP BY queue_key"
 )
 
+# Each case's first answer (the lowest id) of those the citizen gave. No index on audit.action: the
+# audit is read whole, which /stats and the desk's stats page (an admin's occasional look) can afford.
+_FEEDBACK = (
+    "SELECT detail, count(*) AS n FROM (SELECT DISTINCT ON (report_id) report_id, detail FROM audit "
+    "WHERE action = 'feedback' AND allowed AND report_id IS NOT NULL ORDER BY report_id, id) first "
+    "GROUP BY detail ORDER BY detail"
+)
+
 
 class PostgresStats:
     def __init__(self, store: PostgresStore) -> None:
@@ -67,6 +75,10 @@ class PostgresStats:
             _OPERATIONAL, max(overdue_before, overdue_before_priority), overdue_before_priority, overdue_before
         )
         return _figures(rows)
+
+    async def feedback(self) -> dict[str, int]:
+        rows = await self.database.fetch(_FEEDBACK)
+        return {str(answer): int(n) for answer, n in rows}
 
 
 def _figures(rows: Sequence[asyncpg.Record]) -> Operational:

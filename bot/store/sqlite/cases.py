@@ -137,6 +137,9 @@ class CaseBook:
         changes: dict[str, Any],
         audit: AuditEntry,
         deliveries: Sequence[Outgoing] = (),
+        *,
+        queue: str | None = None,
+        unclaimed: bool = False,
     ) -> StoredReport | None:
         unknown = set(changes) - _CHANGEABLE
         if unknown:
@@ -146,10 +149,13 @@ class CaseBook:
         assignments = ", ".join(f"{name} = ?" for name in changes)
         rows = outbox_rows(deliveries, self.store.keyring)
 
+        guards = (" AND queue = ?" if queue is not None else "") + (" AND claimed_by IS NULL" if unclaimed else "")
+        guarded = (queue,) if queue is not None else ()
+
         def transition(conn: sqlite3.Connection) -> bool:
             cur = conn.execute(
-                f"UPDATE reports SET {assignments} WHERE id = ? AND status IN ({placeholders(expected)})",
-                (*changes.values(), report_id, *expected),
+                f"UPDATE reports SET {assignments} WHERE id = ? AND status IN ({placeholders(expected)}){guards}",
+                (*changes.values(), report_id, *expected, *guarded),
             )
             if cur.rowcount == 0:
                 audit_row(conn, _refused(audit, "case had moved on"))

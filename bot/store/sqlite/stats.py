@@ -25,6 +25,14 @@ _OPERATIONAL = (
     "AND ((priority = 1 AND queued_at <= ?) OR (priority = 0 AND queued_at <= ?)) GROUP BY queue_key"
 )
 
+# Each case's first answer (the lowest id) of those the citizen gave. No index on audit.action: the
+# audit is read whole, which /stats and the desk's stats page (an admin's occasional look) can afford.
+_FEEDBACK = (
+    "SELECT a.detail, count(*) FROM audit a JOIN (SELECT min(id) AS id FROM audit "
+    "WHERE action = 'feedback' AND allowed = 1 AND report_id IS NOT NULL GROUP BY report_id) f ON a.id = f.id "
+    "GROUP BY a.detail ORDER BY a.detail"
+)
+
 
 class SqliteStats:
     def __init__(self, store: SqliteStore) -> None:
@@ -66,6 +74,10 @@ class SqliteStats:
             _OPERATIONAL, (max(overdue_before, overdue_before_priority), overdue_before_priority, overdue_before)
         )
         return _figures(rows)
+
+    async def feedback(self) -> dict[str, int]:
+        rows = await self.database.fetchall(_FEEDBACK)
+        return {str(answer): int(n) for answer, n in rows}
 
 
 def _figures(rows: list[tuple[Any, ...]]) -> Operational:

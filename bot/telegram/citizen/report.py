@@ -21,7 +21,7 @@ from telegram.ext import ContextTypes
 from bot.cases.casework import Casework
 from bot.cases.conversation import Conversations, Reply
 from bot.cases.ids import chat_key
-from bot.cases.language import detect_language, opening
+from bot.cases.language import opening
 from bot.config import PROVINCES, Settings
 from bot.engine.normalise import normalise
 from bot.engine.runner import Input
@@ -37,7 +37,7 @@ from . import texts
 from .additions import Additions
 from .forget import forget
 from .replies import Replies
-from .turns import ChatTurn, Turns
+from .turns import ChatTurn, Turns, moved_on
 
 
 def _moved(before: Session | None, reply: Reply) -> bool:
@@ -104,9 +104,7 @@ class ReportHandlers:
             return
         if chat.type != ChatType.PRIVATE:
             # Citizens' buttons live in private chats; forged data pressed in a group changes nothing.
-            user = update.effective_user
-            lang = detect_language("", user.language_code if user else None).lang
-            await quietly(query.answer(t(lang, texts.MOVED_ON)))
+            await moved_on(update)
             return
         # Not blockable here: a blocked sender may still answer the /forget question.
         async with self.turns.turn(update, context, flood=False, blockable=False) as turn:

@@ -68,6 +68,12 @@ FORGET_ASK = N_(
 )
 B_FORGET_YES = N_("Yes, forget this account")
 B_FORGET_NO = N_("No, keep things as they are")
+# "Did this help?": three buttons under the notice that her case was closed; answering is never required.
+B_FEEDBACK_HELPED = N_("Yes, it helped")
+B_FEEDBACK_PARTLY = N_("A little")
+B_FEEDBACK_NOT = N_("No")
+FEEDBACK_THANKS = N_("Thank you for telling us.")
+FEEDBACK_NOTED = N_("Your answer was already noted. Thank you.")
 FORGET_DRAFT = N_("Your unfinished report was deleted.")
 FORGET_DONE = N_(
     "Reports no longer linked to this account: {count}. Nothing more about them will be sent here. To check one, "

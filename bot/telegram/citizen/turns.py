@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 
 from bot.cases.ids import chat_key
 from bot.cases.language import detect_language
+from bot.i18n import t
 from bot.store.ports import Senders, Sessions
 from bot.store.records import ChatState
 
@@ -157,3 +158,13 @@ class Turns:
         user = update.effective_user
         if user is not None and self.flood.first_warning(user.id):
             await self.replies.tell(bot, turn, texts.SLOW_DOWN)
+
+
+async def moved_on(update: Update) -> None:
+    """Answer a press that changes nothing (forged, stale, in a group) neutrally, in the presser's
+    language as Telegram reports it: there is no turn, and no chat state, to read it from."""
+    query, user = update.callback_query, update.effective_user
+    if query is None:
+        return
+    lang = detect_language("", user.language_code if user else None).lang
+    await quietly(query.answer(t(lang, texts.MOVED_ON)))

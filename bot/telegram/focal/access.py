@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from telegram import Bot, Update, User
-from telegram.error import Forbidden, NetworkError
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.cases.casework import Actor
@@ -48,7 +48,7 @@ class Access:
         try:
             member = await bot.get_chat_member(binding.chat_id, user_id)
             allowed = member.status in MEMBER_STATUSES or bool(getattr(member, "is_member", False))
-        except (Forbidden, NetworkError):
+        except TelegramError:  # Forbidden, NetworkError, RetryAfter (flood control), BadRequest
             return False  # not cached: a passing fault must not lock an officer out for a minute
         if len(self._members) > 10_000:
             self._members.clear()
