@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -25,7 +26,7 @@ from . import (
     texts,
 )
 from .admin_pages import admin_routes
-from .security import clear_session_cookie, csrf_ok, set_session_cookie
+from .security import SecureHeaders, clear_session_cookie, csrf_ok, set_session_cookie
 from .services import DESK_LANGUAGES, DeskServices, Visitor, cookie_token, page, redirect, visitor_of
 
 log = logging.getLogger(__name__)
@@ -131,4 +132,6 @@ def build_desk(services: DeskServices) -> Starlette:
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     routes[-1:-1] = admin_routes(services)  # before the static files' mount
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_allowed})
+    return Starlette(
+        routes=routes, middleware=[Middleware(SecureHeaders)], exception_handlers={404: not_found, 405: not_allowed}
+    )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hmac
 
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "desk_session"
 
@@ -41,3 +43,26 @@ def clear_session_cookie(response: Response, tls: bool) -> None:
 
 def csrf_ok(expected: str, given: object) -> bool:
     return isinstance(given, str) and hmac.compare_digest(expected.encode(), given.encode())
+
+
+class SecureHeaders:
+    """ASGI middleware: every response carries HEADERS, those Starlette writes itself too (a 400 for a
+    malformed form, the stylesheet); a header a page set already is left as it is."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, sending)

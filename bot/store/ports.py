@@ -432,6 +432,9 @@ class Desk(Protocol):
     async def close_sessions_of(self, user_id: int) -> int:
         """Sign the user out everywhere (an officer removed, a lost phone); how many sessions closed."""
 
+    async def prune_sessions(self, now: float) -> int:
+        """Delete the sessions that expired by ``now`` (they open nothing already); how many."""
+
 
 class Leadership(Protocol):
     """One instance at a time does each role (the courier, so Telegram's limits hold across instances;

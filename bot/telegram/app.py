@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -223,6 +224,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         anonymised = await retention.anonymise_closed(closed)
         if expired or anonymised:
             log.info("retention: %d drafts expired, %d closed cases anonymised", expired, anonymised)
+        # Desk sessions past their end open nothing; their rows (officers' names) need not stay.
+        await books.desk.prune_sessions(time.time())
 
     async def backup_job(context: ContextTypes.DEFAULT_TYPE) -> None:
         assert settings.backup_dir is not None

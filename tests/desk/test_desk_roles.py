@@ -85,3 +85,25 @@ async def test_flood_control_while_asking_about_membership_is_not_a_fault(
     monkeypatch.setenv("PTB_TIMEDELTA", "true")  # as bot/telegram/app.py sets it for the running bot
     access = Access(desk.books.admins, desk.books.cases)
     assert await access.may_act(FloodedBot(), 777, "sindh") is False  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("path", ["/static/desk.css", "/no/such/page"])
+async def test_every_response_carries_the_security_headers(desk: Desk, path: str) -> None:
+    response = await desk.client().get(path)
+    assert response.headers["content-security-policy"].startswith("default-src 'none'")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_malformed_form_is_answered_with_the_security_headers_too(desk: Desk) -> None:
+    client = await desk.signed_in(AYESHA, "Ayesha")
+    response = await client.post(
+        "/signout",
+        content=b"broken",
+        headers={"content-type": "multipart/form-data"},  # no boundary
+    )
+    assert response.status_code == 400
+    assert (
+        response.headers["x-frame-options"] == "DENY"
+        and "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    )

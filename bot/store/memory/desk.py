@@ -60,3 +60,10 @@ class MemoryDesk:
         for key in theirs:
             del sessions[key]
         return len(theirs)
+
+    async def prune_sessions(self, now: float) -> int:
+        sessions = self.store.tables.desk_sessions
+        expired = [key for key, found in sessions.items() if found.expires_at <= now]
+        for key in expired:
+            del sessions[key]
+        return len(expired)

@@ -84,3 +84,9 @@ class PostgresDesk:
             return affected(await conn.execute("DELETE FROM desk_sessions WHERE user_id = $1", user_id))
 
         return await self.database.write(close_all)
+
+    async def prune_sessions(self, now: float) -> int:
+        async def prune(conn: Connection) -> int:
+            return affected(await conn.execute("DELETE FROM desk_sessions WHERE expires_at <= $1", now))
+
+        return await self.database.write(prune)

@@ -68,3 +68,8 @@ class SqliteDesk:
         return await self.database.write(
             lambda conn: conn.execute("DELETE FROM desk_sessions WHERE user_id = ?", (user_id,)).rowcount
         )
+
+    async def prune_sessions(self, now: float) -> int:
+        return await self.database.write(
+            lambda conn: conn.execute("DELETE FROM desk_sessions WHERE expires_at <= ?", (now,)).rowcount
+        )

@@ -149,3 +149,13 @@ async def test_closing_the_sessions_of_an_officer_signs_them_out_everywhere(book
     assert await books.desk.session("laptop", NOW) is None
     assert await books.desk.session("theirs", NOW) == desk_session(OTHER_OFFICER)
     assert await books.desk.close_sessions_of(OFFICER) == 0
+
+
+async def test_expired_sessions_are_pruned_and_live_ones_kept(books: Books) -> None:
+    await books.desk.open_session("ended", desk_session(OFFICER, expires_at=NOW - 1))
+    await books.desk.open_session("ends-now", desk_session(OFFICER, expires_at=NOW))
+    await books.desk.open_session("live", desk_session(OTHER_OFFICER, expires_at=NOW + 60))
+    assert await books.desk.prune_sessions(NOW) == 2
+    assert await books.desk.session("live", NOW) == desk_session(OTHER_OFFICER, expires_at=NOW + 60)
+    assert await books.desk.close_sessions_of(OFFICER) == 0  # the expired rows are gone, not only refused
+    assert await books.desk.prune_sessions(NOW) == 0
