@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
+from bot.cases.reports import phone_given
 from bot.clock import now_iso
 from bot.store.ports import Books, Reports
 from bot.store.records import AuditEntry, StoredReport
@@ -56,7 +57,7 @@ def row(report: StoredReport, personal: bool) -> list[str]:
         report.claimed_at, report.closed_at, report.outcome, hours,
     ]  # fmt: skip
     if personal:
-        phone = answers.get("phone") if answers.get("contact") == "phone" else ""
+        phone = phone_given(report) or ""
         values += [answers.get("account"), ";".join(e.url for e in report.evidence), answers.get("suspects"), phone]
     return [safe(v) for v in values]
 

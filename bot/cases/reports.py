@@ -13,7 +13,7 @@ from bot.cases.deliveries import new_case_delivery
 from bot.cases.matching import match_keys
 from bot.engine.model import Flow
 from bot.engine.session import Answer, Session
-from bot.store.records import EvidenceLink, NewReport
+from bot.store.records import EvidenceLink, NewReport, StoredReport
 
 # Key in a report's answers, "yes" when the citizen typed words saying someone is in danger (the
 # runner marks the session ``vars["danger"]``). Kept beside the answers like "attachments", so no
@@ -23,6 +23,13 @@ DANGER_MENTIONED = "danger_mentioned"
 
 def danger_mentioned(session: Session) -> bool:
     return session.vars.get("danger") == "1"
+
+
+def phone_given(report: StoredReport) -> str | None:
+    """The number the citizen gave to be called on, or None: she may have typed one, then chosen to be
+    reached through the bot only."""
+    phone = report.answers.get("phone") if report.answers.get("contact") == "phone" else None
+    return str(phone) if phone else None
 
 
 def field(flow: Flow, answers: Mapping[str, Answer], name: str) -> Answer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.cases.reports import DANGER_MENTIONED
+from bot.cases.reports import DANGER_MENTIONED, phone_given
 from bot.engine.model import Flow
 from bot.i18n import t
 from bot.store.records import NEW, WAITING, AuditEntry, Connected, Exchange, StoredReport
@@ -111,30 +111,11 @@ def case_view(
 ) -> CaseView:
     """The case page's values; ``connected``: ``Cases.connected`` of the case (an admin may open every one,
     an officer those of their queues); ``additions``: ``Cases.additions``, what the citizen added after sending."""
-    not_given = t(lang, focal_texts.NOT_GIVEN)
-    flags = []
-    if report.minor:
-        flags.append(t(lang, focal_texts.PRIORITY_CHILD))
-    if report.answers.get(flow.report.get("ongoing", "")) == "yes":
-        flags.append(t(lang, focal_texts.PRIORITY_THREAT))
-    language = focal_texts.LANGUAGE_NAMES.get(report.language, focal_texts.LANG_EN)
-    fields = [
-        (t(lang, focal_texts.STATUS), card.officer_status(report, lang)),
-        (t(lang, focal_texts.CATEGORY), card.answer_of(flow, report, "category", lang) or not_given),
-        (t(lang, focal_texts.PLATFORMS), card.answer_of(flow, report, "platforms", lang) or not_given),
-        (t(lang, focal_texts.PROVINCE), card.province_name(flow, report.province, lang)),
-        (t(lang, focal_texts.STARTED), card.answer_of(flow, report, "started", lang) or not_given),
-        (t(lang, focal_texts.RECEIVED), card.local_time(report.created_at)),
-        (t(lang, focal_texts.REPORTED_BY), card.answer_of(flow, report, "reporter", lang) or not_given),
-        (t(lang, focal_texts.CONTACT), card.contact_text(report, lang)),
-        (t(lang, focal_texts.LANGUAGE), t(lang, language)),
-    ]
+    fields = card.card_fields(report, flow, lang)
     if report.outcome:
         fields.append((t(lang, texts.OUTCOME), card.outcome_text(report.outcome, lang)))
-    phone = None
-    if report.claimed_by == role.user_id or role.admin:
-        given = report.answers.get("phone") if report.answers.get("contact") == "phone" else None
-        phone = str(given) if given else None
+    # As in Telegram: the number for the officer who claimed the case, and for admins.
+    phone = phone_given(report) if report.claimed_by == role.user_id or role.admin else None
     attachments = report.answers.get("attachments") or []
     names = {e.actor: e.actor_name for e in trail if e.actor is not None and e.actor_name}
     linked = [(other, reference) for other, reference, queue in connected if role.may_see(queue)]
@@ -145,7 +126,7 @@ def case_view(
         is_open=report.open,
         claimable=report.claimed_by is None and report.status in (NEW, WAITING),
         danger=report.answers.get(DANGER_MENTIONED) == "yes",
-        flags=flags,
+        flags=card.priority_flags(report, flow, lang),
         fields=fields,
         account=card.answer_of(flow, report, "account", "en") or "",
         evidence=[(link.platform, link.url) for link in report.evidence],

@@ -13,7 +13,7 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.cases.reports import DANGER_MENTIONED
+from bot.cases.reports import DANGER_MENTIONED, phone_given
 from bot.engine.answers import display
 from bot.engine.model import Flow
 from bot.i18n import t, tn
@@ -106,6 +106,35 @@ def connected_lines(report: StoredReport, connected: Sequence[Connected], lang: 
     return lines
 
 
+def priority_flags(report: StoredReport, flow: Flow, lang: str) -> list[str]:
+    """Why the case comes first: a child, harm still going on (the card's red line, the desk's badges)."""
+    flags = []
+    if report.minor:
+        flags.append(t(lang, focal_texts.PRIORITY_CHILD))
+    if report.answers.get(flow.report.get("ongoing", "")) == "yes":
+        flags.append(t(lang, focal_texts.PRIORITY_THREAT))
+    return flags
+
+
+def card_fields(report: StoredReport, flow: Flow, lang: str) -> list[tuple[str, str]]:
+    """The card's (label, value) rows in ``lang``, "not given" where the citizen gave nothing: the
+    same rows on the card in the group and on the desk's case page."""
+    not_given = t(lang, focal_texts.NOT_GIVEN)
+    language = t(lang, focal_texts.LANGUAGE_NAMES.get(report.language, focal_texts.LANG_EN))
+    rows = (
+        (focal_texts.STATUS, officer_status(report, lang)),
+        (focal_texts.CATEGORY, answer_of(flow, report, "category", lang)),
+        (focal_texts.PLATFORMS, answer_of(flow, report, "platforms", lang)),
+        (focal_texts.PROVINCE, province_name(flow, report.province, lang)),
+        (focal_texts.STARTED, answer_of(flow, report, "started", lang)),
+        (focal_texts.RECEIVED, local_time(report.created_at)),
+        (focal_texts.REPORTED_BY, answer_of(flow, report, "reporter", lang)),
+        (focal_texts.CONTACT, contact_text(report, lang)),
+        (focal_texts.LANGUAGE, language),
+    )
+    return [(t(lang, label), value or not_given) for label, value in rows]
+
+
 def card_text(
     report: StoredReport, flow: Flow, lang: str, connected: Sequence[Connected] = (), additions: int = 0
 ) -> tuple[str, bool]:
@@ -119,28 +148,11 @@ def card_text(
     if report.answers.get(DANGER_MENTIONED) == "yes":
         # First of all: the citizen typed words saying someone is in danger and was shown the safety text.
         lines.append("⚠️ <b>" + e(t(lang, focal_texts.DANGER_MENTIONED)) + "</b>")
-    flags = []
-    if report.minor:
-        flags.append(t(lang, focal_texts.PRIORITY_CHILD))
-    if report.answers.get(flow.report.get("ongoing", "")) == "yes":
-        flags.append(t(lang, focal_texts.PRIORITY_THREAT))
+    flags = priority_flags(report, flow, lang)
     if flags:
         lines.append("🔴 <b>" + e(" · ".join(flags)) + "</b>")
     lines.append("<b>" + e(t(lang, focal_texts.CASE, reference=report.reference)) + "</b>")
-    not_given = t(lang, focal_texts.NOT_GIVEN)
-
-    def row(label: str, value: str | None) -> None:
-        lines.append(f"<b>{e(t(lang, label))}:</b> {e(value or not_given)}")
-
-    row(focal_texts.STATUS, officer_status(report, lang))
-    row(focal_texts.CATEGORY, answer_of(flow, report, "category", lang))
-    row(focal_texts.PLATFORMS, answer_of(flow, report, "platforms", lang))
-    row(focal_texts.PROVINCE, province_name(flow, report.province, lang))
-    row(focal_texts.STARTED, answer_of(flow, report, "started", lang))
-    row(focal_texts.RECEIVED, local_time(report.created_at))
-    row(focal_texts.REPORTED_BY, answer_of(flow, report, "reporter", lang))
-    row(focal_texts.CONTACT, contact_text(report, lang))
-    row(focal_texts.LANGUAGE, t(lang, focal_texts.LANGUAGE_NAMES.get(report.language, focal_texts.LANG_EN)))
+    lines += [f"<b>{e(label)}:</b> {e(value)}" for label, value in card_fields(report, flow, lang)]
     linked = connected_lines(report, connected, lang)
     if linked:
         lines += ["", *("🔗 <b>" + e(line) + "</b>" for line in linked)]
@@ -204,7 +216,7 @@ def card_keyboard(report: StoredReport, lang: str, truncated: bool) -> InlineKey
         rows.append([button(focal_texts.B_CLAIM, "claim"), button(focal_texts.B_ASK, "ask")])
     elif report.status in OPEN_STATUSES:
         rows.append([button(focal_texts.B_ASK, "ask")])
-        if report.answers.get("contact") == "phone" and report.answers.get("phone"):
+        if phone_given(report):
             rows[-1].append(button(focal_texts.B_NUMBER, "number"))
     if report.status in OPEN_STATUSES:
         rows.append(

@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.cases.casework import Actor, Casework
 from bot.cases.flows import FlowRegistry
+from bot.cases.reports import phone_given
 from bot.i18n import t
 from bot.store.ports import Cases
 from bot.store.records import OPEN_STATUSES, StoredReport
@@ -223,7 +224,7 @@ class Presses:
         if report.claimed_by != actor.user_id and not self.access.is_admin(actor.user_id):
             await self.casework.refused(actor, "view_phone", report, "not the claiming officer")
             return t(lang, texts.NUMBER_CLAIM_FIRST)
-        phone = report.answers.get("phone") if report.answers.get("contact") == "phone" else None
+        phone = phone_given(report)
         if not phone:
             return t(lang, texts.NO_NUMBER)
         await self.casework.record(actor, "view_phone", report)
