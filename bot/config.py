@@ -53,6 +53,10 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "json"  # one JSON object per line (bot/logs.py), or "text" for a terminal
     daily_report_cap: int = 5
+    # Evidence files of adults' reports (telegram/evidence_keeper.py): the largest kept, and how many a
+    # chat may send a day. Telegram's Bot API gives a bot files up to 20 MB.
+    file_max_mb: int = 20
+    files_per_day: int = 20
     flood_messages_per_minute: int = 30
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
@@ -296,6 +300,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: Path = Path(
         log_level=level,
         log_format=log_format,
         daily_report_cap=_int(env, "DAILY_REPORT_CAP", 5, minimum=1),
+        file_max_mb=_int(env, "FILE_MAX_MB", 20, minimum=1),
+        files_per_day=_int(env, "FILES_PER_DAY", 20, minimum=0),
         flood_messages_per_minute=_int(env, "FLOOD_MESSAGES_PER_MINUTE", 30, minimum=1),
         webhook_url=webhook_url,
         webhook_secret=secret,

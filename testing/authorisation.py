@@ -406,6 +406,26 @@ ROWS: tuple[Row, ...] = (
         ),
     ),
     Row(
+        "files-private",
+        OFFICER_PRIVATE,
+        "/files REF",
+        "text",
+        "private",
+        "/files {ref}",
+        {
+            # Only the officer who claimed the case, or an admin; a member of its queue is told to claim it.
+            **each(
+                Expect("not found + audited", says=en(focal_texts.CASE_NOT_FOUND), audit=(("file_view", False, "P"),))
+            ),
+            Role.FOCAL: Expect(
+                "told to claim it first + audited",
+                says=en(focal_texts.FILES_CLAIM_FIRST),
+                audit=(("file_view", False, "P"),),
+            ),
+            Role.ADMIN: Expect("told the case has no files", says="No files were sent with {ref}."),
+        },
+    ),
+    Row(
         "desk-private",
         OFFICER_PRIVATE,
         "/desk",
@@ -616,6 +636,15 @@ ROWS: tuple[Row, ...] = (
         },
     ),
     Row("desk-group", GROUP_SECTION, "/desk", "text", "group", "/desk", each(SILENT)),
+    Row(
+        "files-group",
+        GROUP_SECTION,
+        "/files REF",
+        "text",
+        "group",
+        "/files {ref}",
+        queue_groups(Expect("told files go privately", says=en(focal_texts.FILES_PRIVATE))),
+    ),
     Row("focal-group", GROUP_SECTION, "/focal add punjab ID", "text", "group", "/focal add punjab {uid}", each(SILENT)),
     Row("flows-group", GROUP_SECTION, "/flows", "text", "group", "/flows", each(SILENT)),
     Row("admins-group", GROUP_SECTION, "/admins add ID", "text", "group", "/admins add {uid}", each(SILENT)),

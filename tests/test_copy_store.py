@@ -23,7 +23,7 @@ from bot.cli import copy_store as cli
 from bot.engine.session import ACTIVE, Session
 from bot.store.keyring import Keyring, key_file_for, load_keyring, new_key, parse_keys
 from bot.store.postgres.store import PostgresStore
-from bot.store.records import WRONG, AuditEntry, ChatState, DeskSession, EvidenceLink, Outgoing
+from bot.store.records import WRONG, AuditEntry, ChatState, DeskSession, EvidenceLink, NewFile, Outgoing
 from bot.store.sqlite.store import SqliteStore
 from testing.seeding import seed_cases
 from tests.store.contract.helpers import FLOW, submit
@@ -36,7 +36,8 @@ QUESTION = "Which city does Ayesha live in?"
 DRAFT = "میرا نام عائشہ ہے"
 ADDITION = "He made a new account today"
 NEW_LINK = "https://instagram.com/bilal.second.secret"
-PLANTED = (SECRET, LINK, QUESTION, DRAFT, ADDITION, NEW_LINK, "+923001234567", "bilal.q.secret")
+PICTURE = b"pretend picture of the threats Bilal sent"
+PLANTED = (SECRET, LINK, QUESTION, DRAFT, ADDITION, NEW_LINK, "+923001234567", "bilal.q.secret", PICTURE.decode())
 
 
 @pytest.fixture(autouse=True)
@@ -89,7 +90,14 @@ async def fill(db: Path) -> str:
             evidence=(EvidenceLink(LINK, "facebook"), EvidenceLink("https://x.com/someone", "x")),
             deliveries=(card,),
         )
-        claimed = await submit(store, "CLAI-2345", chat_key="tg:8")
+        # An adult's report with files: one fetched and kept (sealed content), one still waiting (sealed reference).
+        files = (
+            NewFile("photo", "photo-file-id", 100, "image/jpeg", "2026-11-28T10:00:00+00:00"),
+            NewFile("document", "doc-file-id", 200, "application/pdf", "2026-11-28T10:01:00+00:00"),
+        )
+        claimed = await submit(store, "CLAI-2345", chat_key="tg:8", files=files)
+        first, _ = await books.files.to_fetch(1_764_000_000.0)
+        assert await books.files.keep(first.id, PICTURE, "0" * 64, entry("file_kept", claimed))
         # Both name the same account (connected cases): a match key each, one of them shared.
         shared, own = "a1" * 32, "b2" * 32
         rows = [(planted, shared), (planted, own), (claimed, shared)]
@@ -223,6 +231,11 @@ async def test_every_row_is_copied_and_the_same_report_opens_on_both(
         assert theirs is not None and theirs.answers["account"] == SECRET and theirs.minor and theirs.priority
         assert theirs.evidence[0].url == LINK
         assert await postgres.load_session("tg:10") == await sqlite.load_session("tg:10")
+        claimed = await sqlite.report_by_reference("CLAI-2345")
+        assert claimed is not None
+        files = await sqlite.books().files.files(claimed.id)
+        assert files == await postgres.books().files.files(claimed.id) and len(files) == 2
+        assert await postgres.books().files.content(files[0].id) == (files[0], PICTURE)  # the same key opens it
     finally:
         await sqlite.close()
         await postgres.close()

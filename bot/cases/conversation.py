@@ -38,6 +38,7 @@ ALREADY_SENT = N_(
 )
 _REFERENCE_TRIES = 5
 MAX_ATTACHMENTS = 10
+HELD = "held_voice"  # session variable: a voice message waiting for "is this evidence?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +184,11 @@ class Conversations:
         return Reply(session, runner.current(flow, session).events, lang=lang)
 
     async def attach(self, chat_key: str, attachment: dict[str, str | int]) -> bool:
-        """Keep a file's Telegram id and metadata (never its content) with the unfinished report.
+        """Keep a file's Telegram id and metadata with the unfinished report; the file itself is fetched
+        once the report is sent (``files_to_fetch``), and only if it is an adult's.
 
-        Returns False when no report is in progress or it already holds ``MAX_ATTACHMENTS``.
+        Returns False when no report is in progress or it already holds ``MAX_ATTACHMENTS``. A voice message
+        held for the citizen's answer (``hold``) is let go in the same step.
         """
         session = await self.store.load_session(chat_key)
         if session is None or session.status != ACTIVE:
@@ -194,9 +197,30 @@ class Conversations:
         if len(kept) >= MAX_ATTACHMENTS:
             return False
         kept.append(attachment)
-        variables = {**session.vars, "attachments": json.dumps(kept, separators=(",", ":"))}
+        variables = {k: v for k, v in session.vars.items() if k != HELD}
+        variables["attachments"] = json.dumps(kept, separators=(",", ":"))
         await self.store.commit_step(chat_key, replace(session, vars=variables))
         return True
+
+    async def hold(self, chat_key: str, attachment: dict[str, str | int] | None) -> dict[str, str | int] | None:
+        """Hold a voice message while the citizen says whether it is evidence (None: let it go). Returns the
+        one held before, if any. Nothing is held without a report in progress."""
+        session = await self.store.load_session(chat_key)
+        if session is None or session.status != ACTIVE:
+            return None
+        before = json.loads(session.vars[HELD]) if HELD in session.vars else None
+        variables = {k: v for k, v in session.vars.items() if k != HELD}
+        if attachment is not None:
+            variables[HELD] = json.dumps(attachment, separators=(",", ":"))
+        await self.store.commit_step(chat_key, replace(session, vars=variables))
+        return before
+
+    async def held(self, chat_key: str) -> dict[str, str | int] | None:
+        session = await self.store.load_session(chat_key)
+        if session is None or session.status != ACTIVE or HELD not in session.vars:
+            return None
+        held: dict[str, str | int] = json.loads(session.vars[HELD])
+        return held
 
     async def drop(self, chat_key: str) -> None:
         """End the chat's unfinished report without a trace (quick exit). Submitted reports stay."""

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from bot.cases.deliveries import new_case_delivery
 from bot.cases.matching import match_keys
 from bot.engine.model import Flow
 from bot.engine.session import Answer, Session
-from bot.store.records import EvidenceLink, NewReport, StoredReport
+from bot.store.records import EvidenceLink, NewFile, NewReport, StoredReport
 
 # Key in a report's answers, "yes" when the citizen typed words saying someone is in danger (the
 # runner marks the session ``vars["danger"]``). Kept beside the answers like "attachments", so no
@@ -85,6 +86,7 @@ def build_report(
         answers = {**answers, DANGER_MENTIONED: "yes"}
     queue = route(province_key) if route is not None else None
     priority = is_priority(flow, answers)
+    attachments: list[dict[str, Any]] = json.loads(session.vars.get("attachments", "[]"))
     keys = match_keys(flow, answers, match_key) if match_key is not None else ()
     return NewReport(
         reference=reference,
@@ -97,8 +99,8 @@ def build_report(
         category=str(category) if isinstance(category, str) else None,
         province=province_key,
         minor=is_child_case(flow, answers),
-        # Screenshots are kept as Telegram file ids with size, type and time; never downloaded.
-        answers={**answers, "attachments": json.loads(session.vars.get("attachments", "[]"))},
+        # What each file was (type, size, time); Telegram's reference to it goes to ``files`` alone.
+        answers={**answers, "attachments": [_described(a) for a in attachments]},
         evidence=evidence,
         created_at=created_at,
         queue=queue,
@@ -106,4 +108,25 @@ def build_report(
         # The case card goes to its queue in the report's own transaction.
         deliveries=(new_case_delivery(None, reference, queue, priority),) if queue is not None else (),
         match_keys=keys,
+        files=() if is_child_case(flow, answers) else files_to_fetch(attachments),
     )
+
+
+def files_to_fetch(attachments: list[dict[str, Any]]) -> tuple[NewFile, ...]:
+    """The files of an adult's report to fetch once and keep (``telegram/evidence_keeper.py``). A child
+    case has none: its pictures are deleted unseen, and this is never asked for them."""
+    return tuple(
+        NewFile(
+            kind=str(a["kind"]),
+            source=str(a["file_id"]),
+            size=int(a.get("size") or 0),
+            mime_type=str(a.get("mime_type") or ""),
+            received_at=str(a.get("received_at") or ""),
+        )
+        for a in attachments
+        if a.get("file_id")
+    )
+
+
+def _described(attachment: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in attachment.items() if k != "file_id"}

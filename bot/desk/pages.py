@@ -123,7 +123,8 @@ async def case_page(services: DeskServices, request: Request, visitor: Visitor, 
     trail = await services.books.audit.trail(report.id)
     connected = await services.books.cases.connected(report.id)
     additions = await services.books.cases.additions(report.id)
-    shown = view.case_view(report, flow, lang, visitor.role, thread, trail, connected, additions)
+    files = await services.books.files.files(report.id)
+    shown = view.case_view(report, flow, lang, visitor.role, thread, trail, connected, additions, files)
     bindings = await services.books.cases.bindings()
     others = [(key, card.province_name(flow, key, lang)) for key in sorted(bindings) if key != report.queue]
     done = request.query_params.get("done", "")

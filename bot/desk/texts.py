@@ -80,6 +80,19 @@ REFUSED = N_("refused")
 PHONE = N_("Phone number")
 PHONE_HIDDEN = N_("Shown only to the officer who claimed the case.")
 EVIDENCE_NONE = N_("No links were given.")
+# The custody log of the files the citizen sent (EvidenceFiles.files); the files themselves come from the bot.
+FILES_TITLE = N_("Files the citizen sent")
+FILES_HOW = N_(
+    "The officer who claimed the case gets each file privately from the bot: send /files {reference} to the "
+    "bot. Each comes with its SHA-256, which must match the one here."
+)
+FILE_NUMBER = N_("No.")
+FILE_TYPE = N_("Type")
+FILE_SIZE = N_("Size")
+FILE_STATE = N_("Kept")
+FILE_KEPT_AT = N_("kept {time}")
+FILE_NOT_KEPT = N_("not kept: {note}")
+FILE_FETCHING = N_("being fetched")
 # Connected cases: other reports naming the same handle, profile link or phone number.
 CONNECTED_TITLE = N_("Other reports naming this account")
 CONNECTED_HIDDEN = NP_(
@@ -111,6 +124,9 @@ ACTION_NAMES = {
     "desk_view": N_("opened the case on the desk"),
     "reminder_1": N_("reminder: still not claimed"),
     "reminder_2": N_("raised to admins: still not claimed"),
+    "file_kept": N_("a file was fetched once and kept"),
+    "file_failed": N_("a file could not be kept"),
+    "file_view": N_("was sent the case's files"),
 }
 
 # ---- the SLA board, stats and export --------------------------------------------------------------

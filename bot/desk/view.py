@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 from bot.cases.reports import DANGER_MENTIONED, phone_given
 from bot.engine.model import Flow
 from bot.i18n import t
-from bot.store.records import NEW, WAITING, AuditEntry, Connected, Exchange, StoredReport
+from bot.store.records import (
+    FILE_FAILED,
+    FILE_KEPT,
+    NEW,
+    WAITING,
+    AuditEntry,
+    Connected,
+    EvidenceFile,
+    Exchange,
+    StoredReport,
+)
 from bot.telegram import card
 from bot.telegram.focal import texts as focal_texts
 
@@ -57,6 +67,18 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class FileRow:
+    """One line of the case's custody log of files (``EvidenceFiles.files``)."""
+
+    position: int
+    kind: str
+    size: str
+    received_at: str
+    state: str  # kept (with when), being fetched, or why it could not be kept
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
 class CaseView:
     id: int
     reference: str
@@ -69,7 +91,7 @@ class CaseView:
     account: str
     evidence: list[tuple[str, str]]
     suspects: str
-    files: int
+    files: list[FileRow]
     phone: str | None  # only for the claiming officer and admins
     thread: list[Said] = field(default_factory=list)
     timeline: list[Event] = field(default_factory=list)
@@ -108,15 +130,16 @@ def case_view(
     trail: list[AuditEntry],
     connected: Sequence[Connected] = (),
     additions: Sequence[tuple[str, str]] = (),
+    files: Sequence[EvidenceFile] = (),
 ) -> CaseView:
     """The case page's values; ``connected``: ``Cases.connected`` of the case (an admin may open every one,
-    an officer those of their queues); ``additions``: ``Cases.additions``, what the citizen added after sending."""
+    an officer those of their queues); ``additions``: ``Cases.additions``, what the citizen added after sending;
+    ``files``: ``EvidenceFiles.files``, the custody log (the files themselves come from the bot, /files)."""
     fields = card.card_fields(report, flow, lang)
     if report.outcome:
         fields.append((t(lang, texts.OUTCOME), card.outcome_text(report.outcome, lang)))
     # As in Telegram: the number for the officer who claimed the case, and for admins.
     phone = phone_given(report) if report.claimed_by == role.user_id or role.admin else None
-    attachments = report.answers.get("attachments") or []
     names = {e.actor: e.actor_name for e in trail if e.actor is not None and e.actor_name}
     linked = [(other, reference) for other, reference, queue in connected if role.may_see(queue)]
     return CaseView(
@@ -131,7 +154,7 @@ def case_view(
         account=card.answer_of(flow, report, "account", "en") or "",
         evidence=[(link.platform, link.url) for link in report.evidence],
         suspects=card.answer_of(flow, report, "suspects", "en") or "",
-        files=len(attachments) if isinstance(attachments, list) else 0,
+        files=[_file_row(f, lang) for f in files],
         phone=phone,
         connected=linked,
         connected_hidden=len(connected) - len(linked),
@@ -166,3 +189,14 @@ def _detail(entry: AuditEntry, lang: str) -> str:
     if entry.action == "resolve":
         return card.outcome_text(entry.detail, lang)
     return entry.detail if entry.action == "transfer" else ""
+
+
+def _file_row(entry: EvidenceFile, lang: str) -> FileRow:
+    if entry.status == FILE_KEPT:
+        state = t(lang, texts.FILE_KEPT_AT, time=card.local_time(entry.kept_at or ""))
+    elif entry.status == FILE_FAILED:
+        state = t(lang, texts.FILE_NOT_KEPT, note=entry.note)
+    else:
+        state = t(lang, texts.FILE_FETCHING)
+    received = card.local_time(entry.received_at)
+    return FileRow(entry.position, entry.kind, card.size_text(entry.size), received, state, entry.sha256 or "")

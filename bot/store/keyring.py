@@ -76,24 +76,37 @@ class Keyring:
         return list(self._ciphers)
 
     def seal(self, plain: str, column: str) -> str:
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = self._seal_with.encrypt(nonce, plain.encode(), column.encode())
-        return f"{PREFIX}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+        return self.seal_bytes(plain.encode(), column)
 
     def open(self, value: str, column: str) -> str:
         """The plain text of a sealed value. A value without the prefix was written before sealing
         existed (``keys rotate`` and the upgrade to schema 5 seal those) and is returned as it is."""
         if not value.startswith(PREFIX):
             return value
+        return self.open_bytes(value, column).decode()
+
+    def seal_bytes(self, plain: bytes, column: str) -> str:
+        """Bytes sealed as text (a file's content): the same format as ``seal``, without a text's encoding."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._seal_with.encrypt(nonce, plain, column.encode())
+        return f"{PREFIX}{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def open_bytes(self, value: str, column: str) -> bytes:
+        if not value.startswith(PREFIX):
+            return value.encode()
         kid, _, body = value[len(PREFIX) :].partition(":")
         cipher = self._ciphers.get(kid)
         if cipher is None:
             raise KeyProblem(f"{column} was sealed with key {kid}, which is not configured ({self.source})")
         raw = base64.b64decode(body)
         try:
-            return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], column.encode()).decode()
+            return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], column.encode())
         except InvalidTag:
             raise KeyProblem(f"{column}: a sealed value does not open with key {kid} (altered?)") from None
+
+    def reseal(self, value: str, column: str) -> str:
+        """``value`` sealed with the current key, whether text or bytes: the bytes are never decoded."""
+        return self.seal_bytes(self.open_bytes(value, column), column)
 
 
 def key_file_for(database: Path) -> Path:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from bot.engine.session import Session
 
 from .records import (
+    FILE_LEASE_SECONDS,
     LEASE_SECONDS,
     AuditEntry,
     Candidate,
@@ -30,8 +31,10 @@ from .records import (
     Connected,
     Delivery,
     DeskSession,
+    EvidenceFile,
     EvidenceLink,
     Exchange,
+    FileToFetch,
     Forgotten,
     NewReport,
     Operational,
@@ -436,6 +439,37 @@ class Desk(Protocol):
         """Delete the sessions that expired by ``now`` (they open nothing already); how many."""
 
 
+class EvidenceFiles(Protocol):
+    """Files citizens sent with adults' reports: fetched from Telegram once, kept sealed with their SHA-256.
+
+    The report's own transaction writes them waiting (``NewReport.files``); a fetcher leases the waiting
+    ones, so two instances never fetch the same file, and keeps each, or fails it. Each entry is the case's
+    custody log: what was received and when, what was kept, its hash. Anonymising a case and /forget
+    delete the files with their content."""
+
+    async def to_fetch(self, now: float, limit: int = 10, lease: float = FILE_LEASE_SECONDS) -> list[FileToFetch]:
+        """Waiting files nobody holds (no lease, or one run out by ``now``), oldest first, leased until
+        ``now + lease`` to the caller; each one's attempts counted up."""
+
+    async def keep(self, file_id: int, content: bytes, sha256: str, audit: AuditEntry) -> bool:
+        """Store a waiting file's content (sealed), its hash and size, forget Telegram's reference to it,
+        and write ``audit``, in one transaction. False (nothing written) if it is no longer waiting:
+        the case was anonymised, or another fetcher kept it."""
+
+    async def fail(self, file_id: int, note: str, audit: AuditEntry | None = None, *, final: bool) -> None:
+        """A fetch failed: ``final`` marks the file failed for good (with ``note`` and ``audit``, and its
+        reference forgotten); otherwise its lease is released so it is tried again."""
+
+    async def files(self, report_id: int) -> list[EvidenceFile]:
+        """A case's files in the order received, waiting and failed ones too (the custody log)."""
+
+    async def content(self, file_id: int) -> tuple[EvidenceFile, bytes] | None:
+        """A kept file with its content, opened; None if unknown, not kept, or deleted."""
+
+    async def received_since(self, chat_key: str, since_iso: str) -> int:
+        """How many files this chat's reports brought in since ``since_iso`` (for the daily limit)."""
+
+
 class Leadership(Protocol):
     """One instance at a time does each role (the courier, so Telegram's limits hold across instances;
     the SLA and housekeeping jobs, so they run once). Another takes a role over when its leader dies."""
@@ -465,3 +499,4 @@ class Books:
     stats: Stats
     leadership: Leadership
     desk: Desk
+    files: EvidenceFiles

@@ -45,6 +45,57 @@ class EvidenceLink:
     platform: str
 
 
+# An evidence file's life: waiting to be fetched from Telegram once -> kept (sealed, hashed) | failed.
+FILE_WAITING, FILE_KEPT, FILE_FAILED = "waiting", "kept", "failed"
+# A fetcher that takes a waiting file holds it this long; if its instance dies, another takes it after.
+FILE_LEASE_SECONDS = 300.0
+FILE_ATTEMPTS = 5  # after this many failed fetches the file is marked failed (the audit says why)
+
+
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    """A file the citizen sent with an adult's report: Telegram's reference to it, to be fetched once.
+
+    ``source`` is Telegram's file_id: sealed at rest, and cleared once the file is kept (it would let
+    anyone holding the bot's token fetch the file again). Child cases never have any."""
+
+    kind: str  # photo, document, video, animation, voice, audio
+    source: str
+    size: int  # as Telegram announced it
+    mime_type: str
+    received_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceFile:
+    """One entry of a case's custody log: what was received, when, and the hash of what was kept."""
+
+    id: int
+    report_id: int
+    position: int  # 1, 2 … in the order received
+    kind: str
+    mime_type: str
+    size: int  # bytes kept; until then, the size Telegram announced
+    received_at: str
+    status: str  # FILE_WAITING, FILE_KEPT or FILE_FAILED
+    sha256: str | None = None
+    kept_at: str | None = None
+    note: str = ""  # why a fetch failed
+
+
+@dataclass(frozen=True, slots=True)
+class FileToFetch:
+    """A waiting file, leased to the fetcher that asked for it."""
+
+    id: int
+    report_id: int
+    queue: str | None
+    kind: str
+    source: str  # opened
+    size: int
+    attempts: int  # this one included
+
+
 @dataclass(frozen=True, slots=True)
 class NewReport:
     """A report as submitted. ``chat_key`` is None for anonymous reports (no way back to the sender)."""
@@ -70,6 +121,8 @@ class NewReport:
     # Keyed hashes (hex) of what the citizen said about the abuser (cases/matching.py), written with the
     # report: other reports sharing one are its connected cases (Cases.connected). Nothing in clear.
     match_keys: tuple[str, ...] = ()
+    # Files to fetch once the report is stored (an adult's report only): the store writes them waiting.
+    files: tuple[NewFile, ...] = ()
 
 
 # Another report naming the same account: (its id, its reference, its queue), as Cases.connected gives them.

@@ -40,14 +40,17 @@ from bot.store.sqlite.store import SqliteStore
 from . import backups
 from .admin.bot import AdminBot
 from .admin.health import HealthCommand
-from .callback_data import CasePress, FeedbackPress, FlowPress
+from .callback_data import CasePress, FeedbackPress, FlowPress, VoicePress
 from .citizen.bot import CitizenBot
 from .citizen.feedback import Feedback
+from .citizen.files import MIB
 from .citizen.menu import menu_commands
 from .courier import Courier
 from .errors import answering, on_unhandled
+from .evidence_keeper import EvidenceKeeper
 from .focal.bot import FocalBot
 from .focal.desk import DeskCommand
+from .focal.evidence import EvidenceCommand
 from .guard import Handler, limited
 from .http import AiohttpRequest, tls_context
 from .limits import Limit, SendLimits
@@ -149,7 +152,13 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     conversations = Conversations(
         store, flows, route=focal.queues.route, receipts=receipts, match_key=match_key_for(settings)
     )
-    citizen = CitizenBot(settings, books, conversations, casework, receipts, courier.wake, sender)
+    keeper = EvidenceKeeper(books.files, settings.file_max_mb * MIB)
+
+    def wake() -> None:
+        courier.wake()  # a card, receipt or answer waits to go out
+        keeper.wake()  # and a report sent may bring files to fetch
+
+    citizen = CitizenBot(settings, books, conversations, casework, receipts, wake, sender)
     running: list[asyncio.Task[None]] = []
     status = StatusServer(store, books.stats, settings)
     passes = Passes(books.desk)
@@ -170,6 +179,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         # A plain task, not app.create_task: PTB would wait for it at stop, and it never ends by itself.
         running.append(asyncio.create_task(courier.run(app.bot), name="courier"))
         running.append(asyncio.create_task(citizen.ledger.run(), name="ledger"))
+        running.append(asyncio.create_task(keeper.run(app.bot), name="evidence"))
         if app.job_queue is not None:
             app.job_queue.run_repeating(sla_job, interval=settings.sla_check_seconds, first=settings.sla_check_seconds)
             if settings.backup_dir is not None and settings.database_url:
@@ -265,6 +275,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.bot_data["citizen"] = citizen
     app.bot_data["focal"] = focal
     app.bot_data["courier"] = courier
+    app.bot_data["keeper"] = keeper
     private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
     # Every officer's and admin's handler is behind the same per-user flood limit as citizens' turns:
     # one account typing commands by the hundred must not take the update slots everyone shares.
@@ -297,6 +308,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("bindqueue", officer(focal.queues.on_bindqueue)))
     app.add_handler(CommandHandler("queue", officer(focal.commands.on_queue)))
     app.add_handler(CommandHandler("case", officer(focal.commands.on_case)))
+    evidence = EvidenceCommand(focal.access, focal.chats, books.reports, books.files, casework)
+    app.add_handler(CommandHandler("files", officer(evidence.on_files)))
     app.add_handler(CommandHandler("focal", officer(focal.queues.on_focal), filters=private))
     app.add_handler(CommandHandler("desk", officer(desk_command.on_desk), filters=private))
     app.add_handler(CommandHandler(["help", "start"], officer(focal.commands.on_group_help), filters=groups))
@@ -317,6 +330,7 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(CommandHandler("forget", as_citizen(commands.on_forget), filters=private))
     feedback = Feedback(books.cases, books.audit, citizen.turns)
     app.add_handler(CallbackQueryHandler(as_citizen(feedback.on_press), pattern=FeedbackPress.PATTERN))
+    app.add_handler(CallbackQueryHandler(as_citizen(files.on_voice_press), pattern=VoicePress.PATTERN))
     app.add_handler(CallbackQueryHandler(as_citizen(report.on_press)))
     app.add_handler(MessageHandler(private & filters.CONTACT, as_citizen(report.on_contact)))
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.VIDEO_NOTE
@@ -324,9 +338,8 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, as_citizen(report.on_text)))
     # Last of the private commands: one the bot does not know gets a pointer to /help, not silence.
     app.add_handler(MessageHandler(private & filters.COMMAND, as_citizen(commands.on_unknown_command)))
-    unreadable = (
-        filters.VOICE | filters.AUDIO | filters.Sticker.ALL | filters.LOCATION | filters.POLL | filters.Dice.ALL
-    )
+    app.add_handler(MessageHandler(private & (filters.VOICE | filters.AUDIO), as_citizen(files.on_voice)))
+    unreadable = filters.Sticker.ALL | filters.LOCATION | filters.POLL | filters.Dice.ALL
     app.add_handler(MessageHandler(private & unreadable, as_citizen(files.on_unreadable)))
     app.add_error_handler(on_unhandled)
     return app

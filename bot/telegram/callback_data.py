@@ -168,3 +168,29 @@ class FeedbackPress:
             return None
         report_id = record_id(parts[2])
         return cls(parts[1], report_id) if report_id is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class VoicePress:
+    """The citizen's answer to "Is this voice message evidence?": keep it with the report, or not.
+
+    ``message_id`` names the voice message the question is about: a press on an older question (another
+    voice message came since) is stale."""
+
+    PREFIX: ClassVar[str] = "vn"
+    PATTERN: ClassVar[str] = r"^vn\."
+    ANSWERS: ClassVar[tuple[str, ...]] = ("keep", "drop")
+    answer: str
+    message_id: int
+
+    @property
+    def data(self) -> str:
+        return checked(f"{self.PREFIX}.{self.answer}.{self.message_id}")
+
+    @classmethod
+    def parse(cls, data: str) -> VoicePress | None:
+        parts = data.split(".")
+        if len(parts) != 3 or parts[0] != cls.PREFIX or parts[1] not in cls.ANSWERS:
+            return None
+        message_id = record_id(parts[2])
+        return cls(parts[1], message_id) if message_id is not None else None

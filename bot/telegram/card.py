@@ -38,6 +38,11 @@ def local_time(iso: str) -> str:
     return moment.astimezone(PKT).strftime("%Y-%m-%d %H:%M PKT")
 
 
+def size_text(size: int) -> str:
+    """A file's size as people read it: KB up to a megabyte, then MB with one decimal."""
+    return f"{size / 1_048_576:.1f} MB" if size >= 1_048_576 else f"{max(1, round(size / 1024))} KB"
+
+
 def answer_of(flow: Flow, report: StoredReport, name: str, lang: str) -> str | None:
     step_id = flow.report.get(name)
     if not step_id or step_id not in flow.steps:
@@ -176,7 +181,8 @@ def card_text(
         lines += ["", f"<b>{e(t(lang, focal_texts.SUSPECTS))}</b>", e(suspects)]
     attachments = report.answers.get("attachments") or []
     if isinstance(attachments, list) and attachments:
-        lines += ["", e(t(lang, focal_texts.SCREENSHOTS, count=len(attachments)))]
+        files = t(lang, focal_texts.FILES_ON_CARD, count=len(attachments), reference=report.reference)
+        lines += ["", e(files)]
     return "\n".join(lines), truncated
 
 

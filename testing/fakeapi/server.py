@@ -113,8 +113,12 @@ class FakeUser:
     def send(self, text: str, reply_to: int | None = None) -> int:
         return self._message("text", text, reply_to=reply_to)
 
-    def send_photo(self, file_size: int = 50_000) -> int:
+    def send_photo(self, file_size: int | None = None, content: bytes | None = None) -> int:
+        """A picture sent in the private chat; its bytes (made up unless given) can be fetched with getFile."""
         unique = next(self.api.file_ids)
+        content = content if content is not None else b"\x89PNG\r\n\x1a\n" + f"picture {unique}".encode() * 64
+        self.api.files[f"photo{unique}"] = content
+        file_size = len(content) if file_size is None else file_size
         photo = [
             {
                 "file_id": f"photo{unique}",
@@ -414,6 +418,10 @@ class FakeBotApi:
             else:
                 form = await request.post()
                 params.update({k: v for k, v in form.items() if isinstance(v, str)})
+                # Uploaded files, as (file name, bytes): what the bot sent, for the test to read.
+                uploads = {k: (v.filename, v.file.read()) for k, v in form.items() if isinstance(v, web.FileField)}
+                if uploads:
+                    params["_uploads"] = uploads
         for key in list(params):
             if key in JSON_FIELDS and isinstance(params[key], str):
                 params[key] = json.loads(params[key])
@@ -708,7 +716,24 @@ class FakeBotApi:
         return self._record_only("sendPhoto", params)
 
     async def m_sendDocument(self, params: Json) -> Json:
-        return self._record_only("sendDocument", params)
+        """A document the bot uploads: its bytes go to ``files`` under the document's file_id (``extra``), and
+        its caption is the message's text."""
+        uploaded = (params.get("_uploads") or {}).get("document")
+        if uploaded is None:
+            return self._record_only("sendDocument", params)
+        chat_id = self._chat_exists(_int(params.get("chat_id")))
+        self._admit("sendDocument", chat_id)
+        name, content = uploaded
+        caption = params.get("caption")
+        unique = next(self.file_ids)
+        self.files[f"sent{unique}"] = content  # the bytes, as the recipient could download them
+        document = {"file_id": f"sent{unique}", "file_unique_id": f"u{unique}", "file_name": name}
+        extra = {"document": {**document, "file_size": len(content)}, "caption": caption}
+        message = self.add_message(
+            chat_id, from_bot=True, text=caption, kind="document", extra=extra, parse_mode=params.get("parse_mode")
+        )
+        self._count_sent(chat_id)
+        return self.message_json(message)
 
 
 def _bool(value: Any) -> bool:

@@ -23,7 +23,7 @@ from bot.desk.services import DeskServices
 from bot.engine.session import COMPLETED, Session
 from bot.paths import FLOWS_DIR
 from bot.store.ports import Books
-from bot.store.records import NewReport, StoredReport
+from bot.store.records import NewFile, NewReport, StoredReport
 from bot.store.sqlite.store import SqliteStore
 
 AYESHA, BILAL, ADMIN, STRANGER = 501, 502, 9000, 777
@@ -56,7 +56,13 @@ class Desk:
         return found
 
     async def submit(
-        self, reference: str, queue: str = "punjab", *, minor: bool = False, chat_key: str | None = CITIZEN
+        self,
+        reference: str,
+        queue: str = "punjab",
+        *,
+        minor: bool = False,
+        chat_key: str | None = CITIZEN,
+        files: tuple[NewFile, ...] = (),
     ) -> int:
         revision = await self.store.live_revision("report")
         assert revision is not None
@@ -75,6 +81,7 @@ class Desk:
             created_at="2026-11-28T10:00:00+00:00",
             queue=queue,
             priority=minor,
+            files=files,
         )
         report_id = await self.store.commit_step(chat_key or f"anonymous:{reference}", session, report)
         assert report_id is not None

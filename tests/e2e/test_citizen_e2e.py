@@ -246,7 +246,7 @@ async def test_language_command_switches_and_reasks_in_urdu(bot: Running) -> Non
     assert c.texts()[-1] == "یہ رپورٹ کس کے لیے ہے؟"
 
 
-async def test_voice_notes_stickers_and_locations_get_a_plain_answer_and_change_nothing(bot: Running) -> None:
+async def test_a_voice_note_not_kept_stickers_and_locations_get_a_plain_answer_and_change_nothing(bot: Running) -> None:
     c = Citizen(bot.api, 1023, "ur")
     for action in ("/start", "اردو", "اپنے لیے", "نہیں"):
         await (c.says(action) if action.startswith("/") else c.taps(action))
@@ -254,7 +254,14 @@ async def test_voice_notes_stickers_and_locations_get_a_plain_answer_and_change_
     voice = {"file_id": "voice1", "file_unique_id": "uv1", "duration": 12, "mime_type": "audio/ogg"}
     sticker = {"file_id": "st1", "file_unique_id": "us1", "type": "regular", "width": 512, "height": 512}
     sticker |= {"is_animated": False, "is_video": False}
-    for kind, fields in (("voice", voice), ("sticker", sticker), ("location", {"latitude": 31.5, "longitude": 74.3})):
+    # A voice message may be evidence: she is asked, and "no" keeps nothing.
+    before = len(bot.api.calls)
+    c.user.send_other("voice", **voice)
+    await c.settle(before)
+    assert c.texts()[-1].startswith("کیا یہ وائس میسج ثبوت ہے")
+    await c.taps("نہیں، یہ ثبوت نہیں ہے")
+    assert c.texts()[-1] == "ٹھیک ہے، اسے نہیں رکھا گیا۔ اپنا جواب لکھ کر بھیجیں یا کوئی بٹن دبائیں۔"
+    for kind, fields in (("sticker", sticker), ("location", {"latitude": 31.5, "longitude": 74.3})):
         before = len(bot.api.calls)
         c.user.send_other(kind, **fields)
         await c.settle(before)
@@ -274,14 +281,15 @@ async def test_voice_notes_stickers_and_locations_get_a_plain_answer_and_change_
     assert session is not None and "attachments" not in session.vars
 
 
-async def test_screenshot_outside_child_cases_is_kept_by_file_id_only(bot: Running) -> None:
+async def test_screenshot_outside_child_cases_is_described_in_the_report_and_waits_to_be_fetched(bot: Running) -> None:
     c = Citizen(bot.api, 1015, "en")
     for action in ("/start", "English", "For myself", "No", "/skip", "Threatening"):
         await (c.says(action) if action.startswith("/") else c.taps(action))
     before = len(bot.api.calls)
     c.user.send_photo(file_size=123_456)
     await c.settle(before)
-    assert c.texts()[-1].startswith("Thank you. I have noted that you sent a file: only Telegram")
+    assert c.texts()[-1].startswith("Thank you. I will keep this file with your report")
+    assert not [n for n, _ in bot.api.calls if n in {"getFile", "getFileContent"}]  # not before the report is sent
     for _ in range(9):
         await c.says("/skip")
     await c.taps("Send to NCCIA")
@@ -289,11 +297,14 @@ async def test_screenshot_outside_child_cases_is_kept_by_file_id_only(bot: Runni
     await store.open()
     try:
         report = (await store.reports_for_chat("tg:1015"))[0]
+        [entry] = await store.books().files.files(report.id)
     finally:
         await store.close()
-    [kept] = report.answers["attachments"]
-    assert (kept["kind"], kept["size"], kept["file_id"].startswith("photo")) == ("photo", 123_456, True)
-    assert not [n for n, _ in bot.api.calls if n in {"getFile", "getFileContent", "forwardMessage", "copyMessage"}]
+    [described] = report.answers["attachments"]
+    # Telegram's reference to the file is not in the report: only the files' table holds it, until fetched.
+    assert (described["kind"], described["size"], "file_id" in described) == ("photo", 123_456, False)
+    assert (entry.kind, entry.position, entry.received_at) == ("photo", 1, described["received_at"])
+    assert not [n for n, _ in bot.api.calls if n in {"forwardMessage", "copyMessage"}]
 
 
 async def test_the_bot_stays_silent_in_groups(bot: Running) -> None:

@@ -57,7 +57,7 @@ async def test_a_photo_sent_before_the_child_answer_is_deleted_and_absent_from_t
     await c.taps("English")
     await c.taps("For someone else")
     photo_id = c.user.send_photo()
-    await api.wait_for(lambda: c.texts()[-1].startswith("Thank you. I have noted that you sent a file"))
+    await api.wait_for(lambda: c.texts()[-1].startswith("Thank you. I will keep this file with your report"))
     await c.taps("Yes")  # under 18: now a child case
     assert [m.deleted for m in api.chat(c.id) if m.message_id == photo_id] == [True]
     assert any(t.startswith("This report is about a child, so I have deleted") for t in c.texts())
@@ -75,7 +75,7 @@ async def test_a_photo_sent_before_the_child_answer_is_deleted_and_absent_from_t
     assert report.answers["attachments"] == [] and report.minor
     card = await card_in(api, PUNJAB, reference)
     assert "Files the citizen sent" not in (card.text or "")
-    forbidden = {"forwardMessage", "copyMessage", "sendPhoto", "getFile"}
+    forbidden = {"forwardMessage", "copyMessage", "sendPhoto", "getFile", "getFileContent"}
     assert [n for n, _ in api.calls if n in forbidden] == []
 
 

@@ -17,7 +17,7 @@ import pytest
 from bot.cases.deliveries import new_case_delivery
 from bot.engine.session import ACTIVE, COMPLETED, Session
 from bot.store.keyring import KeyProblem, Keyring, key_file_for, load_keyring, new_key, parse_keys
-from bot.store.records import AuditEntry, EvidenceLink, NewReport, Outgoing
+from bot.store.records import AuditEntry, EvidenceLink, NewFile, NewReport, Outgoing
 from bot.store.sqlite.cases import CaseBook
 from bot.store.sqlite.migrations import MIGRATIONS
 from bot.store.sqlite.store import SEALED, SqliteStore
@@ -30,6 +30,8 @@ QUESTION = "Which city does Ayesha live in?"
 ANSWER = "In Multan, near the Ghanta Ghar"
 ADDITION = "He made a new account today"
 NEW_LINK = "https://instagram.com/bilal.second.secret"
+PICTURE = "pretend picture of Ayesha's chat with Bilal"
+FILE_ID = "AgACAgQAAx-telegram-file-id-secret"
 
 
 def ring(*keys: str) -> Keyring:
@@ -51,6 +53,10 @@ def report(reference: str) -> NewReport:
         evidence=(EvidenceLink(LINK, "facebook"),),
         queue="punjab",
         deliveries=(new_case_delivery(None, reference, "punjab", False),),
+        files=(
+            NewFile("photo", "AgACAgQAAx-kept-file-id", 100, "image/jpeg", "2026-11-28T09:00:00+00:00"),
+            NewFile("document", FILE_ID, 200, "application/pdf", "2026-11-28T09:01:00+00:00"),
+        ),
     )
 
 
@@ -63,6 +69,11 @@ async def fill(store: SqliteStore) -> None:
     done = Session(flow_id="report", revision=1, lang="en", step=None, status=COMPLETED)
     report_id = await store.commit_step("tg:7", done, report("AAAA-0001"))
     assert report_id is not None
+    # One file fetched and kept (its content sealed, its reference gone); the other's reference still sealed.
+    files = store.books().files
+    first, _ = await files.to_fetch(1_800_000_000.0)
+    kept = AuditEntry("2026-11-28T09:30:00+00:00", None, "system", "file_kept", report_id, "punjab", True)
+    assert await files.keep(first.id, PICTURE.encode(), "0" * 64, kept)
     await store.commit_step("tg:8", draft())
     audit = AuditEntry("2026-11-28T10:00:00+00:00", 5, "officer", "ask", report_id, "punjab", True)
     ask = Outgoing("question", "chat:7", "question:1", report_id, False, {"text": QUESTION})
@@ -84,7 +95,20 @@ def file_bytes(db: Path) -> bytes:
     return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
 
 
-PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, ADDITION, NEW_LINK, "Bilal", "bilal.q.secret"]
+PLANTED = [
+    ACCOUNT,
+    "+923001234567",
+    LINK,
+    DRAFT,
+    QUESTION,
+    ANSWER,
+    ADDITION,
+    NEW_LINK,
+    "Bilal",
+    "bilal.q.secret",
+    PICTURE,
+    FILE_ID,
+]
 
 
 @pytest.fixture
@@ -109,7 +133,7 @@ async def test_the_database_file_holds_none_of_it_and_the_store_reads_it_back(db
         await store.close()
     with closing(sqlite3.connect(db)) as conn:
         for table, _, column in SEALED:
-            values = [row[0] for row in conn.execute(f"SELECT {column} FROM {table}")]
+            values = [row[0] for row in conn.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL")]
             assert values and all(v.startswith("enc1:") for v in values), (table, values)
 
 
@@ -190,6 +214,8 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(db: Path) -> 
         "questions.text": 1,
         "questions.answer": 1,
         "additions.text": 1,
+        "evidence_files.source": 1,
+        "evidence_files.content": 1,
     }
     only_new = SqliteStore(db, keyring=ring(new))
     await only_new.open()

@@ -9,6 +9,7 @@ from .admins import MemoryAdmins
 from .audit import MemoryAudit
 from .cases import MemoryCases
 from .desk import MemoryDesk
+from .evidence_files import MemoryEvidenceFiles
 from .outbox import MemoryOutbox
 from .pins import MemoryPins
 from .retention import MemoryRetention
@@ -32,4 +33,5 @@ def memory_books(store: MemoryStore, admin_ids: frozenset[int] = frozenset()) ->
         stats=MemoryStats(store),
         leadership=SoleInstance(),
         desk=MemoryDesk(store),
+        files=MemoryEvidenceFiles(store),
     )

@@ -1,8 +1,9 @@
 """Retention and erasure over the memory tables, as ``bot/store/sqlite/retention.py`` does it in SQLite.
 
-Drafts expire, closed cases lose what identifies the citizen (answers, chat, links, questions with their answers,
-what she added, the deliveries and Asks about them, the match keys of connected cases) and keep what statistics
-need, and /forget detaches a chat from its reports (the match keys stay: they are about the abuser, not her).
+Drafts expire, closed cases lose what identifies the citizen (answers, chat, links, files, questions with their
+answers, what she added, the deliveries and Asks about them, the match keys of connected cases) and keep what
+statistics need, and /forget detaches a chat from its reports and deletes their files (the match keys stay: they
+are about the abuser, not her).
 Nothing awaits in the middle of a change, so each call is atomic on the event loop.
 """
 
@@ -50,6 +51,8 @@ class MemoryRetention:
                 del t.questions[question_id]
             for addition_id in [a for a, row in t.additions.items() if row[0] in ids]:
                 del t.additions[addition_id]
+            for file_id in [f for f, row in t.evidence_files.items() if row.entry.report_id in ids]:
+                del t.evidence_files[file_id]
             for row_id in [o for o, row in t.outbox.items() if row.report_id in ids]:
                 del t.outbox[row_id]
             for ask in [key for key in t.asks if key[0] in ids]:
@@ -65,6 +68,10 @@ class MemoryRetention:
         t = self.store.tables
         draft = t.sessions.pop(chat_key, None) is not None
         mine = [report for report in t.reports.values() if report.chat_key == chat_key]
+        # Her files go with the link to her chat: she asked for what she sent to be forgotten.
+        hers = {report.id for report in mine}
+        for file_id in [f for f, row in t.evidence_files.items() if row.entry.report_id in hers]:
+            del t.evidence_files[file_id]
         for report in mine:
             t.reports[report.id] = replace(report, chat_key=None)
         for row_id in [o for o, row in t.outbox.items() if row.target == target]:

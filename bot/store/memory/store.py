@@ -37,6 +37,8 @@ from bot.store.records import (
 )
 from bot.store.single import no_chat_lock
 
+from .file_rows import FileRow, waiting_files
+
 
 @dataclass(slots=True)
 class SessionRow:
@@ -127,6 +129,7 @@ class Tables:
     desk_passes: dict[str, PassRow] = field(default_factory=dict)  # token hash -> pass
     desk_sessions: dict[str, DeskSession] = field(default_factory=dict)  # session hash -> session
     case_keys: dict[int, frozenset[str]] = field(default_factory=dict)  # report -> its match keys
+    evidence_files: dict[int, FileRow] = field(default_factory=dict)  # by id, in id order
     _ids: dict[str, itertools.count[int]] = field(default_factory=dict)
 
     def next_id(self, table: str) -> int:
@@ -216,7 +219,9 @@ class MemoryStore(Store):
             if any(r.reference == report.reference for r in t.reports.values()):
                 raise ReferenceTaken(report.reference)
             report_id = t.next_id("reports")
-            fields = {k: getattr(report, k) for k in NewReport.__slots__ if k not in ("deliveries", "match_keys")}
+            fields = {
+                k: getattr(report, k) for k in NewReport.__slots__ if k not in ("deliveries", "match_keys", "files")
+            }
             fields["created_at"] = report.created_at or now_iso()
             fields["answers"] = json.loads(json.dumps(report.answers))  # stored, not shared with the caller
             t.reports[report_id] = StoredReport(id=report_id, status=NEW, **fields)
@@ -224,6 +229,7 @@ class MemoryStore(Store):
             t.enqueue(report.deliveries, report_id)
             if report.match_keys:
                 t.case_keys[report_id] = frozenset(report.match_keys)
+            t.evidence_files.update(waiting_files(report_id, report.files, lambda: t.next_id("evidence_files")))
         if session.finished:
             t.sessions.pop(chat_key, None)
         else:

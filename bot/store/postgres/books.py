@@ -8,6 +8,7 @@ from .admins import AdminBook
 from .audit import PostgresAudit
 from .cases import CaseBook
 from .desk import PostgresDesk
+from .evidence_files import PostgresEvidenceFiles
 from .outbox import Outbox
 from .pins import PinGuard
 from .retention import Retention
@@ -31,4 +32,5 @@ def postgres_books(store: PostgresStore, admin_ids: frozenset[int] = frozenset()
         stats=PostgresStats(store),
         leadership=store.leaders,
         desk=PostgresDesk(store),
+        files=PostgresEvidenceFiles(store),
     )

@@ -1,5 +1,5 @@
-"""A report's rows (PostgreSQL): its columns as read, its values sealed, and its insertion with its evidence
-and its match keys."""
+"""A report's rows (PostgreSQL): its columns as read, its values sealed, and its insertion with its evidence,
+its files to fetch and its match keys."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import asyncpg
 
 from bot.clock import now_iso
 from bot.store.keyring import Keyring
-from bot.store.records import EvidenceLink, NewReport, StoredReport
+from bot.store.records import FILE_WAITING, EvidenceLink, NewReport, StoredReport
 
 from .database import Connection
 from .rows import outbox_rows
@@ -33,6 +33,7 @@ class SealedReport:
 
     answers: str
     urls: list[str]
+    sources: list[str]  # the files' Telegram references
     deliveries: list[tuple[Any, ...]]
 
 
@@ -40,6 +41,7 @@ def seal_report(report: NewReport, keyring: Keyring) -> SealedReport:
     return SealedReport(
         keyring.seal(json.dumps(report.answers, ensure_ascii=False), "reports.answers"),
         [keyring.seal(link.url, "evidence.url") for link in report.evidence],
+        [keyring.seal(file.source, "evidence_files.source") for file in report.files],
         outbox_rows(report.deliveries, keyring),
     )
 
@@ -78,6 +80,16 @@ async def insert_report(conn: Connection, report: NewReport, sealed: SealedRepor
             "INSERT INTO case_keys (report_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
             report_id,
             list(dict.fromkeys(report.match_keys)),
+        )
+    if report.files:
+        # Written waiting in the report's own transaction: a report is never stored without its files.
+        await conn.executemany(
+            "INSERT INTO evidence_files (report_id, position, kind, mime_type, size, received_at, status, source) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            [
+                (report_id, i, f.kind, f.mime_type, f.size, f.received_at, FILE_WAITING, source)
+                for i, (source, f) in enumerate(zip(sealed.sources, report.files, strict=True), start=1)
+            ],
         )
     return int(report_id)
 

@@ -2,8 +2,9 @@
 can detach their Telegram account from what they reported (/forget).
 
 What stays after anonymisation is what statistics need (category, province, whether a child, dates,
-status, outcome) and the audit trail; the account, links, contact, questions (with their answers), the chat and
-the match keys of connected cases go. /forget leaves the match keys: they are about the abuser, not the citizen.
+status, outcome) and the audit trail; the account, links, files, contact, questions (with their answers), the
+chat and the match keys of connected cases go. /forget deletes her files too, and leaves the match keys: they are
+about the abuser, not the citizen.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Retention:
             ids = [int(row[0]) for row in rows]
             if not ids:
                 return 0
-            for table in ("evidence", "questions", "additions", "outbox", "asks", "case_keys"):
+            for table in ("evidence", "evidence_files", "questions", "additions", "outbox", "asks", "case_keys"):
                 await conn.execute(f"DELETE FROM {table} WHERE report_id = ANY($1::bigint[])", ids)
             await conn.execute(
                 "UPDATE reports SET answers = $1, chat_key = NULL, anonymised_at = $2 WHERE id = ANY($3::bigint[])",
@@ -72,6 +73,10 @@ class Retention:
 
         async def forget(conn: Connection) -> Forgotten:
             draft = affected(await conn.execute("DELETE FROM sessions WHERE chat_key = $1", chat_key)) > 0
+            # Her files go with the link to her chat (before it goes): she asked for what she sent to be forgotten.
+            await conn.execute(
+                "DELETE FROM evidence_files WHERE report_id IN (SELECT id FROM reports WHERE chat_key = $1)", chat_key
+            )
             reports = affected(await conn.execute("UPDATE reports SET chat_key = NULL WHERE chat_key = $1", chat_key))
             await conn.execute("DELETE FROM outbox WHERE target = $1", target)
             await conn.execute("DELETE FROM chat_messages WHERE chat_key = $1", chat_key)

@@ -44,7 +44,10 @@ SEALED = (
     ("questions", "id", "text"),
     ("questions", "id", "answer"),  # NULL until answered: reseal and the key checks pass NULL by
     ("additions", "id", "text"),
+    ("evidence_files", "id", "source"),  # NULL once the file is kept or failed
+    ("evidence_files", "id", "content"),  # bytes, up to the file limit: resealed a few at a time
 )
+LARGE = {"evidence_files.content": 4}  # a batch of this column's values, instead of reseal's ``batch``
 
 REVISION_COLUMNS = "id, flow_id, hash, content, author, created_at"
 
@@ -112,7 +115,7 @@ class PostgresStore(Store):
                 f"SELECT {column} FROM {table} WHERE {column} LIKE 'enc1:%' ORDER BY {key} DESC LIMIT 1"
             )
             if value is not None:
-                self.keyring.open(str(value), f"{table}.{column}")
+                self.keyring.open_bytes(str(value), f"{table}.{column}")
 
     async def reseal(self, batch: int = 1000) -> dict[str, int]:
         """Seal every value not sealed with the current key, a batch per transaction so the bot can keep
@@ -128,12 +131,12 @@ class PostgresStore(Store):
                 rows = await self.database.fetch(
                     f"SELECT {key}, {column} FROM {table} WHERE {column} NOT LIKE $1 {after} ORDER BY {key} LIMIT $2",
                     prefix,
-                    batch,
+                    LARGE.get(name, batch),
                     *(() if last is None else (last,)),
                 )
                 if not rows:
                     break
-                sealed = [(ring.seal(ring.open(str(value), name), name), k, value) for k, value in rows]
+                sealed = [(ring.reseal(str(value), name), k, value) for k, value in rows]
                 update = f"UPDATE {table} SET {column} = $1 WHERE {key} = $2 AND {column} = $3"
                 await self.database.write(partial(_update_all, update, sealed))
                 done += len(rows)

@@ -9,6 +9,7 @@ from .admins import AdminBook
 from .audit import SqliteAudit
 from .cases import CaseBook
 from .desk import SqliteDesk
+from .evidence_files import SqliteEvidenceFiles
 from .outbox import Outbox
 from .pins import PinGuard
 from .retention import Retention
@@ -32,4 +33,5 @@ def sqlite_books(store: SqliteStore, admin_ids: frozenset[int] = frozenset()) ->
         stats=SqliteStats(store),
         leadership=SoleInstance(),  # one process per SQLite file (single.py)
         desk=SqliteDesk(store),
+        files=SqliteEvidenceFiles(store),
     )

@@ -302,6 +302,29 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX additions_report ON additions (report_id);
     """,
+    # 13: evidence files, the custody log of what an adult's report brought: Telegram's reference (sealed)
+    # until the file is fetched once, then its content (sealed), its SHA-256 and when it was kept
+    """
+    CREATE TABLE evidence_files (
+        id          INTEGER PRIMARY KEY,
+        report_id   INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+        position    INTEGER NOT NULL,
+        kind        TEXT NOT NULL,
+        mime_type   TEXT NOT NULL,
+        size        INTEGER NOT NULL,
+        received_at TEXT NOT NULL,
+        status      TEXT NOT NULL,
+        source      TEXT,
+        content     TEXT,
+        sha256      TEXT,
+        kept_at     TEXT,
+        note        TEXT NOT NULL DEFAULT '',
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        lease_until REAL
+    );
+    CREATE INDEX evidence_files_report ON evidence_files (report_id, position);
+    CREATE INDEX evidence_files_waiting ON evidence_files (id) WHERE status = 'waiting';
+    """,
 )
 
 

@@ -1,5 +1,5 @@
-"""A report's rows (SQLite): its columns as read, its values sealed, and its insertion with its evidence
-and its match keys."""
+"""A report's rows (SQLite): its columns as read, its values sealed, and its insertion with its evidence,
+its files to fetch and its match keys."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.clock import now_iso
 from bot.store.keyring import Keyring
-from bot.store.records import EvidenceLink, NewReport, StoredReport
+from bot.store.records import FILE_WAITING, EvidenceLink, NewReport, StoredReport
 
 from .rows import outbox_rows
 
@@ -27,6 +27,7 @@ class SealedReport:
 
     answers: str
     urls: list[str]
+    sources: list[str]  # the files' Telegram references
     deliveries: list[tuple[Any, ...]]
 
 
@@ -34,6 +35,7 @@ def seal_report(report: NewReport, keyring: Keyring) -> SealedReport:
     return SealedReport(
         keyring.seal(json.dumps(report.answers, ensure_ascii=False), "reports.answers"),
         [keyring.seal(link.url, "evidence.url") for link in report.evidence],
+        [keyring.seal(file.source, "evidence_files.source") for file in report.files],
         outbox_rows(report.deliveries, keyring),
     )
 
@@ -72,6 +74,14 @@ def insert_report(conn: sqlite3.Connection, report: NewReport, sealed: SealedRep
     )
     conn.executemany(
         "INSERT OR IGNORE INTO case_keys (report_id, key) VALUES (?, ?)", [(report_id, k) for k in report.match_keys]
+    )
+    conn.executemany(
+        "INSERT INTO evidence_files (report_id, position, kind, mime_type, size, received_at, status, source) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (report_id, i, f.kind, f.mime_type, f.size, f.received_at, FILE_WAITING, source)
+            for i, (source, f) in enumerate(zip(sealed.sources, report.files, strict=True), start=1)
+        ],
     )
     return report_id
 

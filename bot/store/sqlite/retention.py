@@ -2,9 +2,9 @@
 can detach their Telegram account from what they reported (/forget).
 
 What stays after anonymisation is what statistics need (category, province, whether a child, dates,
-status, outcome) and the audit trail; the account, links, contact, questions (with their answers), what the
-citizen added, the chat and the match keys of connected cases go. /forget leaves the match keys: they are about
-the abuser, not the citizen.
+status, outcome) and the audit trail; the account, links, files, contact, questions (with their answers),
+what the citizen added, the chat and the match keys of connected cases go. /forget deletes her files too,
+and leaves the match keys: they are about the abuser, not the citizen.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class Retention:
 
             def anonymise(conn: sqlite3.Connection, ids: list[int] = ids) -> None:
                 marks = placeholders(ids)
-                for table in ("evidence", "questions", "additions", "outbox", "asks", "case_keys"):
+                for table in ("evidence", "evidence_files", "questions", "additions", "outbox", "asks", "case_keys"):
                     conn.execute(f"DELETE FROM {table} WHERE report_id IN ({marks})", ids)
                 conn.execute(
                     f"UPDATE reports SET answers = ?, chat_key = NULL, anonymised_at = ? WHERE id IN ({marks})",
@@ -68,6 +68,10 @@ class Retention:
 
         def forget(conn: sqlite3.Connection) -> Forgotten:
             draft = conn.execute("DELETE FROM sessions WHERE chat_key = ?", (chat_key,)).rowcount > 0
+            # Her files go with the link to her chat: she asked for what she sent to be forgotten.
+            conn.execute(
+                "DELETE FROM evidence_files WHERE report_id IN (SELECT id FROM reports WHERE chat_key = ?)", (chat_key,)
+            )
             reports = conn.execute("UPDATE reports SET chat_key = NULL WHERE chat_key = ?", (chat_key,)).rowcount
             conn.execute("DELETE FROM outbox WHERE target = ?", (target,))
             conn.execute("DELETE FROM chat_messages WHERE chat_key = ?", (chat_key,))

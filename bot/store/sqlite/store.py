@@ -45,7 +45,10 @@ SEALED = (
     ("questions", "id", "text"),
     ("questions", "id", "answer"),  # NULL until answered: reseal and the key checks pass NULL by
     ("additions", "id", "text"),
+    ("evidence_files", "id", "source"),  # NULL once the file is kept or failed
+    ("evidence_files", "id", "content"),  # bytes, up to the file limit: resealed a few at a time
 )
+LARGE = {"evidence_files.content": 4}  # a batch of this column's values, instead of reseal's ``batch``
 SEALED_SINCE = 5  # the schema version from which values are sealed
 
 log = logging.getLogger(__name__)
@@ -106,7 +109,7 @@ class SqliteStore(Store):
                 f"SELECT {column} FROM {table} WHERE {column} LIKE 'enc1:%' ORDER BY rowid DESC LIMIT 1"
             )
             if row is not None:
-                self.keyring.open(str(row[0]), f"{table}.{column}")
+                self.keyring.open_bytes(str(row[0]), f"{table}.{column}")
 
     async def reseal(self, batch: int = 1000) -> dict[str, int]:
         """Seal every value not sealed with the current key (plain ones included), a batch per
@@ -120,11 +123,11 @@ class SqliteStore(Store):
                 after = "" if last is None else f"AND {key} > ?"
                 rows = await self.database.fetchall(
                     f"SELECT {key}, {column} FROM {table} WHERE {column} NOT LIKE ? {after} ORDER BY {key} LIMIT ?",
-                    (prefix, *(() if last is None else (last,)), batch),
+                    (prefix, *(() if last is None else (last,)), LARGE.get(name, batch)),
                 )
                 if not rows:
                     break
-                sealed = [(ring.seal(ring.open(str(value), name), name), k) for k, value in rows]
+                sealed = [(ring.reseal(str(value), name), k) for k, value in rows]
                 update = f"UPDATE {table} SET {column} = ? WHERE {key} = ?"
                 await self.database.write(partial(_update_all, update, sealed))
                 done += len(rows)

@@ -22,13 +22,33 @@ NO_IMAGES_CHILD = N_(
     "secure the material."
 )
 FILE_KEPT = N_(
-    "Thank you. I have noted that you sent a file: only Telegram's reference to it is kept, not the file itself. "
+    "Thank you. I will keep this file with your report, locked so that only the officer handling it can open it. "
     "Links and usernames help the officers most, so please send those too if you can."
+)
+FILE_TOO_BIG = N_(
+    "This file is too big to keep (the limit is {mb} MB). Please send a screenshot instead, or a link to where "
+    "it is online."
+)
+FILES_REPORT_FULL = N_(
+    "This report already has {count} files, the most one report can keep. Please send links (web addresses) "
+    "and usernames for anything more."
+)
+FILES_DAY_FULL = N_(
+    "Today's limit of {count} files for this chat has been reached. Please send links (web addresses) and "
+    "usernames instead, or send more files tomorrow."
 )
 NO_FILES = N_(
     "Pictures and files are not needed here. Please send links (web addresses) and usernames instead; they help "
     "the officers more."
 )
+# A voice message in an adult's report: evidence (a threat forwarded to her), or her answer spoken?
+VOICE_ASK = N_(
+    "Is this voice message evidence, for example a threat someone sent you? If it is, I will keep it with your "
+    "report for the officer. I cannot listen to answers, so please type those or press a button."
+)
+B_VOICE_KEEP = N_("Yes, keep it as evidence")
+B_VOICE_DROP = N_("No, it is not evidence")
+VOICE_NOT_KEPT = N_("All right, it is not kept. Please type your answer or press a button.")
 UNREADABLE = N_(
     "Voice messages, stickers and locations cannot be read here. Please type your answer or press a button; "
     "nothing you sent this way is kept."
@@ -50,20 +70,23 @@ HELP = N_(
 )
 PRIVACY = N_(
     "What we keep: your answers while you fill in a report; once you send it, the report (what you wrote, "
-    "links, and a phone number only if you chose to give one) is kept for the agency. We do not keep pictures. "
-    "Everything you write is stored encrypted.\n\n"
+    "links, screenshots and files you sent, and a phone number only if you chose to give one) is kept for the "
+    "agency. Pictures sent in a report about a child are deleted at once and never kept. Everything you write "
+    "or send is stored encrypted.\n\n"
     "Who sees it: only the officers of the agency who handle reports from your province.\n\n"
     "How long: an unfinished report is deleted after {draft_hours} hours without activity, or at once when you "
-    "cancel it or use /exit. {anonymise_days} days after a case is closed, what you wrote, the links and the "
-    "contact details are deleted; only figures for statistics (type, province, dates) stay.\n\n"
-    "Anonymous reports keep no link to your Telegram account. /forget deletes your unfinished report and "
-    "removes the link between this account and the reports you sent; the agency keeps the reports.\n\n"
+    "cancel it or use /exit. {anonymise_days} days after a case is closed, what you wrote, the links, the files "
+    "and the contact details are deleted; only figures for statistics (type, province, dates) stay.\n\n"
+    "Anonymous reports keep no link to your Telegram account. /forget deletes your unfinished report and the "
+    "files you sent, and removes the link between this account and the reports you sent; the agency keeps the "
+    "reports.\n\n"
     "Your PIN is stored only in a scrambled form; nobody can read it back, so please keep it."
 )
 FORGET_ASK = N_(
-    "This deletes your unfinished report, if there is one, and removes the link between this Telegram account "
-    "and the reports you sent. The agency keeps the reports themselves so that officers can still act on them; "
-    "you can check one with /status REFERENCE PIN. You will no longer get updates or officers' questions here.\n\n"
+    "This deletes your unfinished report, if there is one, and the files you sent, and removes the link between "
+    "this Telegram account and the reports you sent. The agency keeps the reports themselves so that officers "
+    "can still act on them; you can check one with /status REFERENCE PIN. You will no longer get updates or "
+    "officers' questions here.\n\n"
     "Do you want to go ahead?"
 )
 B_FORGET_YES = N_("Yes, forget this account")

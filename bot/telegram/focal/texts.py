@@ -25,7 +25,9 @@ LANGUAGE = N_("Language")
 ACCOUNT = N_("Account")
 EVIDENCE = N_("Evidence")
 SUSPECTS = N_("Suspects")
-SCREENSHOTS = N_("Files the citizen sent (only Telegram's reference to each is kept): {count}")
+FILES_ON_CARD = N_(
+    "📎 Files the citizen sent: {count}. The officer who claims the case gets them privately with /files {reference}"
+)
 NOT_GIVEN = N_("not given")
 TRUNCATED = N_("… ({count} more characters: press “Full account”)")
 MORE_LINKS = NP_("… and {count} more link (press “Full account”)", "… and {count} more links (press “Full account”)")
@@ -131,6 +133,17 @@ QUEUE_HEADER = N_("Open cases in {queues}: {count}")
 CASE_USAGE = N_("Send /case followed by the reference, e.g. /case ABCD-EFGH.")
 FAULT = N_("Something went wrong on our side. Please look at the case again and retry in a moment.")
 CASE_NOT_FOUND = N_("No case has that reference, or it belongs to a queue you are not in.")
+# /files REF: the evidence files of a case, for the officer who claimed it (focal/evidence.py).
+FILES_USAGE = N_(
+    "Send /files followed by the reference, e.g. /files ABCD-EFGH. The officer who claimed the case gets its "
+    "files here."
+)
+FILES_PRIVATE = N_("Files are sent only in a private chat: send /files with the reference to me privately.")
+FILES_CLAIM_FIRST = N_("Only the officer who claimed this case can get its files. Claim it first.")
+FILES_NONE = N_("No files were sent with {reference}.")
+FILES_CAPTION = N_("{reference} · file {position} of {count} · {kind} · {size}\nReceived {received}")
+FILES_FAILED = N_("File {position} could not be kept: {note}")
+FILES_WAITING = N_("Files still being fetched: {count}. Please try again in a minute.")
 BIND_USAGE = N_("In the queue's group, send /bindqueue QUEUE [ur|en]. Queues: {queues}")
 BIND_ADMINS_ONLY = N_("Only an admin can bind a queue.")
 BIND_IN_GROUP = N_("Send /bindqueue in the group that should receive the queue.")
@@ -144,6 +157,7 @@ FOCAL_LIST = N_("Registered officers (besides the members of each queue's group)
 FOCAL_NONE = N_("No officers are registered individually; the members of each queue's group act on its cases.")
 OFFICER_HELP = N_(
     "Officers' commands:\n/queue open cases of this queue\n/case REFERENCE show one case\n"
+    "/files REFERENCE the case's files, in a private chat, for the officer who claimed it\n"
     "Buttons on each card: Claim, Ask the citizen (then reply with the question), Resolve, Transfer, Spam.\n"
     "Admins: /bindqueue QUEUE [ur|en] in a group, /focal in a private chat."
 )

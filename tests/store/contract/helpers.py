@@ -6,7 +6,7 @@ from bot.engine.session import COMPLETED, Session
 from bot.store.base import Store
 from bot.store.memory.store import MemoryStore
 from bot.store.postgres.store import PostgresStore
-from bot.store.records import EvidenceLink, NewReport, Outgoing
+from bot.store.records import EvidenceLink, NewFile, NewReport, Outgoing
 from bot.store.sqlite.store import SqliteStore
 
 FLOW = "report"
@@ -28,6 +28,7 @@ async def submit(
     answers: dict[str, object] | None = None,
     evidence: tuple[EvidenceLink, ...] = (),
     deliveries: tuple[Outgoing, ...] = (),
+    files: tuple[NewFile, ...] = (),
 ) -> int:
     """Submit a report (a finished session in the same step); returns its id."""
     revision = await store.live_revision(FLOW) or await store.publish(FLOW, FLOW_SOURCE, "admin")
@@ -48,6 +49,7 @@ async def submit(
         queue=queue,
         priority=priority,
         deliveries=deliveries,
+        files=files,
     )
     report_id = await store.commit_step(chat_key or f"anonymous:{reference}", session, report)
     assert report_id is not None

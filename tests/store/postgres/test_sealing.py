@@ -15,7 +15,7 @@ from bot.problems import ConfigError
 from bot.store.keyring import KeyProblem, Keyring, new_key, parse_keys, write_key_file
 from bot.store.postgres.cases import CaseBook
 from bot.store.postgres.store import SEALED, PostgresStore
-from bot.store.records import AuditEntry, EvidenceLink, NewReport, Outgoing
+from bot.store.records import AuditEntry, EvidenceLink, NewFile, NewReport, Outgoing
 from tests.store.postgres.server import DATABASE_URL
 
 ACCOUNT = "Bilal Qureshi threatens me from +923001234567"
@@ -25,7 +25,22 @@ QUESTION = "Which city does Ayesha live in?"
 ANSWER = "In Multan, near the Ghanta Ghar"
 ADDITION = "He made a new account today"
 NEW_LINK = "https://instagram.com/bilal.second.secret"
-PLANTED = [ACCOUNT, "+923001234567", LINK, DRAFT, QUESTION, ANSWER, ADDITION, NEW_LINK, "Bilal", "bilal.q.secret"]
+PICTURE = "pretend picture of Ayesha's chat with Bilal"
+FILE_ID = "AgACAgQAAx-telegram-file-id-secret"
+PLANTED = [
+    ACCOUNT,
+    "+923001234567",
+    LINK,
+    DRAFT,
+    QUESTION,
+    ANSWER,
+    ADDITION,
+    NEW_LINK,
+    "Bilal",
+    "bilal.q.secret",
+    PICTURE,
+    FILE_ID,
+]
 
 
 def ring(*keys: str) -> Keyring:
@@ -33,7 +48,8 @@ def ring(*keys: str) -> Keyring:
 
 
 async def fill(store: PostgresStore) -> int:
-    """A report with evidence and its card, a draft, a question relayed to the citizen, and what she added."""
+    """A report with evidence, its files (one kept, one still to fetch) and its card, a draft, a question
+    relayed to the citizen, and what she added."""
     revision = await store.publish("report", "spec_version: 1\nid: report\n", "test")
     report = NewReport(
         reference="AAAA-0001",
@@ -49,10 +65,19 @@ async def fill(store: PostgresStore) -> int:
         evidence=(EvidenceLink(LINK, "facebook"),),
         queue="punjab",
         deliveries=(new_case_delivery(None, "AAAA-0001", "punjab", False),),
+        files=(
+            NewFile("photo", "AgACAgQAAx-kept-file-id", 100, "image/jpeg", "2026-11-28T09:00:00+00:00"),
+            NewFile("document", FILE_ID, 200, "application/pdf", "2026-11-28T09:01:00+00:00"),
+        ),
     )
     done = Session(flow_id="report", revision=revision.id, lang="en", step=None, status=COMPLETED)
     report_id = await store.commit_step("tg:7", done, report)
     assert report_id is not None
+    # One file fetched and kept (its content sealed, its reference gone); the other's reference still sealed.
+    files = store.books().files
+    first, _ = await files.to_fetch(1_800_000_000.0)
+    kept = AuditEntry("2026-11-28T09:30:00+00:00", None, "system", "file_kept", report_id, "punjab", True)
+    assert await files.keep(first.id, PICTURE.encode(), "0" * 64, kept)
     draft = Session(
         flow_id="report", revision=revision.id, lang="ur", step="account", status=ACTIVE, answers={"name": DRAFT}
     )
@@ -113,7 +138,10 @@ async def test_the_rows_hold_none_of_it_and_the_store_reads_it_back(schema: str)
     conn = await asyncpg.connect(DATABASE_URL)
     try:
         for table, _, column in SEALED:
-            values = [str(r[0]) for r in await conn.fetch(f'SELECT {column} FROM "{schema}".{table}')]
+            values = [
+                str(r[0])
+                for r in await conn.fetch(f'SELECT {column} FROM "{schema}".{table} WHERE {column} IS NOT NULL')
+            ]
             assert values and all(v.startswith("enc1:") for v in values), (table, values)
     finally:
         await conn.close()
@@ -216,6 +244,8 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(schema: str) 
         "questions.text": 1,
         "questions.answer": 1,
         "additions.text": 1,
+        "evidence_files.source": 1,
+        "evidence_files.content": 1,
     }
     only_new = PostgresStore(DATABASE_URL, schema=schema, keyring=ring(new))
     await only_new.open()

@@ -1,0 +1,175 @@
+"""Evidence files end to end: an adult's screenshot is fetched once (getFile), kept sealed with its SHA-256,
+and sent privately to the officer who claimed the case, with the hash; anyone else is refused, and the
+picture is nowhere in the database's bytes. A child case's photo is never fetched at all.
+
+The real Application against the offline Bot API, a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import sqlite3
+from contextlib import closing
+
+import pytest_asyncio
+
+from bot.i18n import t
+from bot.store.records import FILE_KEPT, EvidenceFile
+from bot.store.sqlite.store import SqliteStore
+from bot.telegram.citizen import texts
+from bot.telegram.focal import texts as focal_texts
+from testing.citizens import Citizen, walk_to_send
+from testing.fakeapi.server import FakeBotApi, FakeMessage
+from testing.harness import Running
+from tests.e2e.conftest import PUNJAB
+from tests.e2e.test_focal_e2e import card_in, plain, press
+
+OFFICER, COLLEAGUE, STRANGER = 501, 502, 777
+# What the picture holds: a marker that must never appear in the database's bytes.
+PICTURE = b"\x89PNG\r\n\x1a\n" + b"SCREENSHOT-OF-THREATS-7Q" * 400
+DIGEST = hashlib.sha256(PICTURE).hexdigest()
+FETCHES = {"getFile", "getFileContent"}
+
+
+@pytest_asyncio.fixture
+async def bot(queues_bot: Running) -> Running:
+    api = queues_bot.api
+    api.group(PUNJAB).add_member(api.user(OFFICER, "Ayesha"))
+    api.group(PUNJAB).add_member(api.user(COLLEAGUE, "Bilal"))
+    api.user(STRANGER, "Stranger")
+    return queues_bot
+
+
+async def files_of(bot: Running, reference: str) -> list[EvidenceFile]:
+    store = SqliteStore(bot.db)
+    await store.open()
+    try:
+        found = await store.report_by_reference(reference)
+        assert found is not None
+        return await store.books().files.files(found.id)
+    finally:
+        await store.close()
+
+
+def audit_of(bot: Running, action: str) -> list[tuple[int | None, int, str]]:
+    with closing(sqlite3.connect(bot.db)) as conn:
+        rows = conn.execute("SELECT actor, allowed, detail FROM audit WHERE action = ? ORDER BY id", (action,))
+        return [(r[0], int(r[1]), str(r[2])) for r in rows.fetchall()]
+
+
+def database_bytes(bot: Running) -> bytes:
+    return b"".join(p.read_bytes() for p in bot.db.parent.glob(bot.db.name + "*") if p.is_file())
+
+
+def texts_to(api: FakeBotApi, chat_id: int) -> list[str]:
+    return [plain(m.text or "") for m in api.bot_messages(chat_id)]
+
+
+def documents(api: FakeBotApi, chat_id: int) -> list[FakeMessage]:
+    return [m for m in api.bot_messages(chat_id) if m.kind == "document"]
+
+
+async def reported_with_a_picture(api: FakeBotApi) -> tuple[Citizen, str]:
+    amna = Citizen(api, 1201, "en")
+    await walk_to_send(amna, "Punjab")
+    amna.user.send_photo(content=PICTURE)
+    await api.wait_for(lambda: t("en", texts.FILE_KEPT) in amna.texts()[-1], within=10)
+    await amna.taps("Send to NCCIA")
+    await api.wait_for(lambda: "Reference number: " in amna.texts()[-1], within=10)
+    return amna, amna.texts()[-1].split("Reference number: ")[1].split()[0]
+
+
+async def test_an_adults_screenshot_is_kept_with_its_hash_and_only_the_claiming_officer_gets_it(bot: Running) -> None:
+    api = bot.api
+    _, reference = await reported_with_a_picture(api)
+    await api.wait_for(lambda: any(n == "getFileContent" for n, _ in api.calls), within=10)
+    for _ in range(100):
+        kept = await files_of(bot, reference)
+        if kept and kept[0].status == FILE_KEPT:
+            break
+        await asyncio.sleep(0.05)
+    [entry] = kept
+    assert (entry.status, entry.sha256, entry.size, entry.kind) == (FILE_KEPT, DIGEST, len(PICTURE), "photo")
+    assert audit_of(bot, "file_kept") == [(None, 1, f"photo, {len(PICTURE)} bytes, sha256 {DIGEST}")]
+    stored = database_bytes(bot)
+    assert b"SCREENSHOT-OF-THREATS" not in stored  # sealed, as the rest of the report
+    assert DIGEST.encode() in stored  # the hash is the custody log's, in clear
+    card = await card_in(api, PUNJAB, reference)
+    on_card = t("en", focal_texts.FILES_ON_CARD, count=1, reference=reference)
+    assert plain(on_card) in plain(card.text or "")
+
+    # Before anyone claims it, a member of the queue is told to claim it first; a stranger learns nothing.
+    api.user(COLLEAGUE).send(f"/files {reference}")
+    await api.wait_for(lambda: t("en", focal_texts.FILES_CLAIM_FIRST) in texts_to(api, COLLEAGUE), within=10)
+    api.user(STRANGER).send(f"/files {reference}")
+    await api.wait_for(lambda: t("en", focal_texts.CASE_NOT_FOUND) in texts_to(api, STRANGER), within=10)
+
+    await press(api, OFFICER, PUNJAB, card, "Claim")
+    api.user(OFFICER).send(f"/files {reference}")
+    await api.wait_for(lambda: bool(documents(api, OFFICER)), within=10)
+    [sent] = documents(api, OFFICER)
+    document = sent.extra["document"]
+    assert api.files[document["file_id"]] == PICTURE  # the kept copy, byte for byte
+    assert document["file_name"] == f"{reference}-1.jpg"
+    assert f"SHA-256: <code>{DIGEST}</code>" in (sent.text or "") and reference in (sent.text or "")
+
+    # The colleague still gets nothing once another officer holds the case.
+    api.user(COLLEAGUE).send(f"/files {reference}")
+    await api.wait_for(lambda: texts_to(api, COLLEAGUE).count(t("en", focal_texts.FILES_CLAIM_FIRST)) == 2, within=10)
+    assert documents(api, COLLEAGUE) == [] and documents(api, STRANGER) == []
+    views = audit_of(bot, "file_view")
+    assert (OFFICER, 1, f"file 1 sha256 {DIGEST}") in views
+    assert [(actor, allowed) for actor, allowed, _ in views if not allowed] == [
+        (COLLEAGUE, 0),
+        (STRANGER, 0),
+        (COLLEAGUE, 0),
+    ]
+    assert sum(1 for n, _ in api.calls if n == "getFile") == 1  # fetched once, however often it is viewed
+
+
+async def test_a_photo_sent_in_a_child_case_is_never_fetched(bot: Running) -> None:
+    api = bot.api
+    c = Citizen(api, 1202, "en")
+    for action in ("/start", "English", "For a child", "/skip", "Sexual abuse"):
+        await (c.says(action) if action.startswith("/") else c.taps(action))
+    photo = c.user.send_photo(content=PICTURE)
+    await api.wait_for(lambda: t("en", texts.NO_IMAGES_CHILD) in c.texts()[-1], within=10)
+    assert [m.deleted for m in api.chat(1202) if m.message_id == photo] == [True]
+    assert [n for n, _ in api.calls if n in FETCHES] == []
+
+
+async def test_a_file_over_the_limit_is_refused_kindly_and_not_kept(bot: Running) -> None:
+    api = bot.api
+    c = Citizen(api, 1203, "en")
+    await walk_to_send(c, "Punjab")
+    c.user.send_photo(file_size=21 * 1024 * 1024)
+    await api.wait_for(lambda: t("en", texts.FILE_TOO_BIG, mb=20) in c.texts()[-1], within=10)
+    await c.taps("Send to NCCIA")
+    await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+    reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
+    assert await files_of(bot, reference) == []
+    assert [n for n, _ in api.calls if n in FETCHES] == []
+
+
+async def test_a_voice_message_the_citizen_says_is_evidence_is_kept_with_its_hash(bot: Running) -> None:
+    api = bot.api
+    c = Citizen(api, 1204, "en")
+    await walk_to_send(c, "Punjab")
+    recording = b"OggS" + b"threatening voice message" * 50
+    api.files["voice77"] = recording
+    voice = {"file_id": "voice77", "file_unique_id": "uv77", "duration": 9, "mime_type": "audio/ogg"}
+    c.user.send_other("voice", **voice, file_size=len(recording))
+    await api.wait_for(lambda: t("en", texts.VOICE_ASK) in c.texts()[-1], within=10)
+    await c.taps(t("en", texts.B_VOICE_KEEP))
+    await api.wait_for(lambda: t("en", texts.FILE_KEPT) in c.texts()[-1], within=10)
+    await c.taps("Send to NCCIA")
+    await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+    reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
+    for _ in range(100):
+        kept = await files_of(bot, reference)
+        if kept and kept[0].status == FILE_KEPT:
+            break
+        await asyncio.sleep(0.05)
+    [entry] = kept
+    assert (entry.kind, entry.mime_type, entry.sha256) == ("voice", "audio/ogg", hashlib.sha256(recording).hexdigest())
