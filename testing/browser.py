@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -94,8 +94,15 @@ class Browser:
         def wait() -> None:
             def holds(driver: webdriver.Chrome) -> bool:
                 found = driver.find_elements(By.CSS_SELECTOR, css)
-                if found and text in found[0].text:
-                    return True
+                try:
+                    if found and text in found[0].text:
+                        return True
+                except WebDriverException as exc:
+                    # Chromium's other word for a stale element, when the next page replaced the document
+                    # between finding the element and reading it (seen once on a loaded machine).
+                    if "does not belong to the document" not in str(exc):
+                        raise
+                    return False
                 if reload:
                     driver.refresh()
                 return False

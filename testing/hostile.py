@@ -75,9 +75,10 @@ MAX_CALLBACK_BYTES = 64
 MAX_ANSWER_TEXT = 200
 MAX_BUTTONS_PER_ROW = 8
 MAX_BUTTONS = 100
-# Tags the bot's own templates use (render.py: <b>; card.py: <b>, <blockquote>, <a href>). Any other tag
-# Telegram accepts (<i>, <u>, <code>, <tg-spoiler>…) can only have come from unescaped user text.
-OWN_TAGS = frozenset({"b", "blockquote", "a"})
+# Tags the bot's own templates use (render.py: <b>; card.py: <b>, <blockquote>, <a href>, <code> around the
+# SHA-256 of a link or file). Any other tag Telegram accepts (<i>, <u>, <pre>, <tg-spoiler>…) can only have
+# come from unescaped user text.
+OWN_TAGS = frozenset({"b", "blockquote", "a", "code"})
 TELEGRAM_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler", "span"}
     | {"blockquote", "tg-emoji"}

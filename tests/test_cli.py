@@ -48,8 +48,17 @@ def test_flows_check_is_clean_for_the_default_flow() -> None:
     assert result.returncode == 0, result.stdout
     assert result.stdout.splitlines() == [
         "flows/routing.yaml: 8 provinces, 6 queues, fallback 'undisclosed'",
+        "flows/preservation.yaml: a line for 9 platforms, in English and Urdu",
         "flows/report.yaml: 22 steps, 0 errors, 0 warnings",
     ]
+
+
+def test_flows_check_names_a_broken_preservation_file(tmp_path: Path) -> None:
+    broken = tmp_path / "preservation.yaml"
+    broken.write_text("spec_version: 1\nplatforms:\n  facebook:\n    en: keep it\n", encoding="utf-8")
+    result = run("flows", "check", str(broken))
+    assert result.returncode == 1
+    assert "platforms.facebook.ur: missing Urdu text" in result.stdout
 
 
 BROKEN = {

@@ -24,6 +24,7 @@ from bot.store.records import (
     WAITING,
     AuditEntry,
     EvidenceLink,
+    NewFile,
     Outgoing,
     StoredReport,
 )
@@ -188,14 +189,17 @@ class Casework:
         return report
 
     async def add_information(
-        self, report: StoredReport, text: str, links: Sequence[EvidenceLink]
+        self, report: StoredReport, text: str, links: Sequence[EvidenceLink], files: Sequence[NewFile] = ()
     ) -> StoredReport | None:
         """What the citizen adds to her open case after sending it (/add): kept with the case, its links
         appended to the evidence, relayed to the case's queue. None when the case is closed (or has no
-        queue to tell); the refusal is audited. The audit entry counts the links and never holds the text.
+        queue to tell); the refusal is audited. The audit entry counts the links and files and never holds
+        the text. ``files`` (of an adult's case only) wait to be fetched, as a report's own do.
         """
         links = tuple(links)
         detail = f"{len(links)} link" if len(links) == 1 else f"{len(links)} links"
+        if files:
+            detail += f", {len(files)} file" if len(files) == 1 else f", {len(files)} files"
         audit = AuditEntry(now_iso(), None, "citizen", "add_information", report.id, report.queue, True, detail)
         if report.queue is None:
             await self.audit.record(replace(audit, allowed=False, detail="no queue"))
@@ -206,6 +210,6 @@ class Casework:
             dedupe_key=f"addition:{report.id}",  # the store appends the addition's id
             report_id=report.id,
             priority=report.priority,
-            payload={"text": text, "links": [link.url for link in links]},
+            payload={"text": text, "links": [link.url for link in links], "files": len(files)},
         )
-        return await self.cases.add_information(report.id, text, links, audit, delivery)
+        return await self.cases.add_information(report.id, text, links, audit, delivery, tuple(files))

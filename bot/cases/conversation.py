@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from bot.cases.flows import FlowRegistry
 from bot.cases.receipts import Receipts, same_report
 from bot.cases.references import hash_pin, new_pin, new_reference
-from bot.cases.reports import build_report, is_child_case
+from bot.cases.reports import LINK_TIMES, build_report, is_child_case
 from bot.engine import runner
 from bot.engine.danger import mentions_danger
 from bot.engine.events import Asked, Event, Notice, Safety, SubmitRequested
@@ -68,6 +68,21 @@ def _drop_files_of_a_child_case(flow: Flow, turn: runner.Turn) -> tuple[runner.T
     ids = tuple(int(a["message_id"]) for a in json.loads(raw) if isinstance(a.get("message_id"), int))
     variables = {k: v for k, v in turn.session.vars.items() if k != "attachments"}
     return turn._replace(session=replace(turn.session, vars=variables)), ids
+
+
+def stamp_links(flow: Flow, turn: runner.Turn, now: str) -> runner.Turn:
+    """Note when each evidence link first arrived (session variable ``LINK_TIMES``, url -> ISO time): the
+    card shows it, as evidence of when the post was seen. The engine keeps the links; this keeps the times."""
+    step_id = flow.report.get("evidence")
+    links = turn.session.answers.get(step_id) if step_id else None
+    if not isinstance(links, list):
+        return turn
+    times: dict[str, str] = json.loads(turn.session.vars.get(LINK_TIMES, "{}"))
+    new = {str(item["url"]): now for item in links if isinstance(item, dict) and str(item.get("url")) not in times}
+    if not new:
+        return turn
+    variables = {**turn.session.vars, LINK_TIMES: json.dumps({**times, **new}, separators=(",", ":"))}
+    return turn._replace(session=replace(turn.session, vars=variables))
 
 
 def _utcnow() -> datetime:
@@ -232,6 +247,7 @@ class Conversations:
         return self.clock().date()
 
     async def _finish(self, chat_key: str, flow: Flow, turn: runner.Turn, chat: ChatState | None = None) -> Reply:
+        turn = stamp_links(flow, turn, self.clock().isoformat(timespec="seconds"))
         submit = next((e for e in turn.events if isinstance(e, SubmitRequested)), None)
         if submit is None:
             await self.store.commit_step(chat_key, turn.session, chat=chat)

@@ -20,6 +20,8 @@ from bot.store.records import EvidenceLink, NewFile, NewReport, StoredReport
 # runner marks the session ``vars["danger"]``). Kept beside the answers like "attachments", so no
 # storage change is needed; a flow should not name a step so.
 DANGER_MENTIONED = "danger_mentioned"
+# Session variable: when each evidence link first arrived, url -> ISO time (conversation.stamp_links).
+LINK_TIMES = "link_times"
 
 
 def danger_mentioned(session: Session) -> bool:
@@ -75,8 +77,12 @@ def build_report(
     that connect this case with others naming the same account; without one, none are kept.
     """
     evidence_raw = field(flow, answers, "evidence") or []
+    # When each link arrived (conversation.stamp_links); one without a time is as old as the report.
+    times: dict[str, str] = json.loads(session.vars.get(LINK_TIMES, "{}"))
     evidence = tuple(
-        EvidenceLink(str(item["url"]), str(item["platform"])) for item in evidence_raw if isinstance(item, dict)
+        EvidenceLink(str(item["url"]), str(item["platform"]), times.get(str(item["url"]), created_at))
+        for item in evidence_raw
+        if isinstance(item, dict)
     )
     category = field(flow, answers, "category")
     province = field(flow, answers, "province")

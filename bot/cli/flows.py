@@ -15,6 +15,7 @@ from pathlib import Path
 from babel.messages.pofile import PoFileError, read_po
 
 from bot.cases.flowtest import run_suite
+from bot.cases.preservation import PRESERVATION_FILE, load_preservation
 from bot.cases.publishing import Assessment, assess, first_failure
 from bot.cases.routing import load_routing
 from bot.cli import database
@@ -52,7 +53,7 @@ def folder() -> Path:
 
 
 def default_flow_paths() -> list[Path]:
-    return sorted(p for p in folder().glob("*.yaml") if p.name != ROUTING_FILE)
+    return sorted(p for p in folder().glob("*.yaml") if p.name not in (ROUTING_FILE, PRESERVATION_FILE))
 
 
 def check_routing(path: Path) -> bool:
@@ -69,14 +70,33 @@ def check_routing(path: Path) -> bool:
     return True
 
 
+def check_preservation(path: Path) -> bool:
+    """Print the preservation file's problems; True when it loads."""
+    try:
+        table = load_preservation(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        print(f"{path}: no such file")
+        return False
+    except FlowLoadError as exc:
+        _print(path, "error: ", exc.problems)
+        return False
+    print(f"{path}: a line for {len(table.lines)} platforms, in English and Urdu")
+    return True
+
+
 def check(paths: list[Path]) -> int:
     """Print load errors and inspection issues; exit status 1 on any error."""
     failed = False
     if not paths and (folder() / ROUTING_FILE).exists():
         failed |= not check_routing(folder() / ROUTING_FILE)
+    if not paths and (folder() / PRESERVATION_FILE).exists():
+        failed |= not check_preservation(folder() / PRESERVATION_FILE)
     for path in paths or default_flow_paths():
         if path.name == ROUTING_FILE:
             failed |= not check_routing(path)
+            continue
+        if path.name == PRESERVATION_FILE:
+            failed |= not check_preservation(path)
             continue
         try:
             flow = load_flow(path.read_text(encoding="utf-8"))

@@ -124,7 +124,8 @@ async def case_page(services: DeskServices, request: Request, visitor: Visitor, 
     connected = await services.books.cases.connected(report.id)
     additions = await services.books.cases.additions(report.id)
     files = await services.books.files.files(report.id)
-    shown = view.case_view(report, flow, lang, visitor.role, thread, trail, connected, additions, files)
+    preserve = services.preservation.current()
+    shown = view.case_view(report, flow, lang, visitor.role, thread, trail, connected, additions, files, preserve)
     bindings = await services.books.cases.bindings()
     others = [(key, card.province_name(flow, key, lang)) for key in sorted(bindings) if key != report.queue]
     done = request.query_params.get("done", "")

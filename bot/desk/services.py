@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from bot.bidi import isolate
 from bot.cases.casework import Actor, Casework
 from bot.cases.flows import FlowRegistry
+from bot.cases.preservation import PreservationFile
 from bot.config import Settings
 from bot.i18n import t, tn
 from bot.store.ports import Books
@@ -59,6 +61,11 @@ class DeskServices:
     @property
     def tls(self) -> bool:
         return self.settings.desk_url.startswith("https://")
+
+    @functools.cached_property
+    def preservation(self) -> PreservationFile:
+        """How to keep each platform's posts (flows/preservation.yaml), read again when it changes."""
+        return PreservationFile(self.settings.flows_dir)
 
 
 def _environment() -> Environment:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from bot.cases.preservation import Preservation
 from bot.cases.reports import DANGER_MENTIONED, phone_given
 from bot.engine.model import Flow
 from bot.i18n import t
@@ -89,9 +90,10 @@ class CaseView:
     flags: list[str]
     fields: list[tuple[str, str]]
     account: str
-    evidence: list[tuple[str, str]]
+    evidence: list[tuple[str, str, str, str]]  # platform, link, when received, SHA-256 of the link
     suspects: str
     files: list[FileRow]
+    preserve: list[str]  # how to keep each linked platform's posts, a line per platform
     phone: str | None  # only for the claiming officer and admins
     thread: list[Said] = field(default_factory=list)
     timeline: list[Event] = field(default_factory=list)
@@ -131,6 +133,7 @@ def case_view(
     connected: Sequence[Connected] = (),
     additions: Sequence[tuple[str, str]] = (),
     files: Sequence[EvidenceFile] = (),
+    preserve: Preservation | None = None,
 ) -> CaseView:
     """The case page's values; ``connected``: ``Cases.connected`` of the case (an admin may open every one,
     an officer those of their queues); ``additions``: ``Cases.additions``, what the citizen added after sending;
@@ -152,9 +155,13 @@ def case_view(
         flags=card.priority_flags(report, flow, lang),
         fields=fields,
         account=card.answer_of(flow, report, "account", "en") or "",
-        evidence=[(link.platform, link.url) for link in report.evidence],
+        evidence=[
+            (link.platform, link.url, card.local_time(link.received_at or report.created_at), card.link_hash(link.url))
+            for link in report.evidence
+        ],
         suspects=card.answer_of(flow, report, "suspects", "en") or "",
         files=[_file_row(f, lang) for f in files],
+        preserve=_preserve_lines(report, preserve, lang),
         phone=phone,
         connected=linked,
         connected_hidden=len(connected) - len(linked),
@@ -200,3 +207,10 @@ def _file_row(entry: EvidenceFile, lang: str) -> FileRow:
         state = t(lang, texts.FILE_FETCHING)
     received = card.local_time(entry.received_at)
     return FileRow(entry.position, entry.kind, card.size_text(entry.size), received, state, entry.sha256 or "")
+
+
+def _preserve_lines(report: StoredReport, preserve: Preservation | None, lang: str) -> list[str]:
+    if preserve is None:
+        return []
+    platforms = dict.fromkeys(link.platform for link in report.evidence)
+    return [line for line in (preserve.line(p, lang) for p in platforms) if line]

@@ -36,6 +36,7 @@ from .records import (
     Exchange,
     FileToFetch,
     Forgotten,
+    NewFile,
     NewReport,
     Operational,
     Outgoing,
@@ -220,11 +221,18 @@ class Cases(Protocol):
         """The case's questions and their answers, opened, oldest first."""
 
     async def add_information(
-        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+        self,
+        report_id: int,
+        text: str,
+        links: Sequence[EvidenceLink],
+        audit: AuditEntry,
+        delivery: Outgoing,
+        files: Sequence[NewFile] = (),
     ) -> StoredReport | None:
         """The citizen adds to her open case: ``text`` kept sealed as an addition, ``links`` appended to its
-        evidence (after the links it has), ``audit`` and ``delivery`` (its payload given the addition's
-        ``addition_id``, its dedupe key suffixed with it) written, all in one transaction.
+        evidence (after the links it has), ``files`` written waiting to be fetched (numbered after the files
+        it has), ``audit`` and ``delivery`` (its payload given the addition's ``addition_id``, its dedupe key
+        suffixed with it) written, all in one transaction.
 
         Returns the case as it now is, or None (and ``audit`` refused: "case is closed") when it is not open.
         """

@@ -43,6 +43,7 @@ class Revision:
 class EvidenceLink:
     url: str
     platform: str
+    received_at: str = ""  # when the citizen sent it (ISO); "" for links stored before times were kept
 
 
 # An evidence file's life: waiting to be fetched from Telegram once -> kept (sealed, hashed) | failed.

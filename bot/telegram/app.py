@@ -26,6 +26,7 @@ from telegram.request import BaseRequest
 from bot.cases.casework import Actor, Casework
 from bot.cases.conversation import Conversations
 from bot.cases.flows import FlowRegistry, ensure_published
+from bot.cases.preservation import PreservationFile
 from bot.cases.receipts import Receipts
 from bot.cases.routing import load_routing
 from bot.config import ConfigError, Settings, match_environment, require_webhook
@@ -135,7 +136,12 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     flows = FlowRegistry(store)
     limits = SendLimits(overall=Limit(settings.overall_messages_per_second, 1.0))
     sender = Sender(limits)
-    courier = Courier(books, flows, sender, settings.admin_ids)
+    preservation = PreservationFile(settings.flows_dir)
+    try:
+        preservation.current()  # a broken file stops the start, as a broken routing table does
+    except FlowLoadError as exc:
+        raise ConfigError(f"{preservation.path}: {exc}") from None
+    courier = Courier(books, flows, sender, settings.admin_ids, preservation=preservation)
     try:
         routing = load_routing((settings.flows_dir / ROUTING_FILE).read_text(encoding="utf-8"))
     except FlowLoadError as exc:

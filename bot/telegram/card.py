@@ -7,12 +7,14 @@ a card: the officer who claims the case gets it privately (``Phone number`` butt
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.cases.preservation import Preservation
 from bot.cases.reports import DANGER_MENTIONED, phone_given
 from bot.engine.answers import display
 from bot.engine.model import Flow
@@ -25,8 +27,10 @@ from .render import split
 
 PKT = timezone(timedelta(hours=5), "PKT")  # Pakistan has no daylight saving time
 ACCOUNT_LIMIT = 1000
-LINKS_SHOWN = 8  # with the account cut at 1000 characters, a card stays well under 4096 visible characters
+LINKS_SHOWN = 5  # each with its time and hash; with the account cut at 1000 characters, the card stays under 4096
 LINK_CHARS = 120
+HASH_SHOWN = 16  # hex characters of a link's SHA-256 on a card; the full account has all 64
+PLATFORMS_SHOWN = 3  # preservation lines on a card (one per platform): its length stays under Telegram's 4096
 DIGEST_SIZE = 30  # cases per digest message: 30 lines and 30 buttons stay far below Telegram's limits
 
 
@@ -141,12 +145,18 @@ def card_fields(report: StoredReport, flow: Flow, lang: str) -> list[tuple[str, 
 
 
 def card_text(
-    report: StoredReport, flow: Flow, lang: str, connected: Sequence[Connected] = (), additions: int = 0
+    report: StoredReport,
+    flow: Flow,
+    lang: str,
+    connected: Sequence[Connected] = (),
+    additions: int = 0,
+    preserve: Preservation | None = None,
 ) -> tuple[str, bool]:
     """The card as HTML, and whether the account was cut short (the card then offers the rest).
 
     ``connected``: the other reports naming the same account (``Cases.connected``), shown under the fields.
     ``additions``: how many times the citizen added to the case after sending it (``Cases.additions``).
+    ``preserve``: how to keep each platform's posts (``flows/preservation.yaml``), a line per platform linked.
     """
     e = _escape
     lines: list[str] = []
@@ -171,11 +181,13 @@ def card_text(
         lines += ["", f"<b>{e(t(lang, focal_texts.ACCOUNT))}</b>", f"<blockquote>{e(shown)}</blockquote>" + e(more)]
     if report.evidence:
         lines += ["", f"<b>{e(t(lang, focal_texts.EVIDENCE))}</b>"]
-        lines += evidence_lines(report, LINKS_SHOWN)
+        lines += evidence_lines(report, LINKS_SHOWN, lang)
         hidden = len(report.evidence) - LINKS_SHOWN
         if hidden > 0:
             truncated = True
             lines.append(e(tn(lang, focal_texts.MORE_LINKS, hidden)))
+        if preserve is not None:
+            lines += preservation_lines(report, preserve, lang)
     suspects = answer_of(flow, report, "suspects", "en")
     if suspects:
         lines += ["", f"<b>{e(t(lang, focal_texts.SUSPECTS))}</b>", e(suspects)]
@@ -186,14 +198,37 @@ def card_text(
     return "\n".join(lines), truncated
 
 
-def evidence_lines(report: StoredReport, limit: int | None = None) -> list[str]:
-    """Numbered clickable links labelled by platform; long addresses are shortened on screen only."""
+def link_hash(url: str) -> str:
+    """SHA-256 of a link in the canonical form it is stored in (``engine/links.py``): anyone holding the
+    link can check it is the one reported, and the hash alone does not give the link away to a reader."""
+    return hashlib.sha256(url.encode()).hexdigest()
+
+
+def evidence_lines(
+    report: StoredReport, limit: int | None = None, lang: str = "en", *, whole: bool = False
+) -> list[str]:
+    """Numbered clickable links labelled by platform, each with when it was received and its hash (cut to
+    ``HASH_SHOWN`` characters on a card; ``whole`` for the full account). Long addresses are shortened on
+    screen only."""
     lines = []
     for number, link in enumerate(report.evidence[:limit], start=1):
         href = escape(link.url, quote=True)
         shown = link.url if len(link.url) <= LINK_CHARS else link.url[: LINK_CHARS - 1] + "…"
         lines.append(f'{number}. {_escape(link.platform)}: <a href="{href}">{_escape(shown)}</a>')
+        digest = link_hash(link.url) if whole else link_hash(link.url)[:HASH_SHOWN] + "…"
+        received = local_time(link.received_at or report.created_at)
+        when = _escape(t(lang, focal_texts.LINK_RECEIVED, time=received))
+        lines.append(f"    {when} · SHA-256 <code>{digest}</code>")
     return lines
+
+
+def preservation_lines(report: StoredReport, preserve: Preservation, lang: str) -> list[str]:
+    """What to do before each linked platform deletes the post: a line per platform, in the order linked."""
+    platforms = list(dict.fromkeys(link.platform for link in report.evidence))
+    found = [line for line in (preserve.line(p, lang) for p in platforms[:PLATFORMS_SHOWN]) if line]
+    if not found:
+        return []
+    return ["", f"<b>🛡 {_escape(t(lang, focal_texts.PRESERVE))}</b>", *(_escape(line) for line in found)]
 
 
 def full_text(report: StoredReport, flow: Flow, lang: str) -> list[str]:
@@ -204,7 +239,7 @@ def full_text(report: StoredReport, flow: Flow, lang: str) -> list[str]:
     pieces = [e(piece) for piece in split(header + "\n\n" + account, 3900)]
     if report.evidence:
         chunk = [f"<b>{e(t(lang, focal_texts.EVIDENCE))}</b>"]
-        for line in evidence_lines(report):
+        for line in evidence_lines(report, lang=lang, whole=True):
             if sum(len(x) for x in chunk) + len(line) > 3500:
                 pieces.append("\n".join(chunk))
                 chunk = []

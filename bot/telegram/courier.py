@@ -35,6 +35,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from bot.cases.flows import FlowRegistry
 from bot.cases.ids import chat_target, parse_target
+from bot.cases.preservation import PreservationFile
 from bot.logs import fault
 from bot.store.ports import Books
 from bot.store.records import Delivery, Outgoing, QueueBinding, StoredReport
@@ -67,6 +68,7 @@ class Courier:
         *,
         poll: float = 0.5,
         owner: str = "",
+        preservation: PreservationFile | None = None,
     ) -> None:
         self.sessions, self.flows, self.admin_ids = books.sessions, flows, admin_ids
         self.leadership = books.leadership  # one courier across instances: Telegram's limits are per bot
@@ -76,7 +78,7 @@ class Courier:
         self.outbox = books.outbox
         self.cases = books.cases
         self.poll = poll
-        self.planner = Planner(books, flows)
+        self.planner = Planner(books, flows, preservation)
         self._wake = asyncio.Event()
         self._busy: dict[int, asyncio.Task[None]] = {}
         self._unbound_warned: set[str] = set()

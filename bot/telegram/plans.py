@@ -17,6 +17,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 
 from bot.cases.flows import FlowRegistry
 from bot.cases.ids import chat_key, parse_target
+from bot.cases.preservation import PreservationFile
 from bot.engine.model import Flow
 from bot.i18n import t
 from bot.store.ports import Books
@@ -45,8 +46,9 @@ class Unit:
 
 
 class Planner:
-    def __init__(self, books: Books, flows: FlowRegistry) -> None:
+    def __init__(self, books: Books, flows: FlowRegistry, preservation: PreservationFile | None = None) -> None:
         self.sessions, self.cases, self.outbox, self.flows = books.sessions, books.cases, books.outbox, flows
+        self.preservation = preservation
 
     async def plan(
         self, chat_id: int, deliveries: list[Delivery], binding: QueueBinding | None, *, room: int
@@ -115,7 +117,8 @@ class Planner:
         connected: Sequence[Connected] = (),
         additions: int = 0,
     ) -> Unit:
-        text, truncated = card.card_text(report, flow, lang, connected, additions)
+        preserve = self.preservation.current() if self.preservation else None
+        text, truncated = card.card_text(report, flow, lang, connected, additions, preserve)
         markup = card.card_keyboard(report, lang, truncated)
 
         async def after(message: Message) -> None:
@@ -200,6 +203,9 @@ class Planner:
         links = delivery.payload.get("links")
         if isinstance(links, list) and links:
             lines += ["", *(f"{number}. {escape(str(url))}" for number, url in enumerate(links[:20], start=1))]
+        files = delivery.payload.get("files")
+        if isinstance(files, int) and files:
+            lines += ["", escape(t(lang, focal_texts.ADDITION_FILES, count=files, reference=report.reference))]
 
         async def after(message: Message) -> None:
             await self.cases.remember_message(chat_id, message.message_id, report.id, "addition")

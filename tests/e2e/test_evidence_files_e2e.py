@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import sqlite3
 from contextlib import closing
+from pathlib import Path
 
 import pytest_asyncio
 
@@ -21,7 +22,7 @@ from bot.telegram.citizen import texts
 from bot.telegram.focal import texts as focal_texts
 from testing.citizens import Citizen, walk_to_send
 from testing.fakeapi.server import FakeBotApi, FakeMessage
-from testing.harness import Running
+from testing.harness import Running, running_bot
 from tests.e2e.conftest import PUNJAB
 from tests.e2e.test_focal_e2e import card_in, plain, press
 
@@ -173,3 +174,87 @@ async def test_a_voice_message_the_citizen_says_is_evidence_is_kept_with_its_has
         await asyncio.sleep(0.05)
     [entry] = kept
     assert (entry.kind, entry.mime_type, entry.sha256) == ("voice", "audio/ogg", hashlib.sha256(recording).hexdigest())
+
+
+async def test_each_link_on_the_card_has_when_it_came_its_hash_and_how_to_keep_the_post(bot: Running) -> None:
+    api = bot.api
+    c = Citizen(api, 1205, "en")
+    await walk_to_send(c, "Punjab", links="https://www.facebook.com/liar.page?fbclid=x and tiktok.com/@liar")
+    await c.taps("Send to NCCIA")
+    await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+    reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
+    store = SqliteStore(bot.db)
+    await store.open()
+    try:
+        report = await store.report_by_reference(reference)
+    finally:
+        await store.close()
+    assert report is not None
+    first, second = report.evidence
+    assert first.url == "https://www.facebook.com/liar.page"  # the tracking parameter is not kept
+    assert first.received_at and first.received_at <= report.created_at
+    card = await card_in(api, PUNJAB, reference)
+    text = card.text or ""
+    for link in (first, second):
+        assert f"SHA-256 {hashlib.sha256(link.url.encode()).hexdigest()[:16]}…" in text
+    assert "Keep the evidence before it is deleted" in text
+    assert "Facebook: ask Meta to preserve" in text and "TikTok: send a preservation request" in text
+
+
+async def test_a_screenshot_sent_after_the_report_goes_with_it_and_the_group_is_told(bot: Running) -> None:
+    api = bot.api
+    c = Citizen(api, 1206, "en")
+    await walk_to_send(c, "Punjab")
+    await c.taps("Send to NCCIA")
+    await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+    reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
+    card = await card_in(api, PUNJAB, reference)
+    c.user.send_photo(content=PICTURE)
+    await api.wait_for(lambda: t("en", texts.FILE_ADDED, reference=reference) in c.texts()[-1], within=10)
+    told = plain(t("en", focal_texts.ADDITION_FILES, count=1, reference=reference))
+    await api.wait_for(lambda: any(told in plain(m.text or "") for m in api.bot_messages(PUNJAB)), within=10)
+    [relay] = [m for m in api.bot_messages(PUNJAB) if told in plain(m.text or "")]
+    assert relay.reply_to == card.message_id
+    for _ in range(100):
+        kept = await files_of(bot, reference)
+        if kept and kept[0].status == FILE_KEPT:
+            break
+        await asyncio.sleep(0.05)
+    assert [(f.position, f.sha256) for f in kept] == [(1, DIGEST)]
+
+
+async def test_a_picture_sent_after_a_child_report_is_deleted_and_never_fetched(bot: Running) -> None:
+    api = bot.api
+    c = Citizen(api, 1207, "en")
+    await c.says("/start")
+    await c.taps("English")
+    await c.taps("For someone else")
+    await c.taps("Yes")  # under 18: a child case
+    await c.says("/skip")
+    await c.taps("Threatening")
+    await c.taps("Done")
+    await c.taps("Punjab")
+    for _ in range(4):
+        await c.says("/skip")
+    await c.taps("Only through this chat")
+    await c.says("/send")
+    await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+    photo = c.user.send_photo(content=PICTURE)
+    await api.wait_for(lambda: t("en", texts.NO_IMAGES_CHILD) in c.texts()[-1], within=10)
+    assert [m.deleted for m in api.chat(1207) if m.message_id == photo] == [True]
+    assert [n for n, _ in api.calls if n in FETCHES] == []
+
+
+async def test_a_chats_daily_file_limit_counts_files_before_and_after_sending(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path / "bot.sqlite3", FILES_PER_DAY="2"):
+        c = Citizen(api, 1208, "en")
+        await walk_to_send(c, "Punjab")
+        for _ in range(2):
+            c.user.send_photo()
+            await api.wait_for(lambda: t("en", texts.FILE_KEPT) in c.texts()[-1], within=10)
+        c.user.send_photo()
+        await api.wait_for(lambda: t("en", texts.FILES_DAY_FULL, count=2) in c.texts()[-1], within=10)
+        await c.taps("Send to NCCIA")
+        await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+        c.user.send_photo()  # with the report sent, the day's two files still count
+        await api.wait_for(lambda: t("en", texts.FILES_DAY_FULL, count=2) in c.texts()[-1], within=10)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from html import unescape
 
+from bot.cases.preservation import PreservationFile
 from bot.engine.model import Flow
+from bot.paths import FLOWS_DIR
 from bot.store.records import EvidenceLink, StoredReport
 from bot.telegram.card import card_keyboard, card_text, digest, full_text
 from testing.fakeapi.html_check import visible_text
@@ -91,3 +94,33 @@ def test_a_case_where_danger_was_mentioned_is_marked_first_in_the_queue_digest(r
     text, _ = digest([(flagged, report_flow), (other, report_flow)], "en")
     lines = visible_text(text).splitlines()
     assert lines[2].startswith("⚠️ DANG-ER01") and lines[3].startswith("🔴 PLAI-N002")
+
+
+def test_each_link_shows_when_it_came_and_its_hash_cut_on_the_card_whole_in_the_full_account(
+    report_flow: Flow,
+) -> None:
+    link = EvidenceLink("https://www.facebook.com/liar.page", "facebook", "2026-11-28T13:55:00+00:00")
+    old = EvidenceLink("https://x.com/old", "x")  # stored before times were kept: the report's own time
+    report = case(evidence=(link, old))
+    whole = hashlib.sha256(link.url.encode()).hexdigest()
+    shown = visible_text(card_text(report, report_flow, "en")[0])
+    assert f"received 2026-11-28 18:55 PKT · SHA-256 {whole[:16]}…" in shown and whole not in shown
+    assert "received 2026-11-28 19:02 PKT · SHA-256 " in shown
+    assert f"SHA-256 {whole}" in "".join(visible_text(p) for p in full_text(report, report_flow, "en"))
+
+
+def test_the_card_says_how_to_keep_each_linked_platforms_posts_and_stays_under_telegrams_limit(
+    report_flow: Flow,
+) -> None:
+    shipped = PreservationFile(FLOWS_DIR).current()
+    platforms = ("facebook", "tiktok", "instagram", "youtube", "x")
+    links = tuple(EvidenceLink("https://example.com/" + "x" * 2000 + p, p) for p in platforms * 5)
+    report = case(answers={**case().answers, "account": "word " * 2000, "suspects": "s" * 1000}, evidence=links)
+    text, _ = card_text(report, report_flow, "ur", preserve=shipped)
+    shown = visible_text(text)
+    assert len(shown) < 4096
+    assert "ثبوت مٹنے سے پہلے محفوظ کریں" in shown
+    assert shown.count("موصول: ") == 1 + 5  # the case field, then each link shown with its time, in Urdu
+    facebook, tiktok, youtube = (shipped.line(p, "ur") or "?" for p in ("facebook", "tiktok", "youtube"))
+    assert facebook in shown and tiktok in shown
+    assert youtube not in shown  # three platforms on a card; the desk lists every one

@@ -25,12 +25,14 @@ from bot.store.records import (
     Connected,
     EvidenceLink,
     Exchange,
+    NewFile,
     Outgoing,
     QueueBinding,
     StoredReport,
     keyed_addition,
 )
 
+from .file_rows import waiting_files
 from .store import MemoryStore, QuestionRow
 
 _CHANGEABLE = frozenset(
@@ -269,7 +271,13 @@ class MemoryCases:
     # ---- what the citizen adds to her case -------------------------------------------------------
 
     async def add_information(
-        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+        self,
+        report_id: int,
+        text: str,
+        links: Sequence[EvidenceLink],
+        audit: AuditEntry,
+        delivery: Outgoing,
+        files: Sequence[NewFile] = (),
     ) -> StoredReport | None:
         t = self.store.tables
         found = t.reports.get(report_id)
@@ -280,6 +288,8 @@ class MemoryCases:
         t.additions[addition_id] = (report_id, text, now_iso())
         changed = replace(found, evidence=(*found.evidence, *links))
         t.reports[report_id] = changed
+        after = max((r.entry.position for r in t.evidence_files.values() if r.entry.report_id == report_id), default=0)
+        t.evidence_files.update(waiting_files(report_id, files, lambda: t.next_id("evidence_files"), start=after + 1))
         t.audit.append(audit)
         t.enqueue([keyed_addition(delivery, report_id, addition_id)])
         return _copy(changed)

@@ -23,10 +23,12 @@ class FileRow:
     lease_until: float | None = None
 
 
-def waiting_files(report_id: int, files: Iterable[NewFile], next_id: Callable[[], int]) -> dict[int, FileRow]:
-    """A report's files by id, numbered 1, 2 … in the order received, each waiting to be fetched."""
+def waiting_files(
+    report_id: int, files: Iterable[NewFile], next_id: Callable[[], int], start: int = 1
+) -> dict[int, FileRow]:
+    """A report's files by id, numbered from ``start`` in the order received, each waiting to be fetched."""
     rows: dict[int, FileRow] = {}
-    for position, f in enumerate(files, start=1):
+    for position, f in enumerate(files, start=start):
         file_id = next_id()
         entry = EvidenceFile(file_id, report_id, position, f.kind, f.mime_type, f.size, f.received_at, FILE_WAITING)
         rows[file_id] = FileRow(entry, f.source)

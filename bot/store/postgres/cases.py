@@ -15,6 +15,7 @@ from typing import Any
 from bot.clock import now_iso
 from bot.store.records import (
     CONNECTED_LIMIT,
+    FILE_WAITING,
     NO_OPEN_ASK,
     OPEN_STATUSES,
     AuditEntry,
@@ -22,6 +23,7 @@ from bot.store.records import (
     Connected,
     EvidenceLink,
     Exchange,
+    NewFile,
     Outgoing,
     QueueBinding,
     StoredReport,
@@ -365,11 +367,18 @@ class CaseBook:
     # ---- what the citizen adds to her case -------------------------------------------------------
 
     async def add_information(
-        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+        self,
+        report_id: int,
+        text: str,
+        links: Sequence[EvidenceLink],
+        audit: AuditEntry,
+        delivery: Outgoing,
+        files: Sequence[NewFile] = (),
     ) -> StoredReport | None:
         keyring = self.store.keyring
         sealed = keyring.seal(text, "additions.text")
         urls = [keyring.seal(link.url, "evidence.url") for link in links]
+        sources = [keyring.seal(f.source, "evidence_files.source") for f in files]
 
         async def add(conn: Connection) -> bool:
             # The case's row locked first: a close on another instance waits for this addition, or this
@@ -393,10 +402,25 @@ class CaseBook:
             )
             if links:
                 await conn.executemany(
-                    "INSERT INTO evidence (report_id, position, url, platform) VALUES ($1, $2, $3, $4)",
+                    "INSERT INTO evidence (report_id, position, url, platform, received_at) "
+                    "VALUES ($1, $2, $3, $4, $5)",
                     [
-                        (report_id, start + i, url, link.platform)
+                        (report_id, start + i, url, link.platform, link.received_at or None)
                         for i, (url, link) in enumerate(zip(urls, links, strict=True))
+                    ],
+                )
+            if files:
+                after = int(
+                    await conn.fetchval(
+                        "SELECT coalesce(max(position), 0) FROM evidence_files WHERE report_id = $1", report_id
+                    )
+                )
+                await conn.executemany(
+                    "INSERT INTO evidence_files (report_id, position, kind, mime_type, size, received_at, status, "
+                    "source) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    [
+                        (report_id, after + i, f.kind, f.mime_type, f.size, f.received_at, FILE_WAITING, source)
+                        for i, (source, f) in enumerate(zip(sources, files, strict=True), start=1)
                     ],
                 )
             await audit_row(conn, audit)

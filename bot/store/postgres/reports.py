@@ -23,7 +23,9 @@ REPORT_COLUMNS = (
 # A report's evidence in the same statement, so one snapshot reads both (a read runs outside a transaction).
 EVIDENCE_COLUMNS = (
     "ARRAY(SELECT url FROM evidence e WHERE e.report_id = reports.id ORDER BY position) AS urls, "
-    "ARRAY(SELECT platform FROM evidence e WHERE e.report_id = reports.id ORDER BY position) AS platforms"
+    "ARRAY(SELECT platform FROM evidence e WHERE e.report_id = reports.id ORDER BY position) AS platforms, "
+    "ARRAY(SELECT coalesce(received_at, '') FROM evidence e WHERE e.report_id = reports.id ORDER BY position) "
+    "AS link_times"
 )
 
 
@@ -69,9 +71,9 @@ async def insert_report(conn: Connection, report: NewReport, sealed: SealedRepor
     )
     if report.evidence:
         await conn.executemany(
-            "INSERT INTO evidence (report_id, position, url, platform) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO evidence (report_id, position, url, platform, received_at) VALUES ($1, $2, $3, $4, $5)",
             [
-                (report_id, i, url, link.platform)
+                (report_id, i, url, link.platform, link.received_at or None)
                 for i, (url, link) in enumerate(zip(sealed.urls, report.evidence, strict=True))
             ],
         )
@@ -97,8 +99,8 @@ async def insert_report(conn: Connection, report: NewReport, sealed: SealedRepor
 def report_from_row(row: asyncpg.Record, keyring: Keyring) -> StoredReport:
     """A report from a row of REPORT_COLUMNS then EVIDENCE_COLUMNS."""
     evidence = tuple(
-        EvidenceLink(keyring.open(url, "evidence.url"), platform)
-        for url, platform in zip(row["urls"], row["platforms"], strict=True)
+        EvidenceLink(keyring.open(url, "evidence.url"), platform, received_at)
+        for url, platform, received_at in zip(row["urls"], row["platforms"], row["link_times"], strict=True)
     )
     return StoredReport(
         id=row[0],

@@ -15,6 +15,7 @@ from typing import Any
 from bot.clock import now_iso
 from bot.store.records import (
     CONNECTED_LIMIT,
+    FILE_WAITING,
     NO_OPEN_ASK,
     OPEN_STATUSES,
     AuditEntry,
@@ -22,6 +23,7 @@ from bot.store.records import (
     Connected,
     EvidenceLink,
     Exchange,
+    NewFile,
     Outgoing,
     QueueBinding,
     StoredReport,
@@ -325,11 +327,18 @@ class CaseBook:
     # ---- what the citizen adds to her case -------------------------------------------------------
 
     async def add_information(
-        self, report_id: int, text: str, links: Sequence[EvidenceLink], audit: AuditEntry, delivery: Outgoing
+        self,
+        report_id: int,
+        text: str,
+        links: Sequence[EvidenceLink],
+        audit: AuditEntry,
+        delivery: Outgoing,
+        files: Sequence[NewFile] = (),
     ) -> StoredReport | None:
         keyring = self.store.keyring
         sealed = keyring.seal(text, "additions.text")
         urls = [keyring.seal(link.url, "evidence.url") for link in links]
+        sources = [keyring.seal(f.source, "evidence_files.source") for f in files]
 
         def add(conn: sqlite3.Connection) -> bool:
             # The guard and the write in one transaction: a case closed meanwhile takes nothing.
@@ -345,10 +354,21 @@ class CaseBook:
                 "SELECT coalesce(max(position) + 1, 0) FROM evidence WHERE report_id = ?", (report_id,)
             ).fetchone()[0]
             conn.executemany(
-                "INSERT INTO evidence (report_id, position, url, platform) VALUES (?, ?, ?, ?)",
+                "INSERT INTO evidence (report_id, position, url, platform, received_at) VALUES (?, ?, ?, ?, ?)",
                 [
-                    (report_id, start + i, url, link.platform)
+                    (report_id, start + i, url, link.platform, link.received_at or None)
                     for i, (url, link) in enumerate(zip(urls, links, strict=True))
+                ],
+            )
+            after = conn.execute(
+                "SELECT coalesce(max(position), 0) FROM evidence_files WHERE report_id = ?", (report_id,)
+            ).fetchone()[0]
+            conn.executemany(
+                "INSERT INTO evidence_files (report_id, position, kind, mime_type, size, received_at, status, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (report_id, after + i, f.kind, f.mime_type, f.size, f.received_at, FILE_WAITING, source)
+                    for i, (source, f) in enumerate(zip(sources, files, strict=True), start=1)
                 ],
             )
             audit_row(conn, audit)

@@ -303,8 +303,10 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX additions_report ON additions (report_id);
     """,
     # 13: evidence files, the custody log of what an adult's report brought: Telegram's reference (sealed)
-    # until the file is fetched once, then its content (sealed), its SHA-256 and when it was kept
+    # until the file is fetched once, then its content (sealed), its SHA-256 and when it was kept; and the
+    # time each evidence link was received (NULL for links stored before)
     """
+    ALTER TABLE evidence ADD COLUMN received_at TEXT;
     CREATE TABLE evidence_files (
         id          INTEGER PRIMARY KEY,
         report_id   INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,

@@ -66,9 +66,9 @@ def insert_report(conn: sqlite3.Connection, report: NewReport, sealed: SealedRep
     report_id = cur.lastrowid
     assert report_id is not None
     conn.executemany(
-        "INSERT INTO evidence (report_id, position, url, platform) VALUES (?, ?, ?, ?)",
+        "INSERT INTO evidence (report_id, position, url, platform, received_at) VALUES (?, ?, ?, ?, ?)",
         [
-            (report_id, i, url, link.platform)
+            (report_id, i, url, link.platform, link.received_at or None)
             for i, (url, link) in enumerate(zip(sealed.urls, report.evidence, strict=True))
         ],
     )

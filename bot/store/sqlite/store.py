@@ -272,7 +272,7 @@ class SqliteStore(Store):
                 return rows, []
             ids = [row[0] for row in rows]
             links = conn.execute(
-                f"SELECT report_id, url, platform FROM evidence WHERE report_id IN ({placeholders(ids)}) "
+                f"SELECT report_id, url, platform, received_at FROM evidence WHERE report_id IN ({placeholders(ids)}) "
                 "ORDER BY report_id, position",
                 ids,
             ).fetchall()
@@ -280,8 +280,9 @@ class SqliteStore(Store):
 
         rows, links = await self.database.read(read)
         evidence: dict[int, list[EvidenceLink]] = {int(row[0]): [] for row in rows}
-        for report_id, url, platform in links:
-            evidence[int(report_id)].append(EvidenceLink(self.keyring.open(url, "evidence.url"), platform))
+        for report_id, url, platform, received_at in links:
+            link = EvidenceLink(self.keyring.open(url, "evidence.url"), platform, received_at or "")
+            evidence[int(report_id)].append(link)
         return [report_from_row(row, tuple(evidence[int(row[0])]), self.keyring) for row in rows]
 
     async def report_by_reference(self, reference: str) -> StoredReport | None:

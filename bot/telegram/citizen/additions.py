@@ -18,6 +18,7 @@ from telegram.ext import ContextTypes
 
 from bot.cases.casework import Casework
 from bot.cases.ids import chat_key
+from bot.clock import now_iso
 from bot.engine.links import extract_links
 from bot.i18n import t
 from bot.store.ports import Reports
@@ -107,7 +108,8 @@ class Additions:
             await self.replies.tell(bot, turn, texts.ADD_TOO_LONG, limit=texts.ADD_LIMIT)
             return
         known = {link.url for link in report.evidence}
-        links = [EvidenceLink(link.url, link.platform) for link in extract_links(text).links if link.url not in known]
+        found = [link for link in extract_links(text).links if link.url not in known]
+        links = [EvidenceLink(link.url, link.platform, now_iso()) for link in found]
         added = await self.casework.add_information(report, text, links)
         if added is None:
             await self.replies.tell(bot, turn, texts.ADD_CLOSED, reference=report.reference)

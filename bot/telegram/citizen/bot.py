@@ -55,6 +55,6 @@ class CitizenBot:
             wake,
             self.additions,
         )
-        self.files = FileHandlers(settings, books.files, conversations, self.turns, self.replies)
+        self.files = FileHandlers(settings, books.files, conversations, self.turns, self.replies, self.additions)
         status = Status(books.reports, books.pins, self.replies)
         self.commands = CommandHandlers(settings, books.sessions, conversations, status, self.turns, self.replies)

@@ -12,13 +12,13 @@ import logging
 from datetime import UTC, datetime
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.cases.conversation import MAX_ATTACHMENTS, Conversations
 from bot.cases.ids import chat_key
-from bot.cases.reports import is_child_case
+from bot.cases.reports import files_to_fetch, is_child_case
 from bot.config import Settings
 from bot.engine.session import ACTIVE
 from bot.i18n import t
@@ -28,8 +28,9 @@ from ..callback_data import VoicePress
 from ..render import ChatMessage
 from ..send import quietly
 from . import texts
+from .additions import Additions
 from .replies import Replies
-from .turns import Turns, moved_on
+from .turns import ChatTurn, Turns, moved_on
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +39,15 @@ MIB = 1024 * 1024  # Telegram's "20 MB" for bots is 20 MiB
 
 class FileHandlers:
     def __init__(
-        self, settings: Settings, files: EvidenceFiles, conversations: Conversations, turns: Turns, replies: Replies
+        self,
+        settings: Settings,
+        files: EvidenceFiles,
+        conversations: Conversations,
+        turns: Turns,
+        replies: Replies,
+        additions: Additions,
     ) -> None:
-        self.settings, self.files = settings, files
+        self.settings, self.files, self.additions = settings, files, additions
         self.conv = conversations
         self.turns = turns
         self.replies = replies
@@ -66,7 +73,7 @@ class FileHandlers:
                 await self.replies.tell(context.bot, turn, texts.NO_IMAGES_CHILD)
                 return
             if session is None or session.status != ACTIVE:
-                await self.replies.tell(context.bot, turn, texts.NO_FILES)
+                await self._to_sent_report(context.bot, turn, message, key)
                 return
             item = attachment(message)
             refusal = await self._over_a_limit(key, item, len(json.loads(session.vars.get("attachments", "[]"))))
@@ -76,6 +83,31 @@ class FileHandlers:
                 await self.replies.tell(context.bot, turn, texts.FILE_KEPT)
             else:
                 await self.replies.tell(context.bot, turn, texts.NO_FILES)
+
+    async def _to_sent_report(self, bot: Bot, turn: ChatTurn, message: Message, key: str) -> None:
+        """A file sent with no report in progress goes with her newest open report, as /add would take it.
+        If her newest report is about a child, the picture is deleted and never kept, whatever its state."""
+        reports = sorted(await self.additions.reports.reports_for_chat(key), key=lambda r: r.id)
+        if reports and reports[-1].minor:
+            await quietly(bot.delete_message(turn.chat_id, message.message_id))
+            log.info("media deleted: the chat's newest report is a child case")
+            await self.replies.tell(bot, turn, texts.NO_IMAGES_CHILD)
+            return
+        open_ones = [r for r in reports if r.open]
+        if not open_ones or self.turns.senders.is_blocked(key):
+            await self.replies.tell(bot, turn, texts.NO_FILES)
+            return
+        report, item = open_ones[-1], attachment(message)
+        refusal = await self._over_a_limit(key, item, len(await self.files.files(report.id)))
+        if refusal is not None:
+            await self.replies.tell(bot, turn, refusal[0], **refusal[1])
+            return
+        if await self.additions.casework.add_information(report, "", [], files_to_fetch([item])) is None:
+            await self.replies.tell(bot, turn, texts.ADD_CLOSED, reference=report.reference)
+            return
+        log.info("citizen added a file to a case")
+        self.additions.wake()
+        await self.replies.tell(bot, turn, texts.FILE_ADDED, reference=report.reference)
 
     async def _over_a_limit(
         self, key: str, item: dict[str, str | int], kept: int

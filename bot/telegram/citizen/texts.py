@@ -25,6 +25,10 @@ FILE_KEPT = N_(
     "Thank you. I will keep this file with your report, locked so that only the officer handling it can open it. "
     "Links and usernames help the officers most, so please send those too if you can."
 )
+FILE_ADDED = N_(
+    "Thank you. I have added this file to your report {reference}, locked so that only the officer handling it "
+    "can open it."
+)
 FILE_TOO_BIG = N_(
     "This file is too big to keep (the limit is {mb} MB). Please send a screenshot instead, or a link to where "
     "it is online."
@@ -38,8 +42,8 @@ FILES_DAY_FULL = N_(
     "usernames instead, or send more files tomorrow."
 )
 NO_FILES = N_(
-    "Pictures and files are not needed here. Please send links (web addresses) and usernames instead; they help "
-    "the officers more."
+    "There is no report in progress to add this file to. Send /start to make a report: you can send "
+    "screenshots while you fill it in. Links (web addresses) and usernames help the officers most."
 )
 # A voice message in an adult's report: evidence (a threat forwarded to her), or her answer spoken?
 VOICE_ASK = N_(

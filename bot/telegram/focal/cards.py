@@ -8,6 +8,7 @@ from telegram import Bot
 
 from bot.cases.casework import Actor
 from bot.cases.flows import FlowRegistry
+from bot.cases.preservation import Preservation
 from bot.clock import now_iso
 from bot.engine.model import Flow
 from bot.i18n import t
@@ -40,6 +41,11 @@ class Cards:
         # What the citizen added reaches the group through the courier; once it is there, every card shows it.
         courier.refresh_cards = self.added
 
+    def _preserve(self) -> Preservation | None:
+        """The preservation lines in force (read again when an admin edits the file)."""
+        preservation = self.courier.planner.preservation
+        return preservation.current() if preservation is not None else None
+
     async def added(self, bot: Bot, report: StoredReport) -> None:
         """The citizen added to the case (/add) and the group has it: every card counts it now."""
         await self.refresh(bot, report, Actor(0, "citizen"))
@@ -47,7 +53,8 @@ class Cards:
     async def _shown(self, report: StoredReport, flow: Flow, lang: str) -> tuple[str, bool]:
         """The card's text with what it names beside the case: connected cases, the citizen's additions."""
         connected = await self.cases.connected(report.id)
-        return card.card_text(report, flow, lang, connected, len(await self.cases.additions(report.id)))
+        additions = len(await self.cases.additions(report.id))
+        return card.card_text(report, flow, lang, connected, additions, self._preserve())
 
     async def show(self, bot: Bot, chat_id: int, report: StoredReport, reply_to: int | None = None) -> None:
         if self.limits.free(chat_id) <= 0:
@@ -95,7 +102,7 @@ class Cards:
                 # Closed: the account and links leave the group's history (stubs.py).
                 await self._stub(bot, chat_id, message_id, stub_text(report, flow, lang), report)
                 continue
-            text, truncated = card.card_text(report, flow, lang, connected, additions)
+            text, truncated = card.card_text(report, flow, lang, connected, additions, self._preserve())
             await quietly(
                 bot.edit_message_text(
                     text,

@@ -24,6 +24,8 @@ CONTACT = N_("Contact")
 LANGUAGE = N_("Language")
 ACCOUNT = N_("Account")
 EVIDENCE = N_("Evidence")
+LINK_RECEIVED = N_("received {time}")
+PRESERVE = N_("Keep the evidence before it is deleted")
 SUSPECTS = N_("Suspects")
 FILES_ON_CARD = N_(
     "📎 Files the citizen sent: {count}. The officer who claims the case gets them privately with /files {reference}"
@@ -115,6 +117,9 @@ NO_NUMBER = N_("The citizen did not give a phone number.")
 ANSWER_FROM_CITIZEN = N_("Answer from the citizen ({reference}):")
 # What the citizen added to her open case after sending it (/add): relayed as a reply to the card, counted on it.
 ADDITION_FROM_CITIZEN = N_("New information from the citizen ({reference}):")
+ADDITION_FILES = N_(
+    "📎 New files: {count}. The officer who claimed the case gets them privately with /files {reference}"
+)
 ADDITIONS = NP_(
     "New information from the citizen: {count} addition",
     "New information from the citizen: {count} additions",

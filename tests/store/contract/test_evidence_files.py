@@ -14,7 +14,9 @@ from bot.store.records import (
     FILE_WAITING,
     RESOLVED,
     AuditEntry,
+    EvidenceLink,
     NewFile,
+    Outgoing,
 )
 from tests.store.contract.helpers import CITIZEN, submit
 
@@ -121,3 +123,35 @@ async def test_the_daily_count_is_of_this_chats_files_received_since(store: Stor
     assert await books.files.received_since(CITIZEN, "2026-11-28T10:00:30+00:00") == 1
     assert await books.files.received_since(CITIZEN, "2026-11-29T00:00:00+00:00") == 0
     assert await books.files.received_since("tg:2002", "2026-11-28T00:00:00+00:00") == 1
+
+
+async def test_each_evidence_link_keeps_the_time_it_was_received(store: Store, books: Books) -> None:
+    first = EvidenceLink("https://facebook.com/bad.account", "facebook", "2026-11-28T09:58:00+00:00")
+    untimed = EvidenceLink("https://x.com/old", "x")  # as links stored before times were kept
+    report_id = await submit(store, "TIME-2345", evidence=(first, untimed))
+    added = EvidenceLink("https://instagram.com/new.bad.account", "instagram", "2026-11-29T08:00:00+00:00")
+    entry = AuditEntry(AT, None, "citizen", "add_information", report_id, "punjab", True, "1 link")
+    relay = Outgoing("addition", "queue:punjab", f"addition:{report_id}", report_id, False, {"text": "sealed"})
+    assert await books.cases.add_information(report_id, "new account", [added], entry, relay)
+    stored = await books.reports.report_by_id(report_id)
+    assert stored is not None
+    assert [(link.url, link.received_at) for link in stored.evidence] == [
+        (first.url, "2026-11-28T09:58:00+00:00"),
+        (untimed.url, ""),
+        (added.url, "2026-11-29T08:00:00+00:00"),
+    ]
+
+
+async def test_files_added_to_an_open_case_wait_numbered_after_its_own(store: Store, books: Books) -> None:
+    report_id = await reported(store)
+    later = NewFile("photo", "photo-file-id-3", 90_000, "image/jpeg", "2026-11-29T09:00:00+00:00")
+    entry = AuditEntry(AT, None, "citizen", "add_information", report_id, "punjab", True, "0 links, 1 file")
+    relay = Outgoing("addition", "queue:punjab", f"addition:{report_id}", report_id, False, {"files": 1})
+    assert await books.cases.add_information(report_id, "", [], entry, relay, (later,))
+    files = await books.files.files(report_id)
+    assert [(f.position, f.kind, f.status) for f in files] == [
+        (1, "photo", FILE_WAITING),
+        (2, "document", FILE_WAITING),
+        (3, "photo", FILE_WAITING),
+    ]
+    assert [f.source for f in await books.files.to_fetch(NOW)][-1] == "photo-file-id-3"
