@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import re
+import threading
 
 import pytest
 
+from bot.cases import references
 from bot.cases.references import (
     ALPHABET,
     PIN_LENGTH,
@@ -149,3 +153,19 @@ def _malformed() -> list[object]:
 @pytest.mark.parametrize("stored", _malformed())
 def test_verify_pin_refuses_a_malformed_or_altered_stored_value(stored: str) -> None:
     assert verify_pin("123456", stored) is False
+
+
+async def test_pins_are_hashed_and_checked_in_a_pool_of_one_thread_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: set[str] = set()
+    original = references.hash_pin
+
+    def noting(pin: str) -> str:
+        seen.add(threading.current_thread().name)
+        return original(pin)
+
+    monkeypatch.setattr(references, "hash_pin", noting)
+    hashes = await asyncio.gather(*(references.hashed_pin(f"{n:06d}") for n in range(4 * (os.cpu_count() or 1))))
+    assert 1 <= len(seen) <= (os.cpu_count() or 1) and all(name.startswith("pin") for name in seen)
+    assert await references.pin_matches("000000", hashes[0])
+    assert not await references.pin_matches("000001", hashes[0])
+    assert not await references.pin_matches("000000", None)

@@ -6,7 +6,6 @@ A session stays pinned to the flow revision it started on until it ends.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -16,7 +15,7 @@ from datetime import UTC, date, datetime
 
 from bot.cases.flows import FlowRegistry
 from bot.cases.receipts import Receipts, same_report
-from bot.cases.references import hash_pin, new_pin, new_reference
+from bot.cases.references import hashed_pin, new_pin, new_reference
 from bot.cases.reports import LINK_TIMES, build_report, is_child_case
 from bot.engine import runner
 from bot.engine.danger import mentions_danger
@@ -258,8 +257,8 @@ class Conversations:
             return again
         for _ in range(_REFERENCE_TRIES):
             reference, pin = self.draw()
-            # scrypt takes ~20 ms: off the event loop, so other chats are not held up.
-            pin_hash = await asyncio.to_thread(hash_pin, pin)
+            # scrypt takes ~20 ms: in the hashing pool (one thread per core), off the event loop.
+            pin_hash = await hashed_pin(pin)
             after = runner.submitted(flow, turn.session, reference, pin)
             report = build_report(
                 flow,

@@ -7,10 +7,13 @@ only a salted scrypt hash of it is stored.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
+import os
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # 32 symbols: 40 bits in 8 characters
 REFERENCE_LENGTH = 8
@@ -18,6 +21,9 @@ PIN_LENGTH = 6
 # scrypt cost: about 20 ms here (bench/engine.py, submit column). A 6-digit PIN cannot resist an
 # offline search on its own; the cost slows it, and adapters rate-limit the online check.
 _SCRYPT = {"n": 2**13, "r": 8, "p": 1}
+# scrypt runs outside the GIL, so one thread per core keeps every core busy in a burst of reports; more
+# threads would only hold more 8 MiB buffers at once (and, in glibc, more arenas) for the same throughput.
+_HASHING = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="pin")
 
 
 def new_reference() -> str:
@@ -68,3 +74,13 @@ def check_pin(pin: str, pin_hash: str | None) -> bool:
         verify_pin(pin, _dummy_hash())
         return False
     return verify_pin(pin, pin_hash)
+
+
+async def hashed_pin(pin: str) -> str:
+    """``hash_pin`` in the hashing pool, off the event loop: other chats are not held up meanwhile."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_pin, pin)
+
+
+async def pin_matches(pin: str, pin_hash: str | None) -> bool:
+    """``check_pin`` in the hashing pool, off the event loop."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHING, check_pin, pin, pin_hash)

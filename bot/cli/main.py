@@ -158,9 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     from bot.logs import configure
 
     configure(settings.log_level, settings.log_format, secrets=(settings.bot_token, settings.webhook_secret or ""))
+    from bot.allocator import return_large_buffers
     from bot.engine.errors import FlowLoadError
     from bot.telegram.app import run
 
+    return_large_buffers()  # before the first scrypt buffer: see allocator.py
     try:
         run(settings, webhook=getattr(args, "webhook", False))
     except ConfigError as exc:  # e.g. a broken flows/routing.yaml

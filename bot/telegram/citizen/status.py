@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from html import escape
 
 from telegram import Bot
 
 from bot.cases.ids import chat_key
-from bot.cases.references import check_pin, normalise_reference
+from bot.cases.references import normalise_reference, pin_matches
 from bot.engine.normalise import normalise
 from bot.i18n import t
 from bot.store.ports import Pins, Reports
@@ -68,7 +67,7 @@ class Status:
                 reference,
                 key,
                 report.id if report is not None else None,
-                lambda: asyncio.to_thread(check_pin, pin, pin_hash),
+                lambda: pin_matches(pin, pin_hash),
             )
         if verdict == LOCKED:
             return t(lang, texts.STATUS_LOCKED)
