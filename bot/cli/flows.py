@@ -9,8 +9,9 @@ import io
 import re
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from babel.messages.pofile import PoFileError, read_po
 
@@ -39,6 +40,7 @@ places:
 
 FLOW_ID_RE = re.compile(r"^id:\s*['\"]?([a-z][a-z0-9_]*)", re.MULTILINE)
 ROUTING_FILE = "routing.yaml"
+T = TypeVar("T")
 MAX_PRINTED = 50  # problems or issues printed per file; the rest are counted (issue 20: a hostile file had 1000s)
 
 
@@ -58,29 +60,29 @@ def default_flow_paths() -> list[Path]:
 
 def check_routing(path: Path) -> bool:
     """Print the routing table's problems; True when it loads."""
-    try:
-        table = load_routing(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        print(f"{path}: no such file")
-        return False
-    except FlowLoadError as exc:
-        _print(path, "error: ", exc.problems)
-        return False
-    print(f"{path}: {len(table.provinces)} provinces, {len(table.queues)} queues, fallback {table.fallback!r}")
-    return True
+    return _check_table(
+        path,
+        load_routing,
+        lambda t: f"{len(t.provinces)} provinces, {len(t.queues)} queues, fallback {t.fallback!r}",
+    )
 
 
 def check_preservation(path: Path) -> bool:
     """Print the preservation file's problems; True when it loads."""
+    return _check_table(path, load_preservation, lambda t: f"a line for {len(t.lines)} platforms, in English and Urdu")
+
+
+def _check_table(path: Path, load: Callable[[str], T], summary: Callable[[T], str]) -> bool:
+    """One of the data files beside the flows: its problems printed with their lines, or what it holds."""
     try:
-        table = load_preservation(path.read_text(encoding="utf-8"))
+        table = load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         print(f"{path}: no such file")
         return False
     except FlowLoadError as exc:
         _print(path, "error: ", exc.problems)
         return False
-    print(f"{path}: a line for {len(table.lines)} platforms, in English and Urdu")
+    print(f"{path}: {summary(table)}")
     return True
 
 

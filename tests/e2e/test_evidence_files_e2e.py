@@ -53,6 +53,16 @@ async def files_of(bot: Running, reference: str) -> list[EvidenceFile]:
         await store.close()
 
 
+async def files_kept(bot: Running, reference: str) -> list[EvidenceFile]:
+    """The case's custody log once its first file is kept (the keeper fetches in the background)."""
+    for _ in range(200):
+        found = await files_of(bot, reference)
+        if found and found[0].status == FILE_KEPT:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no file of {reference} was kept within 10 s")
+
+
 def audit_of(bot: Running, action: str) -> list[tuple[int | None, int, str]]:
     with closing(sqlite3.connect(bot.db)) as conn:
         rows = conn.execute("SELECT actor, allowed, detail FROM audit WHERE action = ? ORDER BY id", (action,))
@@ -85,11 +95,7 @@ async def test_an_adults_screenshot_is_kept_with_its_hash_and_only_the_claiming_
     api = bot.api
     _, reference = await reported_with_a_picture(api)
     await api.wait_for(lambda: any(n == "getFileContent" for n, _ in api.calls), within=10)
-    for _ in range(100):
-        kept = await files_of(bot, reference)
-        if kept and kept[0].status == FILE_KEPT:
-            break
-        await asyncio.sleep(0.05)
+    kept = await files_kept(bot, reference)
     [entry] = kept
     assert (entry.status, entry.sha256, entry.size, entry.kind) == (FILE_KEPT, DIGEST, len(PICTURE), "photo")
     assert audit_of(bot, "file_kept") == [(None, 1, f"photo, {len(PICTURE)} bytes, sha256 {DIGEST}")]
@@ -167,11 +173,7 @@ async def test_a_voice_message_the_citizen_says_is_evidence_is_kept_with_its_has
     await c.taps("Send to NCCIA")
     await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
     reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
-    for _ in range(100):
-        kept = await files_of(bot, reference)
-        if kept and kept[0].status == FILE_KEPT:
-            break
-        await asyncio.sleep(0.05)
+    kept = await files_kept(bot, reference)
     [entry] = kept
     assert (entry.kind, entry.mime_type, entry.sha256) == ("voice", "audio/ogg", hashlib.sha256(recording).hexdigest())
 
@@ -215,11 +217,7 @@ async def test_a_screenshot_sent_after_the_report_goes_with_it_and_the_group_is_
     await api.wait_for(lambda: any(told in plain(m.text or "") for m in api.bot_messages(PUNJAB)), within=10)
     [relay] = [m for m in api.bot_messages(PUNJAB) if told in plain(m.text or "")]
     assert relay.reply_to == card.message_id
-    for _ in range(100):
-        kept = await files_of(bot, reference)
-        if kept and kept[0].status == FILE_KEPT:
-            break
-        await asyncio.sleep(0.05)
+    kept = await files_kept(bot, reference)
     assert [(f.position, f.sha256) for f in kept] == [(1, DIGEST)]
 
 
