@@ -8,6 +8,7 @@ The real Application against the offline Bot API, a real SQLite file.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import sqlite3
 from contextlib import closing
@@ -71,6 +72,10 @@ def audit_of(bot: Running, action: str) -> list[tuple[int | None, int, str]]:
 
 def database_bytes(bot: Running) -> bytes:
     return b"".join(p.read_bytes() for p in bot.db.parent.glob(bot.db.name + "*") if p.is_file())
+
+
+def grew(c: Citizen, before: int) -> bool:
+    return len(c.texts()) > before
 
 
 def texts_to(api: FakeBotApi, chat_id: int) -> list[str]:
@@ -256,3 +261,21 @@ async def test_a_chats_daily_file_limit_counts_files_before_and_after_sending(ap
         await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
         c.user.send_photo()  # with the report sent, the day's two files still count
         await api.wait_for(lambda: t("en", texts.FILES_DAY_FULL, count=2) in c.texts()[-1], within=10)
+
+
+async def test_files_added_after_sending_count_once_towards_the_day(api: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(api, tmp_path / "bot.sqlite3", FILES_PER_DAY="4"):
+        c = Citizen(api, 1209, "en")
+        await walk_to_send(c, "Punjab")
+        for _ in range(2):
+            c.user.send_photo()
+            await api.wait_for(lambda: t("en", texts.FILE_KEPT) in c.texts()[-1], within=10)
+        await c.taps("Send to NCCIA")
+        await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+        reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
+        added = t("en", texts.FILE_ADDED, reference=reference)
+        for expected in (added, added, t("en", texts.FILES_DAY_FULL, count=4)):  # the report's 2, 2 more, 1 over
+            before = len(c.texts())
+            c.user.send_photo()
+            await api.wait_for(functools.partial(grew, c, before), within=10)
+            assert c.texts()[-1] == expected

@@ -76,7 +76,8 @@ class FileHandlers:
                 await self._to_sent_report(context.bot, turn, message, key)
                 return
             item = attachment(message)
-            refusal = await self._over_a_limit(key, item, len(json.loads(session.vars.get("attachments", "[]"))))
+            kept = len(json.loads(session.vars.get("attachments", "[]")))
+            refusal = await self._over_a_limit(key, item, kept, unsaved=kept)
             if refusal is not None:
                 await self.replies.tell(context.bot, turn, refusal[0], **refusal[1])
             elif await self.conv.attach(key, item):
@@ -98,7 +99,7 @@ class FileHandlers:
             await self.replies.tell(bot, turn, texts.NO_FILES)
             return
         report, item = open_ones[-1], attachment(message)
-        refusal = await self._over_a_limit(key, item, len(await self.files.files(report.id)))
+        refusal = await self._over_a_limit(key, item, len(await self.files.files(report.id)), unsaved=0)
         if refusal is not None:
             await self.replies.tell(bot, turn, refusal[0], **refusal[1])
             return
@@ -110,16 +111,18 @@ class FileHandlers:
         await self.replies.tell(bot, turn, texts.FILE_ADDED, reference=report.reference)
 
     async def _over_a_limit(
-        self, key: str, item: dict[str, str | int], kept: int
+        self, key: str, item: dict[str, str | int], kept: int, *, unsaved: int
     ) -> tuple[str, dict[str, str | int]] | None:
-        """The refusal (message and its values) of a file over a limit, or None to keep it."""
+        """The refusal (message and its values) of a file over a limit, or None to keep it. ``kept``: the
+        report's files so far; ``unsaved``: those of them not yet in the store (an unfinished report's),
+        which the day's count from the store does not hold yet."""
         if int(item.get("size") or 0) > self.settings.file_max_mb * MIB:
             return texts.FILE_TOO_BIG, {"mb": self.settings.file_max_mb}
         if kept >= MAX_ATTACHMENTS:
             return texts.FILES_REPORT_FULL, {"count": MAX_ATTACHMENTS}
         midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         today = await self.files.received_since(key, midnight.isoformat(timespec="seconds"))
-        if today + kept >= self.settings.files_per_day:
+        if today + unsaved >= self.settings.files_per_day:
             return texts.FILES_DAY_FULL, {"count": self.settings.files_per_day}
         return None
 
@@ -178,7 +181,7 @@ class FileHandlers:
                 return
             session = await self.conv.current(key)
             kept = len(json.loads(session.vars.get("attachments", "[]"))) if session is not None else 0
-            refusal = await self._over_a_limit(key, held, kept)
+            refusal = await self._over_a_limit(key, held, kept, unsaved=kept)
             if refusal is not None:
                 await self.conv.hold(key, None)
                 await self.replies.tell(context.bot, turn, refusal[0], **refusal[1])
