@@ -9,7 +9,7 @@ last good version stays in use. An operator's FLOWS_DIR without the file uses th
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +32,11 @@ class Preservation:
     def line(self, platform: str, lang: str) -> str | None:
         by_lang = self.lines.get(platform) or self.lines.get("other") or {}
         return by_lang.get("ur" if lang == "ur" else "en")
+
+    def lines_for(self, platforms: Iterable[str], lang: str, limit: int | None = None) -> list[str]:
+        """The line of each platform, once each, in the order given (the first ``limit`` platforms)."""
+        distinct = list(dict.fromkeys(platforms))[:limit]
+        return [line for line in (self.line(p, lang) for p in distinct) if line]
 
 
 def load_preservation(source: str) -> Preservation:

@@ -161,7 +161,7 @@ def case_view(
         ],
         suspects=card.answer_of(flow, report, "suspects", "en") or "",
         files=[_file_row(f, lang) for f in files],
-        preserve=_preserve_lines(report, preserve, lang),
+        preserve=preserve.lines_for((x.platform for x in report.evidence), lang) if preserve else [],
         phone=phone,
         connected=linked,
         connected_hidden=len(connected) - len(linked),
@@ -207,10 +207,3 @@ def _file_row(entry: EvidenceFile, lang: str) -> FileRow:
         state = t(lang, texts.FILE_FETCHING)
     received = card.local_time(entry.received_at)
     return FileRow(entry.position, entry.kind, card.size_text(entry.size), received, state, entry.sha256 or "")
-
-
-def _preserve_lines(report: StoredReport, preserve: Preservation | None, lang: str) -> list[str]:
-    if preserve is None:
-        return []
-    platforms = dict.fromkeys(link.platform for link in report.evidence)
-    return [line for line in (preserve.line(p, lang) for p in platforms) if line]

@@ -224,8 +224,7 @@ def evidence_lines(
 
 def preservation_lines(report: StoredReport, preserve: Preservation, lang: str) -> list[str]:
     """What to do before each linked platform deletes the post: a line per platform, in the order linked."""
-    platforms = list(dict.fromkeys(link.platform for link in report.evidence))
-    found = [line for line in (preserve.line(p, lang) for p in platforms[:PLATFORMS_SHOWN]) if line]
+    found = preserve.lines_for((link.platform for link in report.evidence), lang, PLATFORMS_SHOWN)
     if not found:
         return []
     return ["", f"<b>🛡 {_escape(t(lang, focal_texts.PRESERVE))}</b>", *(_escape(line) for line in found)]

@@ -10,7 +10,7 @@ Nothing she writes is logged. A closed case takes nothing: she is told how to ma
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from html import escape
 
 from telegram import Bot, ForceReply, Message, Update
@@ -22,7 +22,7 @@ from bot.clock import now_iso
 from bot.engine.links import extract_links
 from bot.i18n import t
 from bot.store.ports import Reports
-from bot.store.records import EvidenceLink, StoredReport
+from bot.store.records import EvidenceLink, NewFile, StoredReport
 
 from ..render import ChatMessage
 from . import texts
@@ -61,7 +61,7 @@ class Additions:
         async with self.turns.turn(update, context) as turn:
             if turn is None:
                 return
-            reports = sorted(await self.reports.reports_for_chat(chat_key(turn.chat_id)), key=lambda r: r.id)
+            reports = await self.reports_of(chat_key(turn.chat_id))
             if not reports:
                 await self.replies.tell(context.bot, turn, texts.ADD_NONE)
                 return
@@ -75,6 +75,18 @@ class Additions:
                 await self._add(context.bot, turn, report, text)
             else:
                 await self._prompt(context.bot, turn, report)
+
+    async def reports_of(self, key: str) -> list[StoredReport]:
+        """The reports sent from this chat, oldest first: the newest open one takes what she adds."""
+        return sorted(await self.reports.reports_for_chat(key), key=lambda r: r.id)
+
+    async def add_files(self, report: StoredReport, files: Sequence[NewFile]) -> bool:
+        """Files sent after the report went, added to it as /add adds text; False if it closed meanwhile."""
+        if await self.casework.add_information(report, "", [], files) is None:
+            return False
+        log.info("citizen added to a case", extra={"files": len(files)})
+        self.wake()
+        return True
 
     async def on_reply(self, bot: Bot, turn: ChatTurn, message: Message) -> bool:
         """A reply to an /add prompt or to her receipt is added to that report; False for any other message."""

@@ -88,7 +88,7 @@ class FileHandlers:
     async def _to_sent_report(self, bot: Bot, turn: ChatTurn, message: Message, key: str) -> None:
         """A file sent with no report in progress goes with her newest open report, as /add would take it.
         If her newest report is about a child, the picture is deleted and never kept, whatever its state."""
-        reports = sorted(await self.additions.reports.reports_for_chat(key), key=lambda r: r.id)
+        reports = await self.additions.reports_of(key)
         if reports and reports[-1].minor:
             await quietly(bot.delete_message(turn.chat_id, message.message_id))
             log.info("media deleted: the chat's newest report is a child case")
@@ -103,11 +103,9 @@ class FileHandlers:
         if refusal is not None:
             await self.replies.tell(bot, turn, refusal[0], **refusal[1])
             return
-        if await self.additions.casework.add_information(report, "", [], files_to_fetch([item])) is None:
+        if not await self.additions.add_files(report, files_to_fetch([item])):
             await self.replies.tell(bot, turn, texts.ADD_CLOSED, reference=report.reference)
             return
-        log.info("citizen added a file to a case")
-        self.additions.wake()
         await self.replies.tell(bot, turn, texts.FILE_ADDED, reference=report.reference)
 
     async def _over_a_limit(

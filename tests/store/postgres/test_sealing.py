@@ -18,29 +18,19 @@ from bot.store.postgres.store import SEALED, PostgresStore
 from bot.store.records import AuditEntry, EvidenceLink, NewFile, NewReport, Outgoing
 from tests.store.postgres.server import DATABASE_URL
 
-ACCOUNT = "Bilal Qureshi threatens me from +923001234567"
-LINK = "https://facebook.com/bilal.q.secret"
-DRAFT = "میرا نام عائشہ ہے"
-QUESTION = "Which city does Ayesha live in?"
-ANSWER = "In Multan, near the Ghanta Ghar"
-ADDITION = "He made a new account today"
-NEW_LINK = "https://instagram.com/bilal.second.secret"
-PICTURE = "pretend picture of Ayesha's chat with Bilal"
-FILE_ID = "AgACAgQAAx-telegram-file-id-secret"
-PLANTED = [
+# The same planted values as the SQLite test: what must be found nowhere in the rows.
+from tests.store.test_sealing import (
     ACCOUNT,
-    "+923001234567",
-    LINK,
-    DRAFT,
-    QUESTION,
-    ANSWER,
     ADDITION,
-    NEW_LINK,
-    "Bilal",
-    "bilal.q.secret",
-    PICTURE,
+    ANSWER,
+    DRAFT,
     FILE_ID,
-]
+    LINK,
+    NEW_LINK,
+    PICTURE,
+    PLANTED,
+    QUESTION,
+)
 
 
 def ring(*keys: str) -> Keyring:
