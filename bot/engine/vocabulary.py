@@ -46,6 +46,12 @@ def _option_phrases(step: ChoiceStep, vocabulary: Vocabulary) -> Iterator[tuple[
             yield key, option.id, f"the shared words of {option.id!r}"
 
 
+def label_head(label: str) -> Phrase:
+    """The words of a label before its first comma (Latin or Urdu), or () when it has none."""
+    cut = min((i for i in (label.find(","), label.find("،")) if i >= 0), default=-1)
+    return match_words(label[:cut]) if cut > 0 else ()
+
+
 # Marks a phrase that names no option of this question but another shared answer ("not sure" at a
 # yes/no question without that option): the message is unclear, never read as yes or no.
 UNCLEAR = "?"
@@ -65,6 +71,18 @@ def option_table(step: ChoiceStep, vocabulary: Vocabulary) -> dict[Phrase, str]:
         if table.get(key, option_id) != option_id:
             clashing.add(key)
         table.setdefault(key, option_id)
+    # Then each label's head, the words before its first comma ("بلیک میلنگ" of "بلیک میلنگ، تصویریں…"):
+    # people type the first words of a long label. Only where no phrase above claims it, and never a
+    # head two options share (implicit, so not reported by ``conflicts`` either).
+    heads: dict[Phrase, set[str]] = {}
+    for option in step.options:
+        for label in option.label.by_lang.values():
+            head = label_head(label)
+            if head:
+                heads.setdefault(head, set()).add(option.id)
+    for head, owners in heads.items():
+        if len(owners) == 1 and head not in table and head not in clashing:
+            table[head] = next(iter(owners))
     ids = {o.id for o in step.options}
     if ids & set(vocabulary.roles):
         for role, phrases in vocabulary.roles.items():

@@ -76,6 +76,8 @@ def read(flow: Flow, step: str, text: str) -> Reading:
         ("category", "wo meri fake id bana raha hai", ("impersonation",)),
         ("category", "account hack ho gaya", ("hacking",)),
         ("category", "ek fake profile", ("impersonation",)),  # "ek" (one) inside a sentence is not option 1
+        ("category", "بلیک میلنگ", ("blackmail",)),  # the head of its label, before the comma
+        ("category", "دھمکیاں", ("harassment",)),
         ("province", "kpk", ("kp",)),
         ("province", "nahi batana", ("undisclosed",)),
         ("language", "roman urdu", ("roman",)),
@@ -352,3 +354,25 @@ def test_bad_words_and_places_blocks_are_located_load_errors(block: str, message
     with pytest.raises(FlowLoadError) as caught:
         load_flow(FLOW + block + "\n")
     assert message in str(caught.value)
+
+
+def test_a_label_head_two_options_share_means_neither() -> None:
+    from bot.engine.vocabulary import label_head
+
+    assert label_head("بلیک میلنگ، تصویریں پھیلانے کی دھمکی") == ("بلیک", "میلنگ")
+    assert label_head("Blackmail, threats to share pictures") == ("blackmail",)
+    assert label_head("Threatening or abusive messages") == ()
+    flow = load_flow(
+        FLOW.replace(
+            "{id: a, label: {en: Apple, ur: سیب}, aliases: {en: [fruit]}}",
+            "{id: a, label: {en: 'Threats, by message', ur: سیب}}",
+        )
+        .replace(
+            "{id: b, label: {en: Banana, ur: کیلا}, aliases: {roman: [fruit]}}",
+            "{id: b, label: {en: 'Threats, in person', ur: کیلا}}",
+        )
+        .replace("    next: end", "      - {id: c, label: {en: 'Stalking, online', ur: پیچھا}}\n    next: end")
+    )
+    assert not [i for i in inspect(flow) if i.type == "ambiguous_phrase"]  # heads are not reported to admins
+    assert read(flow, "ask", "threats") == Reading()  # both heads: not a guess
+    assert read(flow, "ask", "stalking") == Reading(chosen=("c",))
