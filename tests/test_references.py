@@ -169,3 +169,37 @@ async def test_pins_are_hashed_and_checked_in_a_pool_of_one_thread_per_core(monk
     assert await references.pin_matches("000000", hashes[0])
     assert not await references.pin_matches("000001", hashes[0])
     assert not await references.pin_matches("000000", None)
+
+
+async def test_ready_pins_are_hashed_ahead_and_each_goes_to_one_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    pins = references.ReadyPins(size=3)
+    pins.fill()
+    await pins.filled()
+    assert pins.ready == 3
+    hashed: list[str] = []
+    original = references.hash_pin
+
+    def noting(pin: str) -> str:
+        hashed.append(pin)
+        return original(pin)
+
+    monkeypatch.setattr(references, "hash_pin", noting)
+    drawn = [pins.draw() for _ in range(3)]
+    assert len(set(drawn)) == 3 and pins.ready == 0
+    digests = [await pins.hash_of(pin) for pin in drawn]
+    assert not set(drawn) & set(hashed)  # none of the three waited for scrypt
+    assert all(verify_pin(pin, digest) for pin, digest in zip(drawn, digests, strict=True))
+    await pins.close()
+
+
+async def test_with_no_pin_ready_the_pin_is_hashed_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    pins = references.ReadyPins(size=2)
+    pin = pins.draw()  # nothing was filled: a fresh PIN
+    assert len(pin) == PIN_LENGTH and pin.isdigit()
+    digest = await pins.hash_of(pin)
+    assert verify_pin(pin, digest) and not verify_pin(f"{(int(pin) + 1) % 10**PIN_LENGTH:06d}", digest)
+    await pins.filled()
+    assert pins.ready == 2  # asking for a hash started the reserve filling
+    assert verify_pin("123456", await pins.hash_of("123456"))  # a PIN it did not draw is hashed, not looked up
+    await pins.close()
+    assert pins.ready == 0

@@ -2,12 +2,14 @@
 
 A reference is read aloud on the phone and copied by hand, so its alphabet has no 0/O or 1/I and it
 is grouped in fours (``K7QM-9TDX``). The PIN proves that a status request comes from the reporter;
-only a salted scrypt hash of it is stored.
+only a salted scrypt hash of it is stored. A few PINs are drawn and hashed ahead (``ReadyPins``), so
+"Send report" does not wait ~20 ms for scrypt at a human pace.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import hmac
@@ -79,6 +81,70 @@ def check_pin(pin: str, pin_hash: str | None) -> bool:
 async def hashed_pin(pin: str) -> str:
     """``hash_pin`` in the hashing pool, off the event loop: other chats are not held up meanwhile."""
     return await asyncio.get_running_loop().run_in_executor(_HASHING, hash_pin, pin)
+
+
+class ReadyPins:
+    """A few PINs drawn and hashed ahead, in the hashing pool, while nobody is waiting.
+
+    ``draw`` takes a ready PIN out of the reserve (or draws a fresh one when none is ready) and
+    ``hash_of`` returns its hash, hashing only a PIN that was not ready. A ready PIN goes to one report
+    only. Each stays in memory until a report takes it, as the plaintext stays while it is hashed
+    (docs/security.md, "The PIN's hash").
+    """
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self._ready: dict[str, str] = {}
+        self._drawn: dict[str, str] = {}  # taken by ``draw``, not yet asked for by ``hash_of``
+        self._filling: asyncio.Task[None] | None = None
+
+    def draw(self) -> str:
+        if not self._ready:
+            return new_pin()
+        pin, digest = self._ready.popitem()
+        self._drawn[pin] = digest
+        return pin
+
+    async def hash_of(self, pin: str) -> str:
+        """The PIN's hash: the one made ahead for a drawn PIN, else hashed now in the pool."""
+        ready = self._drawn.pop(pin, None)
+        self.fill()
+        return ready if ready is not None else await hashed_pin(pin)
+
+    def fill(self) -> None:
+        """Start hashing PINs into the reserve in the background, unless it is full or being filled."""
+        if len(self._ready) >= self.size or (self._filling is not None and not self._filling.done()):
+            return
+        self._filling = asyncio.get_running_loop().create_task(self._fill(), name="ready PINs")
+
+    async def _fill(self) -> None:
+        while len(self._ready) < self.size:
+            pin = new_pin()
+            # One at a time, so a burst of reports hashing their own PINs keeps most of the pool.
+            digest = await hashed_pin(pin)
+            if pin not in self._drawn:  # the same six digits drawn twice: keep each PIN for one report
+                self._ready[pin] = digest
+
+    async def filled(self) -> None:
+        """Wait until the filling under way (if any) is over."""
+        if self._filling is not None:
+            await asyncio.shield(self._filling)
+
+    async def close(self) -> None:
+        """Stop filling (at shutdown); the ready PINs are forgotten with the process."""
+        if self._filling is not None and not self._filling.done():
+            self._filling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._filling
+        self._ready.clear()
+
+    @property
+    def ready(self) -> int:
+        return len(self._ready)
+
+
+# The process's reserve: every conversation of this process draws from it.
+READY_PINS = ReadyPins()
 
 
 async def pin_matches(pin: str, pin_hash: str | None) -> bool:
