@@ -89,6 +89,8 @@ class Step:
     next: tuple[Branch, ...]
     label: Text | None = None
     skippable: bool = False
+    # Refused answers before moving to ``on_exhausted``. None: asked again, except that a skippable step
+    # is skipped after runner.SKIPPED_AFTER refusals (nobody is held at a question she may leave out).
     max_attempts: int | None = None
     on_exhausted: str | None = None
     path: str = ""

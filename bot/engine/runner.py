@@ -77,6 +77,8 @@ CANCELLED_TEXT = N_("Your report has been cancelled and nothing was sent. Send /
 ENDED = N_("This conversation has ended. Send /start to make a new report.")
 USE_REVIEW_BUTTONS = N_("Please use the buttons below to change an answer or to send the report.")
 BACK_TO_REVIEW = N_("Changes saved. Here is your report again.")
+# Refused answers after which a skippable step with no max_attempts of its own is skipped.
+SKIPPED_AFTER = 3
 MOVING_ON = N_("Let us move on. You can still add this answer from the review before sending.")
 NOT_UNDERSTOOD = N_("Sorry, I did not understand. Please tap one of the options below, or type its number.")
 WHICH_ONE = N_("Which one do you mean: {options}? Please tap it, or type its number.")
@@ -394,10 +396,17 @@ def _reask(
 
 
 def _refuse(flow: Flow, session: Session, step: Step, reason: Reason, *, numbered: bool = False) -> Turn:
-    """A refused answer: re-ask, or after ``max_attempts`` move to ``on_exhausted`` (answer skipped)."""
+    """A refused answer: re-ask, or after ``max_attempts`` move to ``on_exhausted`` (answer skipped).
+
+    A skippable step without ``max_attempts`` is skipped after ``SKIPPED_AFTER`` refusals, so nobody is
+    held at a question she may leave out, whatever she types; the review still offers it.
+    """
     attempts = session.attempts + 1
+    if step.max_attempts is None and step.skippable and attempts >= SKIPPED_AFTER:
+        events: list[Event] = [Notice(reason), Notice(Reason(MOVING_ON))]
+        return _accept(flow, session, step, None, events)
     if step.max_attempts is not None and attempts >= step.max_attempts and step.on_exhausted:
-        events: list[Event] = [Notice(reason), Notice(Reason(MOVING_ON)), Answered(step.id, None)]
+        events = [Notice(reason), Notice(Reason(MOVING_ON)), Answered(step.id, None)]
         session = replace(
             session,
             answers={**session.answers, step.id: None},

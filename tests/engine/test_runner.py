@@ -172,6 +172,24 @@ def test_exhausted_attempts_move_on_with_the_answer_skipped(report_flow: Flow) -
     assert any(isinstance(e, Answered) and e.step == "started" for e in turn.events)
 
 
+def test_a_skippable_choice_not_understood_three_times_is_skipped_not_asked_forever(report_flow: Flow) -> None:
+    """The category typed as words the flow does not know: asked again twice (numbered), then the bot
+    moves on, as the Skip button would, and says the review still offers the question."""
+    session, _ = play(report_flow, *TO_ACCOUNT, text("story"))
+    assert session.step == "category"
+    for attempt in range(1, runner.SKIPPED_AFTER):
+        turn = runner.resume(report_flow, session, text("zxq qqv"), today=TODAY)
+        session = turn.session
+        assert session.step == "category" and session.attempts == attempt
+        assert [e.reason.msgid for e in turn.events if isinstance(e, Notice)] == [runner.NOT_UNDERSTOOD]
+    turn = runner.resume(report_flow, session, text("zxq qqv"), today=TODAY)
+    assert turn.session.step != "category" and turn.session.answers["category"] is None
+    notices = [e.reason.msgid for e in turn.events if isinstance(e, Notice)]
+    assert notices == [runner.NOT_UNDERSTOOD, runner.MOVING_ON] and turn.session.attempts == 0
+    assert any(isinstance(e, Answered) and e.step == "category" for e in turn.events)
+    assert isinstance(turn.events[-1], Question) and turn.events[-1].step == turn.session.step
+
+
 def test_multi_select_toggles_then_done_keeps_flow_order(report_flow: Flow) -> None:
     session, _ = play(
         report_flow,
