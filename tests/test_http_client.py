@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -19,7 +21,7 @@ from telegram.error import BadRequest, NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.telegram.http import AiohttpRequest
+from bot.telegram.http import AiohttpRequest, tls_context
 
 TOKEN = "123456:TEST-TOKEN"
 
@@ -188,3 +190,18 @@ async def test_a_transport_error_does_not_carry_the_token_into_ptbs_logs(client:
     with pytest.raises(NetworkError) as caught:
         await client.do_request(url, "POST")
     assert TOKEN not in str(caught.value)
+
+
+def test_tls_uses_aiohttp_s_context_where_the_system_has_cas_and_certifi_where_it_has_none(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n")
+    system = ssl.DefaultVerifyPaths(str(bundle), str(tmp_path / "none"), "SSL_CERT_FILE", "", "SSL_CERT_DIR", "")
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: system)
+    assert tls_context() is None  # aiohttp's default context, built from the system's CAs at import
+    bare = ssl.DefaultVerifyPaths("", str(tmp_path / "none"), "SSL_CERT_FILE", "", "SSL_CERT_DIR", "")
+    monkeypatch.setattr(ssl, "get_default_verify_paths", lambda: bare)
+    context = tls_context()
+    assert context is not None and context.cert_store_stats()["x509_ca"] > 100  # Mozilla's bundle, loaded
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname

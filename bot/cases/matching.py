@@ -21,8 +21,6 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qs, urlsplit
 
-import phonenumbers
-
 from bot.engine.links import Link, extract_links, normalise_link
 from bot.engine.model import Flow
 from bot.engine.normalise import normalise
@@ -126,6 +124,8 @@ def _key(kind: str, value: str | None) -> str | None:
 
 
 def _phone_key(text: str, region: str = DEFAULT_REGION) -> str | None:
+    import phonenumbers  # at the first report's matching, not at start (see engine/validators._phone)
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
@@ -149,6 +149,8 @@ def _handles(text: str) -> list[str]:
 
 
 def _phones(text: str) -> list[str]:
+    import phonenumbers
+
     without_links = _NOT_PHONE.sub(" ", text)
     found = []
     for match in phonenumbers.PhoneNumberMatcher(without_links, DEFAULT_REGION):

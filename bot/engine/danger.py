@@ -16,23 +16,42 @@ Every phrase list is used whatever the session's language: people mix scripts an
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from .model import Danger
-from .normalise import contains_words
 from .normalise import match_words as words
+
+# A phrase's words, and its place in the list (the first phrase listed wins when several match).
+_Needles = dict[str, list[tuple[int, tuple[str, ...]]]]
 
 
 def find_phrase(phrases: Iterable[str], text: str) -> str | None:
     """The first phrase whose words occur, in order and next to each other, in ``text``."""
+    listed = tuple(phrases)
     typed = words(text)
     if not typed:
         return None
-    for phrase in phrases:
+    by_first = _needles(listed)
+    found = [
+        place
+        for i, word in enumerate(typed)
+        for place, needle in by_first.get(word, ())
+        if typed[i : i + len(needle)] == needle
+    ]
+    return listed[min(found)] if found else None
+
+
+@functools.lru_cache(maxsize=32)
+def _needles(phrases: tuple[str, ...]) -> _Needles:
+    """The phrases' keys, once per list, indexed by their first word: checked on every typed message, a
+    list of a few hundred phrases folded anew each time cost more than the rest of the step."""
+    by_first: _Needles = {}
+    for place, phrase in enumerate(phrases):
         needle = words(phrase)
-        if needle and contains_words(typed, needle):
-            return phrase
-    return None
+        if needle:
+            by_first.setdefault(needle[0], []).append((place, needle))
+    return by_first
 
 
 def mentions_danger(danger: Danger, text: str) -> bool:

@@ -30,6 +30,7 @@ from bot.cases.preservation import PreservationFile
 from bot.cases.receipts import Receipts
 from bot.cases.references import ReadyPins
 from bot.cases.routing import load_routing
+from bot.collector import freeze_start_up
 from bot.config import ConfigError, Settings, match_environment, require_webhook
 from bot.desk.passes import Passes
 from bot.engine.errors import FlowLoadError
@@ -95,8 +96,8 @@ async def set_commands(bot: Bot) -> None:
 
 
 def http_requests(proxy: str | None = None) -> tuple[BaseRequest, BaseRequest]:
-    """The bot's two HTTP clients (API calls, long polling), sharing one TLS context: loading the
-    CA bundle takes about 40 ms, once per context, at every start.
+    """The bot's two HTTP clients (API calls, long polling), sharing one TLS context: loading a CA
+    bundle takes about 40 ms, once per context, at every start (``tls_context``).
 
     Telegram takes about 30 messages a second from a bot, which HTTP_CONNECTIONS connections carry
     at any round trip time. In a burst, calls wait for a free connection rather than fail.
@@ -363,6 +364,14 @@ def run(settings: Settings, webhook: bool) -> None:
     if webhook:
         require_webhook(settings)  # before anything opens: no webhook without its secret
     app = build_application(settings)
+    started = app.post_init
+
+    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+        if started is not None:
+            await started(app)
+        freeze_start_up()  # the last of the start: see bot/collector.py
+
+    app.post_init = post_init
     if webhook:
         from .webhook import run_webhook  # aiohttp.web costs 18 ms of start-up that polling does not need
 

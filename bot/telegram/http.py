@@ -13,7 +13,9 @@ else to ``NetworkError``, as PTB's httpx client does.
 
 from __future__ import annotations
 
+import os
 import ssl
+from urllib.parse import urlencode
 
 import aiohttp
 import certifi
@@ -23,9 +25,22 @@ from telegram.request import BaseRequest, RequestData
 from .display import for_bot_api
 
 
-def tls_context() -> ssl.SSLContext:
-    """Mozilla's CA bundle (certifi), as httpx uses: a slim container may have no system CAs."""
+def tls_context() -> ssl.SSLContext | None:
+    """None where the system has CA certificates: aiohttp's default context, which it builds from them
+    when it is imported, so a start does not load a bundle twice (~35 ms each). Where it has none (a
+    slim container may not), Mozilla's bundle from certifi, as httpx uses."""
+    paths = ssl.get_default_verify_paths()
+    if (paths.cafile and os.path.isfile(paths.cafile)) or (paths.capath and _has_files(paths.capath)):
+        return None
     return ssl.create_default_context(cafile=certifi.where())
+
+
+def _has_files(directory: str) -> bool:
+    try:
+        with os.scandir(directory) as entries:
+            return any(entry.is_file() for entry in entries)
+    except OSError:
+        return False
 
 
 class AiohttpRequest(BaseRequest):
@@ -90,7 +105,10 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(total=None, connect=waiting, sock_connect=connect, sock_read=read)
         try:
             body = _body(request_data)
-            async with self._session.request(method, url, data=body, timeout=timeout, proxy=self._proxy) as response:
+            headers = _FORM if isinstance(body, bytes) else None
+            async with self._session.request(
+                method, url, data=body, headers=headers, timeout=timeout, proxy=self._proxy
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:  # aiohttp's timeouts are TimeoutErrors (and ClientErrors): first
             raise TimedOut from exc
@@ -100,6 +118,9 @@ class AiohttpRequest(BaseRequest):
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {detail}") from exc
 
 
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
 def _seconds(given: object, default: float | None) -> float | None:
     """A timeout PTB passed (seconds or None for none), or ours when it passed its DEFAULT_NONE marker."""
     if given is None or isinstance(given, int | float):
@@ -107,14 +128,16 @@ def _seconds(given: object, default: float | None) -> float | None:
     return default
 
 
-def _body(request_data: RequestData | None) -> dict[str, str] | aiohttp.FormData | None:
-    """Form fields as PTB encodes them; with files, a multipart form carrying each file's name and type."""
+def _body(request_data: RequestData | None) -> bytes | aiohttp.FormData | None:
+    """Form fields as PTB encodes them, URL-encoded here; with files, a multipart form carrying each
+    file's name and type. The plain form is encoded by hand: aiohttp turns a dict into a FormData, whose
+    multipart writer draws a random boundary (a uuid4: a system call) for every call, multipart or not."""
     if request_data is None:
         return None
     fields = for_bot_api(request_data.json_parameters)  # Urdu texts made bidi-safe on their way out
     files = request_data.multipart_data if request_data.contains_files else {}
     if not files:
-        return fields
+        return urlencode(fields).encode()
     form = aiohttp.FormData()
     for name, value in fields.items():
         form.add_field(name, value)

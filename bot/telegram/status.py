@@ -18,8 +18,8 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from telegram import Bot
 
@@ -31,6 +31,9 @@ from bot.store.ports import Stats
 from bot.store.records import Operational
 
 from . import metrics
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +99,9 @@ async def refresh(stats: Stats, settings: Settings) -> bool:
 
 
 def status_app(store: Store, stats: Stats, settings: Settings) -> web.Application:
+    # aiohttp's server half is imported when the server starts, not with the bot: no first reply needs it.
+    from aiohttp import web
+
     async def on_health(request: web.Request) -> web.StreamResponse:
         health = await check(store, settings)
         return web.json_response(health.as_json(), status=200 if health.ok else 503, dumps=json.dumps)
@@ -124,6 +130,8 @@ class StatusServer:
         self._keep_alive = asyncio.create_task(keep_alive(bot), name="keep-alive")
         if not self.settings.status_port:
             return
+        from aiohttp import web
+
         runner = web.AppRunner(status_app(self.store, self.stats, self.settings), access_log=None)
         await runner.setup()
         try:

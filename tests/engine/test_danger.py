@@ -213,3 +213,11 @@ def test_the_report_of_a_session_that_mentioned_danger_is_flagged_and_priority(r
         report_flow, marked, {}, reference="R", pin_hash="", chat_key="c", created_at="2026-11-28T12:00:00+00:00"
     )
     assert report.priority and report.answers[DANGER_MENTIONED] == "yes"
+
+
+def test_the_phrase_listed_first_wins_wherever_each_occurs_in_the_text() -> None:
+    # The phrases are indexed by their first word; the answer is still the list's order, not the text's.
+    assert find_phrase(["he will kill me", "help"], "help me please, he will kill me") == "he will kill me"
+    assert find_phrase(["help", "he will kill me"], "he will kill me, help") == "help"
+    assert find_phrase(["he will", "he will kill me"], "he will kill me") == "he will"
+    assert find_phrase(["kill me"], "kill") is None  # a phrase longer than what follows its first word
