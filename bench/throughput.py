@@ -1,75 +1,77 @@
-"""Throughput and bot-side latency of the citizen flow, against a bare PTB echo bot as the floor.
+"""Throughput and latency of the citizen flow as deployed: the bot in a process of its own, two echo bots as floors.
 
-    python bench/throughput.py [--citizens 10,100,1000] [--deadline 60] [--paced 100] [--think 5]
-                               [--paced-seconds 30] [--no-paced] [--profile 100] [--profile-seconds 30]
-                               [--profile-html FILE] [--floor-http httpx|aiohttp]
+    python bench/throughput.py [--citizens 10,100,500] [--deadline 60] [--paced 100] [--think 5]
+                               [--paced-seconds 150] [--no-paced] [--floors stock,aiohttp] [--bot-root DIR]
 
-For each level N, N simulated citizens walk the default English report flow at once (the 17 steps of
-``walk_english`` in ``testing/citizens.py``, from /start to "Send to NCCIA"), each waiting for the bot
-to finish one update before sending the next (a closed loop with no think time: N updates in flight).
-The real application of ``bot.telegram.app.build_application`` runs in this process through
-``testing/harness.running_bot``, polling the offline Bot API (``testing/fakeapi/server.py``) over HTTP
-on 127.0.0.1 and writing a real SQLite file in a temporary directory (WAL, ``synchronous=FULL``, one
-durable commit per step, as in production).
+Processes. This one runs the offline Bot API (``testing/fakeapi/server.py``, served over HTTP on 127.0.0.1,
+its global, group and private limits off) and the simulated citizens, on one event loop. The bot under
+test is ``python main.py run`` in a process of its own, as deployed, polling that API: cwd and PYTHONPATH
+are ``--bot-root`` (default: this checkout), so a copy or worktree of an older commit is measured with
+this same bench for a "before" figure. It writes a real SQLite file in a temporary directory (WAL,
+``synchronous=FULL``, a durable commit per step) and runs with OVERALL_MESSAGES_PER_SECOND=1000000, so
+neither Telegram's limits nor the bot's own send limiter is what is measured (FLOOD_MESSAGES_PER_MINUTE
+keeps its default of 30; a walk is 16 updates). The floors are ``bench/floors.py`` in processes of their
+own, always from this checkout: ``stock``, python-telegram-bot's echo bot as shipped (httpx), and
+``aiohttp``, the same bot on the project's HTTP client (``bot.telegram.app.http_requests``), which shows
+what the bot itself costs once both pay the same per Bot API call. Both: ``concurrent_updates(True)``,
+polling with ``poll_interval=0``; a text is sent back with a one-button keyboard, a press is answered and
+followed by a message with that keyboard. Every bot process gets a fresh offline API; the clock starts
+once it polls (its first getUpdates) and its start-up calls have stopped.
 
-The floor: on a fresh offline API, a bare python-telegram-bot ``Application`` (same polling
-parameters, ``concurrent_updates(True)`` like ours, no rate limiter) with one MessageHandler that
-sends the text back with a one-button inline keyboard, and one CallbackQueryHandler that answers the
-query and sends a message with that keyboard, is driven by the same citizens with the same 17 updates
-each (a "tap" presses the floor's button instead of the labelled one).
+Citizens. Each walks the English report (``WALK``: the 16 updates of ``walk_english`` in
+``testing/citizens.py``, from /start to "Send to NCCIA"); a floor gets the same updates, a tap pressing
+its one button. What is measured, per update, all in this process (``time.perf_counter``):
 
-What is measured, per update (``time.perf_counter`` in this one process):
+* hand-out: when the offline API first returns the update in a getUpdates answer (so the HTTP answer,
+  PTB's parsing, its queue and the handler all count as the bot's);
+* ready: when the Bot API call arrives that lets the citizen take the next step. Ours: when the next
+  step is a tap, the first call after hand-out after which that button is on the chat's last question
+  (``button_data(last_question(...))``), the question having been sent or changed since the update was
+  pushed (a multi-select's "Done" is on screen before the tap that precedes it is handled); when the
+  next step is a message, the first sendMessage to the chat; after the last step, the call whose text
+  holds ``SENT``. A floor: its sendMessage;
+* last: the last reply call (sendMessage, editMessageText, editMessageReplyMarkup) to the chat before
+  the citizen's next update is handed out, or, after the last step and in the paced runs, within
+  300 ms after ready (the complete screen; answerCallbackQuery is not a reply).
 
-* hand-out: when the offline API returns the update in a ``getUpdates`` answer for the first time
-  (so the HTTP answer, PTB's parsing, its update queue and handler dispatch all count as bot-side);
-* reply: when the offline API receives the last ``sendMessage``/``editMessageText``/
-  ``editMessageReplyMarkup`` for that chat made while the update was being handled (the complete
-  answer on the citizen's screen; ``answerCallbackQuery`` is not counted as a reply);
-* done: when ``Application.process_update`` returns for the update (ours: after its last commit).
+Latency = ready - hand-out (the tables); last - hand-out in the details. A citizen takes its next step
+once the previous one is ready. Calls per update: every Bot API call the bot made but getUpdates, from
+the start of the clock to the end of the run (plus 300 ms for the calls still on their way), divided by
+the updates that got ready, in all and by method. CPU per update: utime + stime of the bot's process
+(all its threads, ``/proc/<pid>/stat``) over the same span, divided by those updates: the fairest cost
+figure, as the wall clock also carries this process and the neighbours of a shared machine. This
+process's own CPU per update is printed too: near a whole core, the bench, not the bot, is the limit.
 
-Latency = reply - hand-out (p50/p99 in the table); "first" (the first reply call) and "done" are
-printed below it. Only one update per chat is in flight, so replies are attributed to it without
-ambiguity. updates/s and reports/s are counted over the wall time from the first /start to the last
-citizen's last reply. The citizens, the offline API and the bot share one event loop (and the two
-cores with whatever else runs on the machine), for ours and the floor alike.
+Runs. The closed loop: at each ``--citizens`` level N, N citizens walk at once, each sending its next
+update as soon as the previous is ready (N updates in flight), time-boxed by ``--deadline``: a run cut
+by the box reports its rates over the box, and counts the updates still in flight at the cut, at their
+age then, in the percentiles (lower bounds); tables mark such rows with †. By Little's law the mean
+latency there is about N / updates per second: it is mostly queueing. The paced runs (``--paced``) show
+the latency at a human pace: citizen n of N starts at n/N x ``--think`` seconds, then waits 0.5-1.5 x
+``--think`` before every later step, so a walk takes about 16 x think seconds (80 s at 5 s); each run
+ends when every citizen is through or at ``--paced-seconds``. At every level ours and each floor of
+``--floors`` run one after the other, so all see the same neighbours.
 
-Each run is time-boxed (``--deadline``, default 60 s): a run cut by it reports its rates over the box
-and counts the updates still in flight at the cut, at their age then, in the latency percentiles (so
-they are lower bounds); the table marks such rows with †. On this 2-core machine the 1000-citizen
-level is cut by the box for both bots (a full walk of 17,000 updates would take several minutes).
-
-In the closed loop the latency is mostly queueing: by Little's law its mean is about N ÷ updates/s.
-The paced runs (``--paced 100``, default) show the latency at a human pace instead: each citizen waits
-0.5-1.5 × ``--think`` seconds (default 5) before every step, so 100 citizens offer about 20 updates/s;
-each bot gets ``--paced-seconds`` (default 30). The goal line uses the closed loop's ratio and both p99s.
-
-Throttling is off: the offline API's global, group and private limits are switched off and the bot
-runs with OVERALL_MESSAGES_PER_SECOND=1000000, so neither Telegram's limits nor the bot's own send
-limiter (AIORateLimiter) is what is measured. FLOOD_MESSAGES_PER_MINUTE stays at its default (30; a
-walk is 17 updates).
-
-With ``--profile N`` (default 100, 0 to skip) one more run of ours at N citizens is sampled with
-pyinstrument (event-loop thread, 1 ms interval) and the top costs are printed, grouped by library and
-by our functions (``--profile-seconds``, default 30 s). In every run of ours the SQLite worker thread
-is timed apart (time busy, durable commits, writes per commit); this wraps the store's own thread
-(``Database``'s one-thread executor) at run time,
-nothing in ``bot/`` is changed.
+The bot's internals are not visible from here (its SQLite thread, its event loop). With ``--profile FILE``
+every run of ours is sampled by pyinstrument (``pip install pyinstrument``; not a dependency of the bot),
+started as ``python -m pyinstrument -o FILE.<N>.txt main.py run`` (``FILE.paced<N>.txt`` when paced);
+the bot's own figures then include pyinstrument's overhead, so compare them with a run without it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
-import functools
-import logging
+import importlib.util
+import math
 import os
 import random
+import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,20 +80,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
-from telegram.ext import (  # noqa: E402
-    Application,
-    ApplicationBuilder,
-    CallbackQueryHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
-
-from bot.telegram.app import http_requests  # noqa: E402
-from testing.citizens import button_data, last_question  # noqa: E402
+from testing.citizens import button_data, last_question, unmarked  # noqa: E402
 from testing.fakeapi.server import FakeBotApi, FakeMessage, Json  # noqa: E402
-from testing.harness import TOKEN, running_bot  # noqa: E402
 
 # The steps of testing/citizens.py:walk_english: ("say", text) or ("tap", part of a button label).
 WALK: list[tuple[str, str]] = [
@@ -113,17 +103,54 @@ WALK: list[tuple[str, str]] = [
     ("tap", "Send to NCCIA"),
 ]
 SENT = "Your report has been sent"
-REPLY_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
-BOT_ENV = {"OVERALL_MESSAGES_PER_SECOND": "1000000", "LOG_LEVEL": "WARNING"}
+REPLY_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
+TOKEN = "123456:TEST-TOKEN"
+OURS = "ours"
+FLOORS = ("stock", "aiohttp")
+FLOOR_SCRIPT = ROOT / "bench" / "floors.py"
+OVERALL_MESSAGES_PER_SECOND = "1000000"
 GOAL_RATIO, GOAL_P99_MS, GOAL_LEVEL = 0.5, 25.0, 100
-STEP_TIMEOUT = 600.0  # one update unanswered this long fails its citizen (the time box normally ends a run first)
+TRAIL = 0.3  # seconds after ready in which a reply call still counts as "last" (final step, paced runs)
+PROGRESS_EVERY = 5.0
+START_WITHIN = 60.0  # a bot process not polling by then is a failed run
+QUIET = 0.5  # the clock starts once the bot made no call but getUpdates for this long (start-up is not measured)
+STOP_WITHIN = 30.0  # SIGTERM, then SIGKILL: a bot cut by the box first finishes the updates it has (PTB's stop)
+STUCK = 10.0  # at a cut, an update waiting longer than this is reported, with the chat's last message
+FIRST_USER = 10_000
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 # ---- the offline API, timed ----------------------------------------------------------------------
 
 
+@dataclass(eq=False)
+class Step:
+    """One update of one citizen, from its push to the call that lets the citizen go on."""
+
+    chat_id: int
+    index: int  # in WALK
+    expect: str  # "button": the next tap's button is offered; "message": a sendMessage; "sent": the receipt
+    label: str  # "button": part of the next button's label
+    before: tuple[int, str | None, object] | None  # "button": the chat's last question when this was pushed
+    capped: bool  # "last" only within TRAIL after ready (final step, paced runs)
+    ready: asyncio.Future[float]
+    pushed: float
+    handed: float | None = None
+    ready_at: float | None = None
+    replies: list[float] = field(default_factory=list)  # arrival of each reply call attributed to this update
+
+
+def shown_question(api: FakeBotApi, chat_id: int) -> tuple[int, str | None, object] | None:
+    """The chat's last question with buttons as (id, text, keyboard object); None when there is none."""
+    try:
+        question = last_question(api, chat_id)
+    except AssertionError:
+        return None
+    return question.message_id, question.text, question.reply_markup
+
+
 class TimedApi(FakeBotApi):
-    """The offline Bot API with its limits off, noting hand-out and reply times per update."""
+    """The offline Bot API with its limits off, noting when each update is handed out and when it is ready."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -131,154 +158,95 @@ class TimedApi(FakeBotApi):
         self.group_limit = None
         self.private_limit = None
         self.last_pushed = 0
-        self.handed: dict[int, float] = {}  # update id -> first hand-out in getUpdates
-        self.in_flight: dict[int, int] = {}  # chat id -> the update being handled for it
-        self.replies: dict[int, list[float]] = {}  # update id -> arrival of each reply call
+        self.polled = False
+        self.unhanded: dict[int, Step] = {}  # update id -> its step, until a getUpdates answer hands it out
+        self.current: dict[int, Step] = {}  # chat -> the citizen's latest update
+        self.previous: dict[int, Step] = {}  # chat -> the one before it
+        self.ready_count = 0
+        self.reports = 0
 
     def push_update(self, body: Json) -> None:
         super().push_update(body)
         self.last_pushed = int(self.updates[-1]["update_id"])
 
+    async def stop(self) -> None:
+        # The bot's process is gone, but its last long poll still waits in its handler, and the server's
+        # clean-up waits for handlers: wake it (10 s per run of ours otherwise).
+        self._arrived.set()
+        await super().stop()
+
+    def track(self, step: Step) -> None:
+        """``step`` is the update just pushed for its chat (called before this task yields)."""
+        self.unhanded[self.last_pushed] = step
+        older = self.current.get(step.chat_id)
+        if older is not None:
+            self.previous[step.chat_id] = older
+        self.current[step.chat_id] = step
+
     async def m_getUpdates(self, params: Json) -> list[Json]:
+        self.polled = True  # on arrival: an empty long poll answers only after its timeout (10 s for ours)
         batch = await super().m_getUpdates(params)
         now = time.perf_counter()
         for update in batch:
-            self.handed.setdefault(int(update["update_id"]), now)
+            step = self.unhanded.pop(int(update["update_id"]), None)
+            if step is not None:
+                step.handed = now
         return batch
 
-    def _reply_arrived(self, params: Json) -> None:
+    def _changed(self, chat: object) -> None:
+        # FakeBotApi._handle calls this right after it applied a successful call, with no await since it
+        # appended the call to ``calls``: calls[-1] is this call, and the chat's messages already show it.
+        super()._changed(chat)
         now = time.perf_counter()
         try:
-            chat_id = int(params.get("chat_id", 0))
+            chat_id = int(chat)  # type: ignore[call-overload]
         except (TypeError, ValueError):
+            return  # getUpdates, getMe, answerCallbackQuery…: no chat
+        step = self.current.get(chat_id)
+        if step is None:
             return
-        update_id = self.in_flight.get(chat_id)
-        if update_id is not None:
-            self.replies.setdefault(update_id, []).append(now)
+        method, params = self.calls[-1]
+        if step.handed is None:
+            # The citizen's next update is not handed out yet, so this call can only be for the one before.
+            older = self.previous.get(chat_id)
+            if older is not None and method in REPLY_METHODS:
+                older.replies.append(now)
+            return
+        if method in REPLY_METHODS:
+            step.replies.append(now)
+        # The call was applied a few µs ago, in this same turn of the event loop: ``now`` is its arrival.
+        if step.ready_at is None and self.lets_go_on(step, method, params):
+            step.ready_at = now
+            self.ready_count += 1
+            self.reports += step.expect == "sent"
+            if not step.ready.done():
+                step.ready.set_result(now)
 
-    async def m_sendMessage(self, params: Json) -> Json:
-        self._reply_arrived(params)
-        return await super().m_sendMessage(params)
-
-    async def m_editMessageText(self, params: Json) -> Json:
-        self._reply_arrived(params)
-        return await super().m_editMessageText(params)
-
-    async def m_editMessageReplyMarkup(self, params: Json) -> Json:
-        self._reply_arrived(params)
-        return await super().m_editMessageReplyMarkup(params)
-
-
-# ---- the floor: a bare echo bot --------------------------------------------------------------------
-
-FLOOR_MARKUP = InlineKeyboardMarkup([[InlineKeyboardButton("Next", callback_data="next")]])
-
-
-async def echo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if update.effective_chat is not None and update.effective_message is not None:
-        text = update.effective_message.text or "…"
-        await context.bot.send_message(update.effective_chat.id, text, reply_markup=FLOOR_MARKUP)
-
-
-async def echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    if query is not None and update.effective_chat is not None:
-        await query.answer()
-        await context.bot.send_message(update.effective_chat.id, query.data or "…", reply_markup=FLOOR_MARKUP)
+    def lets_go_on(self, step: Step, method: str, params: Json) -> bool:
+        if step.expect == "message":
+            return method == "sendMessage"
+        if step.expect == "sent":
+            return method in ("sendMessage", "editMessageText") and SENT in unmarked(str(params.get("text", "")))
+        shown = shown_question(self, step.chat_id)
+        if shown is None or (step.before is not None and same_question(shown, step.before)):
+            return False  # still the question that was on screen when the update was pushed
+        try:
+            button_data(last_question(self, step.chat_id), step.label)
+        except AssertionError:
+            return False
+        return True
 
 
-# The floor's HTTP client: PTB's own (httpx), or the bot's (bot/telegram/http.py) with --floor-http aiohttp,
-# which shows what is left once both bots pay the same per call.
-FLOOR_HTTP = ["httpx"]
+def same_question(one: tuple[int, str | None, object], other: tuple[int, str | None, object]) -> bool:
+    """Same message, text and keyboard: every edit stores the keyboard object of its own call, so identity
+    tells a replaced keyboard (a multi-select's tick) from the one that was there."""
+    return one[0] == other[0] and one[1] == other[1] and one[2] is other[2]
 
 
-@asynccontextmanager
-async def running_echo(api: FakeBotApi) -> AsyncIterator[Application]:  # type: ignore[type-arg]
-    """The floor, started and stopped as ``running_bot`` does ours."""
-    builder = ApplicationBuilder().token(TOKEN).base_url(api.base_url).base_file_url(api.base_file_url)
-    if FLOOR_HTTP[0] == "aiohttp":
-        calls, updates = http_requests()
-        builder = builder.request(calls).get_updates_request(updates)
-    app = builder.concurrent_updates(True).build()
-    app.add_handler(MessageHandler(filters.TEXT, echo_message))
-    app.add_handler(CallbackQueryHandler(echo_press))
-    await app.initialize()
-    await app.start()
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=["message", "callback_query"])
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-
-
-# ---- the SQLite worker thread, timed ---------------------------------------------------------------
-
-
-@dataclass
-class SqlClock:
-    """Time spent on the store's database thread, by kind of call, and durable commits (group commits)."""
-
-    busy: float = 0.0
-    by_kind: dict[str, list[float]] = field(default_factory=dict)  # kind -> [count, seconds]
-    commits: int = 0
-    commit_seconds: float = 0.0
-    writes: int = 0  # writes committed by those commits (a batch holds several)
-    frozen: bool = False  # set at the end of the measured run: shutdown work is not counted
-
-    def freeze(self) -> None:
-        self.frozen = True
-
-    def wrap(self, function: Callable[[], Any]) -> Callable[[], Any]:
-        inner = getattr(function, "func", function)
-        kind = getattr(inner, "__name__", "?")
-        durable = kind == "_commit"  # Database._commit: one group commit, every write of its batch
-        batch = len(function.args[0]) if durable and isinstance(function, functools.partial) else 0
-
-        def timed() -> Any:
-            if self.frozen:
-                return function()
-            started = time.perf_counter()
-            try:
-                return function()
-            finally:
-                spent = time.perf_counter() - started
-                self.busy += spent
-                entry = self.by_kind.setdefault("commit" if durable else "read", [0, 0.0])
-                entry[0] += 1
-                entry[1] += spent
-                if durable:
-                    self.commits += 1
-                    self.writes += batch
-                    self.commit_seconds += spent
-
-        return timed
-
-
-class _TimedExecutor:
-    """The database's one-thread executor, every call it runs timed."""
-
-    def __init__(self, executor: Any, clock: SqlClock) -> None:
-        self.executor, self.clock = executor, clock
-
-    def submit(self, function: Callable[..., Any], *args: Any) -> Any:
-        return self.executor.submit(self.clock.wrap(functools.partial(function, *args) if args else function))
-
-    def shutdown(self, wait: bool = True) -> None:
-        self.executor.shutdown(wait=wait)
-
-
-async def time_sqlite(app: Application) -> SqlClock | None:  # type: ignore[type-arg]
-    """Time every call the store's database runs on its thread."""
-    courier = app.bot_data.get("courier")
-    database = getattr(getattr(getattr(courier, "outbox", None), "store", None), "database", None)
-    if database is None or getattr(database, "_thread", None) is None:
-        return None
-    clock = SqlClock()
-    database._thread = _TimedExecutor(database._thread, clock)
-    return clock
+def floor_question(api: FakeBotApi, chat_id: int) -> FakeMessage:
+    with_buttons = [m for m in api.bot_messages(chat_id) if m.reply_markup and "inline_keyboard" in m.reply_markup]
+    assert with_buttons, "the floor sent no message with a button"
+    return with_buttons[-1]
 
 
 # ---- the citizens ----------------------------------------------------------------------------------
@@ -286,22 +254,25 @@ async def time_sqlite(app: Application) -> SqlClock | None:  # type: ignore[type
 
 @dataclass
 class Run:
-    label: str
+    bot: str  # "ours" or a floor's name
     citizens: int
-    updates: int = 0
+    think: float = 0.0  # mean seconds a citizen waits before each step (0: the closed loop)
+    updates: int = 0  # updates that got ready
     reports: int = 0
     failed: int = 0
     seconds: float = 0.0
-    cpu_seconds: float = 0.0
-    api_calls: int = 0
-    latencies: list[float] = field(default_factory=list)  # seconds, hand-out -> last reply
-    firsts: list[float] = field(default_factory=list)  # hand-out -> first reply
-    dones: list[float] = field(default_factory=list)  # hand-out -> process_update returned
-    errors: list[str] = field(default_factory=list)
-    sql: SqlClock | None = None
-    think: float = 0.0  # mean seconds a citizen waits before each step (0: the closed loop)
-    complete: bool = True  # False: stopped at the time box before every citizen was through
-    censored: int = 0  # updates still in flight at the time box; their age then is in ``latencies``
+    latencies: list[float] = field(default_factory=list)  # hand-out -> ready (and the age of those cut)
+    lasts: list[float] = field(default_factory=list)  # hand-out -> last reply call
+    by_step: list[list[float]] = field(default_factory=lambda: [[] for _ in WALK])  # latencies, by WALK step
+    lasts_by_step: list[list[float]] = field(default_factory=lambda: [[] for _ in WALK])
+    calls: collections.Counter[str] = field(default_factory=collections.Counter)
+    bot_cpu: float = math.nan
+    bench_cpu: float = math.nan
+    complete: bool = True  # False: stopped by the time box (or the bot's exit) before every citizen was through
+    censored: int = 0  # updates in flight at the cut; their age then is in ``latencies``
+    errors: list[str] = field(default_factory=list)  # something went wrong: the row is marked *
+    notes: list[str] = field(default_factory=list)  # updates still waiting long at the cut (queueing, or stuck)
+    stderr_tail: list[str] = field(default_factory=list)
 
     @property
     def updates_per_second(self) -> float:
@@ -311,151 +282,282 @@ class Run:
     def reports_per_second(self) -> float:
         return self.reports / self.seconds if self.seconds else 0.0
 
+    def per_update(self, value: float) -> float:
+        return value / self.updates if self.updates else math.nan
 
-class Driver:
-    """Pushes each citizen's updates and wakes the citizen when the bot has handled one."""
+    @property
+    def calls_per_update(self) -> float:
+        return self.per_update(sum(self.calls.values()))
 
-    def __init__(self, api: TimedApi, run: Run, floor: bool) -> None:
-        self.api, self.run, self.floor = api, run, floor
-        self.think = run.think
-        self.waiting: dict[int, asyncio.Future[float]] = {}
+    @property
+    def cut(self) -> str:
+        return "" if self.complete else " †"
 
-    def watch(self, app: Application) -> None:  # type: ignore[type-arg]
-        """Wrap the application's ``process_update`` to learn when each update is done."""
-        original = app.process_update
 
-        async def process_update(update: object) -> None:
-            try:
-                await original(update)
-            finally:
-                if isinstance(update, Update):
-                    waiter = self.waiting.pop(update.update_id, None)
-                    if waiter is not None and not waiter.done():
-                        waiter.set_result(time.perf_counter())
+class Citizens:
+    """Pushes each citizen's updates; a citizen goes on once the bot made its previous update ready."""
 
-        app.process_update = process_update  # type: ignore[method-assign]
+    def __init__(self, api: TimedApi, run: Run) -> None:
+        self.api, self.run = api, run
+        self.floor = run.bot != OURS
+        self.steps: list[Step] = []
 
-    def _press(self, user_id: int, label: str) -> None:
-        user = self.api.users[user_id]
+    def expectation(self, index: int) -> tuple[str, str]:
         if self.floor:
-            message = floor_question(self.api, user_id)
-            assert message.reply_markup is not None
-            user.press(message.message_id, str(message.reply_markup["inline_keyboard"][0][0]["callback_data"]))
+            return "message", ""
+        if index + 1 == len(WALK):
+            return "sent", ""
+        action, argument = WALK[index + 1]
+        return ("button", argument) if action == "tap" else ("message", "")
+
+    def push(self, user_id: int, action: str, argument: str) -> None:
+        user = self.api.users[user_id]
+        if action == "say":
+            user.send(argument)
+        elif self.floor:
+            question = floor_question(self.api, user_id)
+            assert question.reply_markup is not None
+            user.press(question.message_id, str(question.reply_markup["inline_keyboard"][0][0]["callback_data"]))
         else:
             question = last_question(self.api, user_id)
-            user.press(question.message_id, button_data(question, label))
+            user.press(question.message_id, button_data(question, argument))
 
-    async def step(self, user_id: int, action: str, argument: str) -> None:
-        if action == "say":
-            self.api.users[user_id].send(argument)
-        else:
-            self._press(user_id, argument)
-        update_id = self.api.last_pushed
-        self.api.in_flight[user_id] = update_id
-        waiter: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self.waiting[update_id] = waiter
-        try:
-            done = await asyncio.wait_for(waiter, timeout=STEP_TIMEOUT)
-        finally:
-            self.waiting.pop(update_id, None)
-            self.api.in_flight.pop(user_id, None)
-        handed = self.api.handed.get(update_id, done)
-        replies = self.api.replies.pop(update_id, [])
-        self.run.updates += 1
-        self.run.dones.append(done - handed)
-        if replies:
-            self.run.latencies.append(replies[-1] - handed)
-            self.run.firsts.append(replies[0] - handed)
-        else:
-            raise AssertionError(f"no reply to {action} {argument!r}")
+    async def step(self, user_id: int, index: int) -> None:
+        action, argument = WALK[index]
+        expect, label = self.expectation(index)
+        pushed = time.perf_counter()
+        self.push(user_id, action, argument)
+        step = Step(
+            chat_id=user_id,
+            index=index,
+            expect=expect,
+            label=label,
+            before=shown_question(self.api, user_id) if expect == "button" else None,
+            capped=bool(self.run.think) or index + 1 == len(WALK),
+            ready=asyncio.get_running_loop().create_future(),
+            pushed=pushed,
+        )
+        self.api.track(step)  # before any await: no getUpdates answer can hand the update out untracked
+        self.steps.append(step)
+        await step.ready
 
-    async def walk(self, user_id: int) -> None:
+    async def walk(self, user_id: int, start_after: float) -> None:
         self.api.user(user_id, first_name="Citizen", language_code="en")
         pace = random.Random(user_id)
         try:
-            for action, argument in WALK:
-                if self.think:  # reading the question and tapping takes a person a while
-                    await asyncio.sleep(self.think * pace.uniform(0.5, 1.5))
-                await self.step(user_id, action, argument)
-            if not self.floor:
-                last = self.api.bot_messages(user_id)[-1].text or ""
-                if SENT not in last:
-                    raise AssertionError(f"last message is not the confirmation: {last[:60]!r}")
-                self.run.reports += 1
+            if start_after:
+                await asyncio.sleep(start_after)
+            for index in range(len(WALK)):
+                if index and self.run.think:  # reading the question and tapping takes a person a while
+                    await asyncio.sleep(self.run.think * pace.uniform(0.5, 1.5))
+                await self.step(user_id, index)
         except Exception as exc:  # one citizen's failure is counted, the others go on
             self.run.failed += 1
             if len(self.run.errors) < 3:
                 self.run.errors.append(f"citizen {user_id}: {type(exc).__name__}: {str(exc)[:200]}")
 
-
-def floor_question(api: FakeBotApi, chat_id: int) -> FakeMessage:
-    with_buttons = [m for m in api.bot_messages(chat_id) if m.reply_markup and "inline_keyboard" in m.reply_markup]
-    assert with_buttons, "the floor sent no message with a button"
-    return with_buttons[-1]
-
-
-async def progress(run: Run, started: float, total: int) -> None:
-    while True:
-        await asyncio.sleep(5)
-        line = f"  [{run.label} {run.citizens}] {time.perf_counter() - started:5.1f} s: {run.updates}/{total} updates"
-        if run.label == "ours":
-            line += f", {run.reports} reports"
-        print(line, flush=True)
-
-
-async def drive(api: TimedApi, app: Application, run: Run, floor: bool, deadline: float) -> None:  # type: ignore[type-arg]
-    driver = Driver(api, run, floor)
-    driver.watch(app)
-    first_user = 10_000
-    total = run.citizens * len(WALK)
-    calls_before = sum(1 for name, _ in api.calls if name != "getUpdates")
-    cpu_before = time.process_time()
-    started = time.perf_counter()
-    ticker = asyncio.create_task(progress(run, started, total))
-    walks = [asyncio.create_task(driver.walk(first_user + n)) for n in range(run.citizens)]
-    try:
-        _, pending = await asyncio.wait(walks, timeout=deadline)
-        run.seconds = time.perf_counter() - started
-        if run.sql is not None:
-            run.sql.freeze()
-        if pending:
-            run.complete = False
-            # What is still in flight waited at least this long: left out, p99 would look better than it is.
-            cut = time.perf_counter()
-            for update_id in driver.waiting:
-                if update_id in api.handed:
-                    run.latencies.append(cut - api.handed[update_id])
+    def tally(self, end: float) -> None:
+        """Latencies of the updates that got ready by ``end``; the age of those still in flight if cut."""
+        run = self.run
+        for step in self.steps:
+            if step.handed is None:
+                stuck = end - step.pushed
+                self.note_stuck(step, stuck, "not handed out")
+                continue
+            if step.ready_at is None or step.ready_at > end:
+                if not run.complete:
                     run.censored += 1
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+                    run.latencies.append(end - step.handed)
+                    run.by_step[step.index].append(end - step.handed)
+                self.note_stuck(step, end - step.handed, "handed out, not ready")
+                continue
+            run.updates += 1
+            run.reports += step.expect == "sent"
+            latency = step.ready_at - step.handed
+            run.latencies.append(latency)
+            run.by_step[step.index].append(latency)
+            cap = step.ready_at + TRAIL if step.capped else math.inf
+            last = max((t for t in step.replies if t <= cap), default=step.ready_at)
+            run.lasts.append(max(last, step.ready_at) - step.handed)
+            run.lasts_by_step[step.index].append(run.lasts[-1])
+
+    def note_stuck(self, step: Step, age: float, state: str) -> None:
+        if age < STUCK or len(self.run.notes) >= 3:
+            return
+        action, argument = WALK[step.index]
+        shown = self.api.bot_messages(step.chat_id)
+        last = unmarked(shown[-1].text or "")[:80] if shown else "(none)"
+        self.run.notes.append(
+            f"citizen {step.chat_id}: step {step.index + 1} ({action} {argument[:20]!r}) {state} after {age:.1f} s;"
+            f" waiting for {step.expect} {step.label!r}; the chat's last bot message: {last!r}"
+        )
+
+
+# ---- the bot's process -----------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of the whole process (every thread), from /proc/<pid>/stat."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return math.nan
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def git_head(root: Path) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "git unknown: no git"
+    return f"git {done.stdout.strip()}" if done.returncode == 0 else "not a git checkout"
+
+
+def python_path(root: Path) -> str:
+    given = os.environ.get("PYTHONPATH")
+    return f"{root}{os.pathsep}{given}" if given else str(root)
+
+
+PROFILE: list[Path] = []  # --profile: where pyinstrument writes each run of ours (FILE.<N>.txt, FILE.paced<N>.txt)
+
+
+def command_for(
+    bot: str, api: FakeBotApi, root: Path, tmp: Path, label: str = ""
+) -> tuple[list[str], Path, dict[str, str]]:
+    """The command, working directory and environment of one bot process."""
+    env = {**os.environ, "BOT_TOKEN": TOKEN, "BOT_API_BASE_URL": api.base_url}
+    if bot == OURS:
+        # ``python main.py run`` puts main.py's directory first on sys.path, ahead of PYTHONPATH and of the
+        # editable install (a finder appended to sys.meta_path, consulted after the path entries), so
+        # ``import bot`` is the package under --bot-root; PYTHONPATH is set too for anything it starts.
+        # bot/config.py reads no base file URL (it is an argument of build_application): the walk fetches no file.
+        env.update(
+            DATABASE_PATH=str(tmp / "bot.sqlite3"),
+            LOG_LEVEL="WARNING",
+            OVERALL_MESSAGES_PER_SECOND=OVERALL_MESSAGES_PER_SECOND,
+            STATUS_PORT="0",
+            PYTHONPATH=python_path(root),
+        )
+        if PROFILE:
+            out = PROFILE[0].with_name(f"{PROFILE[0].name}.{label}.txt")
+            return [sys.executable, "-m", "pyinstrument", "-o", str(out), "main.py", "run"], root, env
+        return [sys.executable, "main.py", "run"], root, env
+    # The floors come from this checkout whatever --bot-root is: the same floor for a "before" and an "after".
+    env.update(BOT_API_BASE_FILE_URL=api.base_file_url, PYTHONPATH=python_path(ROOT))
+    return [sys.executable, str(FLOOR_SCRIPT), bot], ROOT, env
+
+
+async def polling(api: TimedApi, process: asyncio.subprocess.Process) -> str | None:
+    """Wait until the bot polls and its start-up calls are over; why not, if it does not."""
+    deadline = time.monotonic() + START_WITHIN
+    seen, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            return f"the bot's process exited with code {process.returncode} before polling"
+        made = sum(1 for name, _ in api.calls if name != "getUpdates")
+        if made != seen:
+            seen, quiet_since = made, time.monotonic()
+        if api.polled and time.monotonic() - quiet_since >= QUIET:
+            return None
+        await asyncio.sleep(0.05)
+    return f"the bot did not poll within {START_WITHIN:.0f} s"
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), STOP_WITHIN)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def progress(api: TimedApi, run: Run, pid: int, started: float) -> None:
+    cpu_from = cpu_seconds(pid)
+    before = 0
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY)
+        done = api.ready_count
+        line = (
+            f"    [{run.bot} {run.citizens}] {time.perf_counter() - started:5.1f} s: {done} updates"
+            f" ({(done - before) / PROGRESS_EVERY:.0f}/s lately), bot CPU {cpu_seconds(pid) - cpu_from:.1f} s"
+        )
+        if run.bot == OURS:
+            line += f", {api.reports} reports"
+        print(line, flush=True)
+        before = done
+
+
+async def drive(api: TimedApi, process: asyncio.subprocess.Process, run: Run, box: float) -> None:
+    citizens = Citizens(api, run)
+    calls_from = len(api.calls)
+    cpu_from, bench_from = cpu_seconds(process.pid), time.process_time()
+    started = time.perf_counter()
+    ticker = asyncio.create_task(progress(api, run, process.pid, started))
+    stagger = run.think / run.citizens
+    walks = [asyncio.create_task(citizens.walk(FIRST_USER + n, n * stagger)) for n in range(run.citizens)]
+    everyone = asyncio.gather(*walks)
+    exited = asyncio.create_task(process.wait())
+    try:
+        either: set[asyncio.Future[Any]] = {everyone, exited}  # the walks over, or the bot gone
+        await asyncio.wait(either, timeout=box, return_when=asyncio.FIRST_COMPLETED)
+        end = time.perf_counter()
+        run.seconds = end - started
+        run.complete = everyone.done()
+        if run.complete:
+            # Reply calls still on their way after the last ready count (as "last" and as calls) as they land.
+            await asyncio.sleep(TRAIL)
+        else:
+            if exited.done():
+                run.errors.append(f"the bot's process exited with code {process.returncode} during the run")
+            for walk in walks:
+                walk.cancel()
+            await asyncio.gather(*walks, return_exceptions=True)
+        # A cut run is read at once: the updates the bot finishes after the box are not counted either.
+        run.calls = collections.Counter(name for name, _ in api.calls[calls_from:] if name != "getUpdates")
+        run.bot_cpu = cpu_seconds(process.pid) - cpu_from
+        run.bench_cpu = time.process_time() - bench_from
+        citizens.tally(end)
     finally:
         ticker.cancel()
+        exited.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
-    run.cpu_seconds = time.process_time() - cpu_before
-    run.api_calls = sum(1 for name, _ in api.calls if name != "getUpdates") - calls_before
 
 
-async def run_level(citizens: int, floor: bool, deadline: float, profiler: Any = None, think: float = 0.0) -> Run:
-    run = Run("floor" if floor else "ours", citizens, think=think)
+async def run_one(bot: str, citizens: int, box: float, think: float, root: Path) -> Run:
+    """One bot process on a fresh offline API, driven by ``citizens`` citizens for at most ``box`` seconds."""
+    run = Run(bot, citizens, think=think)
     api = TimedApi()
     await api.start()
     try:
-        if floor:
-            async with running_echo(api) as app:
-                await drive(api, app, run, floor, deadline)
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                async with running_bot(api, Path(tmp) / "bot.sqlite3", **BOT_ENV) as running:
-                    run.sql = await time_sqlite(running.app)
-                    if profiler is not None:
-                        profiler.start()
-                    try:
-                        await drive(api, running.app, run, floor, deadline)
-                    finally:
-                        if profiler is not None:
-                            profiler.stop()
+        with tempfile.TemporaryDirectory(prefix="throughput-") as tmp:
+            label = f"paced{citizens}" if think else str(citizens)
+            command, cwd, env = command_for(bot, api, root, Path(tmp), label)
+            stderr_path = Path(tmp) / "stderr.txt"
+            with stderr_path.open("wb") as stderr:
+                process = await asyncio.create_subprocess_exec(
+                    *command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=stderr
+                )
+                try:
+                    trouble = await polling(api, process)
+                    if trouble is None:
+                        await drive(api, process, run, box)
+                    else:
+                        run.errors.append(trouble)
+                finally:
+                    await stop(process)
+            if run.errors or run.failed or not run.updates:
+                lines = stderr_path.read_text(encoding="utf-8", errors="replace").splitlines()
+                run.stderr_tail = lines[-15:] if lines else ["(nothing on stderr)"]
     finally:
         await api.stop()
     return run
@@ -467,244 +569,162 @@ async def run_level(citizens: int, floor: bool, deadline: float, profiler: Any =
 def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile, in milliseconds; NaN when there are no values."""
     if not values:
-        return float("nan")
+        return math.nan
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(share * len(ordered) + 0.999999) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(share * len(ordered)) - 1))
     return ordered[rank] * 1000
 
 
-def print_table(rows: list[tuple[Run, Run]]) -> None:
-    head = (
-        f"{'citizens':>8} {'updates':>8} │ {'upd/s ours':>10} {'upd/s floor':>11} {'ratio':>6} │ {'reports/s':>9} │"
-        f" {'p50 ours':>8} {'p99 ours':>8} │ {'p50 floor':>9} {'p99 floor':>9}"
+def p50_p99(values: list[float]) -> str:
+    return f"{percentile(values, 0.5):.1f}/{percentile(values, 0.99):.1f}"
+
+
+def ratio(ours: Run, floor: Run) -> float:
+    return ours.updates_per_second / floor.updates_per_second if floor.updates_per_second else math.nan
+
+
+def by_method(run: Run) -> str:
+    return ", ".join(f"{name} {run.per_update(count):.2f}" for name, count in run.calls.most_common())
+
+
+def summary(run: Run) -> str:
+    line = (
+        f"  {run.bot:>7} {run.citizens:>5}: {run.updates} updates in {run.seconds:.1f} s"
+        f" ({run.updates_per_second:.0f}/s){run.cut}, {run.calls_per_update:.2f} calls/update,"
+        f" bot CPU {run.per_update(run.bot_cpu) * 1000:.2f} ms/update"
     )
+    if run.bot == OURS:
+        line += f", {run.reports} reports"
+    return line + (f", {run.failed} citizens failed" if run.failed else "")
+
+
+def print_problems(run: Run) -> None:
+    for line in (*run.errors, *run.notes):
+        print(f"      {line}")
+    if run.stderr_tail:
+        print(f"      the {run.bot} process's stderr, last lines:")
+        for line in run.stderr_tail:
+            print(f"        {line[:300]}")
+
+
+def print_closed(levels: list[dict[str, Run]], floors: list[str]) -> None:
+    print("\nclosed loop: every citizen sends its next update as soon as the bot made the last one ready; ms")
+    head = f"{'citizens':>8} {'updates':>7} │ {'upd/s ours':>10}" + "".join(f" {f:>8}" for f in floors)
+    head += " │" + "".join(f" {'÷' + f:>8}" for f in floors) + f" │ {'reports/s':>9} │ {'calls/upd':>9} │"
+    head += f" {'p50/p99 ours':>15}" + "".join(f" {'p50/p99 ' + f:>17}" for f in floors)
     print(head)
     print("─" * len(head))
-    for ours, floor in rows:
-        ratio = ours.updates_per_second / floor.updates_per_second if floor.updates_per_second else float("nan")
-        mark = "" if ours.complete and floor.complete else " †"
-        mark += "" if not ours.failed and not floor.failed else " *"
+    for level in levels:
+        ours = level[OURS]
+        runs = [ours, *(level[f] for f in floors)]
+        line = f"{ours.citizens:>8} {ours.updates:>7} │ {ours.updates_per_second:>10.0f}"
+        line += "".join(f" {level[f].updates_per_second:>8.0f}" for f in floors)
+        line += " │" + "".join(f" {ratio(ours, level[f]):>8.2f}" for f in floors)
+        line += f" │ {ours.reports_per_second:>9.1f} │ {ours.calls_per_update:>9.2f} │ {p50_p99(ours.latencies):>15}"
+        line += "".join(f" {p50_p99(level[f].latencies):>17}" for f in floors)
+        line += " †" if any(not r.complete for r in runs) else ""
+        line += " *" if any(r.failed or r.errors for r in runs) else ""
+        print(line)
+    print("\ndetails (ms; ready = the call that lets the citizen go on, last = the last reply call of the update):")
+    for level in levels:
+        for bot in (OURS, *floors):
+            print_details(level[bot])
+    if any(not run.complete for level in levels for run in level.values()):
         print(
-            f"{ours.citizens:>8} {ours.updates:>8} │ {ours.updates_per_second:>10.0f} {floor.updates_per_second:>11.0f}"
-            f" {ratio:>6.2f} │ {ours.reports_per_second:>9.1f} │"
-            f" {percentile(ours.latencies, 0.5):>6.1f}ms {percentile(ours.latencies, 0.99):>6.1f}ms │"
-            f" {percentile(floor.latencies, 0.5):>7.1f}ms {percentile(floor.latencies, 0.99):>7.1f}ms{mark}"
+            "† cut by the time box (or by the bot's exit, then marked *): rates are over the box (ratios compare"
+            " rates, not equal counts); p50/p99 include the updates still in flight at the cut, at their age then"
+            " (lower bounds)"
         )
+    if any(run.failed or run.errors for level in levels for run in level.values()):
+        print("* something went wrong in that row: see the details")
 
 
-def print_details(rows: list[tuple[Run, Run]]) -> None:
-    print("\nper level (ms): hand-out -> first reply call, -> process_update done (ours: after its last commit)")
-    for ours, floor in rows:
-        for run in (ours, floor):
-            calls = run.api_calls / run.updates if run.updates else float("nan")
-            cpu = run.cpu_seconds / run.updates * 1000 if run.updates else float("nan")
-            line = (
-                f"  {run.label:>5} {run.citizens:>5}: first p50 {percentile(run.firsts, 0.5):6.1f} p99"
-                f" {percentile(run.firsts, 0.99):6.1f} │ done p50 {percentile(run.dones, 0.5):6.1f} p99"
-                f" {percentile(run.dones, 0.99):6.1f} │ {run.seconds:5.1f} s wall, {cpu:4.2f} ms CPU/update"
-                f" (process), {calls:3.1f} API calls/update"
-            )
-            if run.sql is not None and run.updates:
-                sql = run.sql
-                line += (
-                    f" │ SQLite thread busy {sql.busy / run.seconds:4.0%} of wall,"
-                    f" {sql.commits / run.updates:4.2f} durable commits/update,"
-                    f" {sql.commit_seconds / max(1, sql.commits) * 1000:4.2f} ms/commit"
-                )
-                if sql.commits:
-                    line += f", {sql.writes / sql.commits:4.1f} writes/commit"
-            if not run.complete:
-                line += (
-                    f" │ time-boxed: {run.updates} of {run.citizens * len(WALK)} updates done,"
-                    f" {run.censored} in flight at the cut"
-                )
-            if run.failed:
-                line += f" │ {run.failed} citizens failed"
-            print(line)
-            for error in run.errors:
-                print(f"      {error}")
+def print_details(run: Run) -> None:
+    line = (
+        f"  {run.bot:>7} {run.citizens:>5}: ready {p50_p99(run.latencies)} │ last {p50_p99(run.lasts)} │"
+        f" {run.seconds:5.1f} s │ CPU/update: bot {run.per_update(run.bot_cpu) * 1000:.2f} ms,"
+        f" bench {run.per_update(run.bench_cpu) * 1000:.2f} ms │"
+        f" calls/update {run.calls_per_update:.2f}: {by_method(run)}"
+    )
+    if not run.complete:
+        line += f" │ cut: {run.updates} of {run.citizens * len(WALK)} done, {run.censored} in flight at the cut"
+    if run.failed:
+        line += f" │ {run.failed} citizens failed"
+    print(line)
+    print_problems(run)
 
 
-def print_paced(paced: list[tuple[Run, Run]], seconds: float) -> None:
-    for ours, floor in paced:
-        think = ours.think
+def step_label(index: int) -> str:
+    action, argument = WALK[index]
+    return f"{index + 1:>2} {action} {argument if len(argument) <= 22 else argument[:21] + '…'}"
+
+
+def print_paced(level: dict[str, Run], floors: list[str], box: float) -> None:
+    ours = level[OURS]
+    think = ours.think
+    print(
+        f"\npaced: {ours.citizens} citizens, each waiting 0.5-1.5 × {think:g} s before every step (offered ≈"
+        f" {ours.citizens / think:.0f} updates/s), time-boxed at {box:.0f} s per bot; ms, hand-out -> ready"
+    )
+    head = f"  {'step':<29} │ {'n':>4} {'p50':>6} {'p99':>6} {'last p99':>8}"
+    head += "".join(f" │ {f + ' p50':>11} {'p99':>6}" for f in floors)
+    print(head)
+    print("  " + "─" * (len(head) - 2))
+    for index in range(len(WALK)):
+        values = ours.by_step[index]
+        line = f"  {step_label(index):<29} │ {len(values):>4} {percentile(values, 0.5):>6.1f}"
+        line += f" {percentile(values, 0.99):>6.1f} {percentile(ours.lasts_by_step[index], 0.99):>8.1f}"
+        for f in floors:
+            theirs = level[f].by_step[index]
+            line += f" │ {percentile(theirs, 0.5):>11.1f} {percentile(theirs, 0.99):>6.1f}"
+        print(line)
+    print(
+        f"\n  {'bot':>7} {'updates':>7} {'upd/s':>6} │ {'p50':>6} {'p90':>6} {'p99':>6} {'max':>6} │"
+        f" {'last p50/p99':>13} │ {'calls/upd':>9} │ {'bot CPU ms/upd':>14} {'bench':>6}"
+    )
+    for bot in (OURS, *floors):
+        run = level[bot]
+        lat = run.latencies
         print(
-            f"\npaced: {ours.citizens} citizens, each waiting 0.5-1.5 × {think:g} s before every step"
-            f" (offered ≈ {ours.citizens / think:.0f} updates/s), time-boxed at {seconds:.0f} s per bot; ms"
+            f"  {bot:>7} {run.updates:>7} {run.updates_per_second:>6.1f} │ {percentile(lat, 0.5):>6.1f}"
+            f" {percentile(lat, 0.9):>6.1f} {percentile(lat, 0.99):>6.1f} {max(lat, default=math.nan) * 1000:>6.1f} │"
+            f" {p50_p99(run.lasts):>13} │ {run.calls_per_update:>9.2f} │"
+            f" {run.per_update(run.bot_cpu) * 1000:>14.2f} {run.per_update(run.bench_cpu) * 1000:>6.2f}{run.cut}"
+            + (f"  ({run.failed} citizens failed)" if run.failed else "")
         )
-        print(
-            f"  {'bot':>5} {'updates':>7} {'upd/s':>6} │ {'p50':>6} {'p90':>6} {'p99':>6} {'max':>6} │"
-            f" {'first p50':>9} {'p99':>6} │ {'done p50':>8} {'p99':>6}"
-        )
-        for run in (ours, floor):
-            lat = run.latencies
-            print(
-                f"  {run.label:>5} {run.updates:>7} {run.updates_per_second:>6.1f} │ {percentile(lat, 0.5):>6.1f}"
-                f" {percentile(lat, 0.9):>6.1f} {percentile(lat, 0.99):>6.1f} {max(lat, default=0) * 1000:>6.1f} │"
-                f" {percentile(run.firsts, 0.5):>9.1f} {percentile(run.firsts, 0.99):>6.1f} │"
-                f" {percentile(run.dones, 0.5):>8.1f} {percentile(run.dones, 0.99):>6.1f}"
-                + (f"  ({run.failed} citizens failed)" if run.failed else "")
-            )
+    print("  calls per update by method:")
+    for bot in (OURS, *floors):
+        print(f"    {bot:>7}: {by_method(level[bot])}")
+    for bot in (OURS, *floors):
+        print_problems(level[bot])
 
 
 def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def print_goals(rows: list[tuple[Run, Run]], paced: list[tuple[Run, Run]]) -> None:
-    for ours, floor in rows:
-        if ours.citizens != GOAL_LEVEL:
-            continue
-        ratio = ours.updates_per_second / floor.updates_per_second if floor.updates_per_second else float("nan")
-        closed = percentile(ours.latencies, 0.99)
+def print_goals(levels: list[dict[str, Run]], paced: list[dict[str, Run]]) -> None:
+    print("\ngoals:")
+    for level in paced:
+        ours = level[OURS]
+        overall, final = percentile(ours.latencies, 0.99), percentile(ours.by_step[-1], 0.99)
         print(
-            f"\ngoal at {GOAL_LEVEL} citizens: ratio ≥ {GOAL_RATIO} → {ratio:.2f} ({verdict(ratio >= GOAL_RATIO)});"
-            f" p99 ≤ {GOAL_P99_MS:.0f} ms → closed loop {closed:.1f} ms ({verdict(closed <= GOAL_P99_MS)})",
-            end="",
+            f"  paced p99 ≤ {GOAL_P99_MS:.0f} ms at {ours.citizens} citizens (ours, every step including"
+            f" {WALK[-1][1]!r}): {overall:.1f} ms{ours.cut} ({verdict(overall <= GOAL_P99_MS)});"
+            f" the {WALK[-1][1]!r} step alone: p99 {final:.1f} ms ({verdict(final <= GOAL_P99_MS)})"
+            + ("" if ours.citizens == GOAL_LEVEL else f" (the goal is stated at {GOAL_LEVEL} citizens)")
         )
-        for paced_ours, _ in paced:
-            if paced_ours.citizens == GOAL_LEVEL:
-                p99 = percentile(paced_ours.latencies, 0.99)
-                print(f", paced {p99:.1f} ms ({verdict(p99 <= GOAL_P99_MS)})", end="")
-        print()
-    print(
-        "  (closed loop: by Little's law the mean latency is about citizens ÷ updates/s, so at 100 citizens"
-        " a 25 ms p99 would need over 4,000 updates/s; the paced run shows the latency at a human pace)"
-    )
-
-
-# ---- profiling -------------------------------------------------------------------------------------
-
-
-def group_of(path: str | None) -> str:
-    if not path:
-        return "(native)"
-    path = path.replace("\\", "/")
-    root = str(ROOT).replace("\\", "/") + "/"
-    if path.startswith(root):
-        relative = path[len(root) :]
-        if relative.startswith("bot/"):
-            return relative
-        if relative.startswith("testing/fakeapi/"):
-            return "offline Bot API (testing/fakeapi)"
-        return "bench driver (bench/, tests/e2e)"
-    for marker, name in (
-        ("/telegram/", "python-telegram-bot"),
-        ("/httpx/", "httpx/httpcore/h11 (bot's HTTP client)"),
-        ("/httpcore/", "httpx/httpcore/h11 (bot's HTTP client)"),
-        ("/h11/", "httpx/httpcore/h11 (bot's HTTP client)"),
-        ("/anyio/", "httpx/httpcore/h11 (bot's HTTP client)"),
-        ("/aiohttp/", "aiohttp/yarl/multidict (offline API server)"),
-        ("/yarl/", "aiohttp/yarl/multidict (offline API server)"),
-        ("/multidict/", "aiohttp/yarl/multidict (offline API server)"),
-        ("/store/sqlite/database", "the store's database (event-loop side)"),
-        ("/aiolimiter/", "aiolimiter (AIORateLimiter)"),
-        ("/cryptography/", "cryptography (sealing)"),
-        ("/json/", "json"),
-        ("selectors.py", "idle (waiting in epoll)"),
-        ("/asyncio/", "asyncio"),
-        ("/logging/", "logging"),
-        ("/dataclasses.py", "dataclasses"),
-    ):
-        if marker in path:
-            return name
-    return Path(path).name
-
-
-def frames(frame: Any) -> Iterator[Any]:
-    yield frame
-    for child in frame.children:
-        yield from frames(child)
-
-
-def where(frame: Any) -> str:
-    path = str(frame.file_path or "")
-    root = str(ROOT) + "/"
-    short = path[len(root) :] if path.startswith(root) else "/".join(path.split("/")[-2:])
-    return f"{short}:{frame.function}"
-
-
-def inclusive_ours(frame: Any, on_path: frozenset[str], totals: dict[str, float]) -> None:
-    """Time under each bot/ function, counted once per stack (recursion and re-entry not doubled)."""
-    key = where(frame) if group_of(frame.file_path).startswith("bot/") and not frame.is_synthetic else ""
-    if key and key not in on_path:
-        totals[key] = totals.get(key, 0.0) + frame.time
-        on_path = on_path | {key}
-    for child in frame.children:
-        inclusive_ours(child, on_path, totals)
-
-
-def print_profile(session: Any, run: Run) -> None:
-    root = session.root_frame(trim_stem=False)
-    if root is None:
-        print("no samples")
-        return
-    total = root.time
-    busy = 0.0
-    by_group: dict[str, float] = {}
-    by_function: dict[str, float] = {}
-    for frame in frames(root):
-        if frame.is_synthetic:
-            continue
-        own = frame.total_self_time
-        group = group_of(frame.file_path)
-        by_group[group] = by_group.get(group, 0.0) + own
-        by_function[where(frame)] = by_function.get(where(frame), 0.0) + own
-        if not group.startswith("idle"):
-            busy += own
-    per_update = 1000 / run.updates if run.updates else float("nan")
-    print(f"\nprofile: ours at {run.citizens} citizens, {total:.1f} s sampled (event-loop thread) ({busy:.1f} s busy)")
-    print(f"  {run.updates} updates in {run.seconds:.1f} s ({run.updates_per_second:.0f}/s while profiled)")
-    print("\n  self time by where the code lives (share of sampled wall time, ms per update):")
-    ours_total = sum(t for g, t in by_group.items() if g.startswith("bot/"))
-    for group, seconds in sorted(by_group.items(), key=lambda kv: -kv[1])[:16]:
-        print(f"    {seconds / total:6.1%} {seconds * per_update:7.3f}  {group}")
-    print(f"    {ours_total / total:6.1%} {ours_total * per_update:7.3f}  all of bot/ together")
-    print("\n  top functions by self time:")
-    for name, seconds in sorted(by_function.items(), key=lambda kv: -kv[1])[:22]:
-        print(f"    {seconds / total:6.1%} {seconds * per_update:7.3f}  {name}")
-    inclusive: dict[str, float] = {}
-    inclusive_ours(root, frozenset(), inclusive)
-    print("\n  our functions by time spent under them (inclusive, the event-loop thread only):")
-    for name, seconds in sorted(inclusive.items(), key=lambda kv: -kv[1])[:22]:
-        print(f"    {seconds / total:6.1%} {seconds * per_update:7.3f}  {name}")
-    if run.sql is not None:
-        sql = run.sql
+    if not paced:
+        print("  paced p99: not measured (--no-paced)")
+    closed = [level for level in levels if level[OURS].citizens == GOAL_LEVEL]
+    if closed and "aiohttp" in closed[0]:
+        value = ratio(closed[0][OURS], closed[0]["aiohttp"])
         print(
-            f"\n  SQLite worker thread: busy {sql.busy:.1f} s of {run.seconds:.1f} s ({sql.busy / run.seconds:.0%});"
-            f" {sql.commits} durable commits ({sql.commits / max(1, run.updates):.1f}/update,"
-            f" {sql.commit_seconds / max(1, sql.commits) * 1000:.2f} ms each, {sql.commit_seconds:.1f} s in all)"
+            f"  ratio ours ÷ aiohttp floor ≥ {GOAL_RATIO} at {GOAL_LEVEL} citizens (closed loop):"
+            f" {value:.2f} ({verdict(value >= GOAL_RATIO)})"
         )
-        if sql.commits:
-            print(f"  group commit: {sql.writes / sql.commits:.1f} writes per durable commit")
-        for kind, (count, seconds) in sorted(sql.by_kind.items(), key=lambda kv: -kv[1][1])[:8]:
-            print(
-                f"    {kind:<14} {int(count):>7} calls {count / max(1, run.updates):5.2f}/update"
-                f" {seconds:6.2f} s ({seconds / max(1e-9, sql.busy):4.0%} of busy), {seconds / count * 1e3:.3f} ms each"
-            )
-
-
-def save(path: str, text: str) -> None:
-    Path(path).write_text(text, encoding="utf-8")
-
-
-async def profile(citizens: int, deadline: float, html: str | None) -> None:  # deadline: the profiled run's box
-    try:
-        from pyinstrument import Profiler
-    except ImportError:
-        print("\nprofile skipped: pip install pyinstrument")
-        return
-    profiler = Profiler(interval=0.001, async_mode="disabled")
-    print(f"\nprofiling ours at {citizens} citizens (pyinstrument, event-loop thread) …", flush=True)
-    run = await run_level(citizens, False, deadline, profiler)
-    session = profiler.last_session
-    if session is None:
-        print("no profile recorded")
-        return
-    print_profile(session, run)
-    if html:
-        save(html, profiler.output_html())
-        print(f"\n  full profile: {html}")
+    else:
+        print(f"  ratio ours ÷ aiohttp floor at {GOAL_LEVEL} citizens: not measured (no such run)")
 
 
 # ---- main ------------------------------------------------------------------------------------------
@@ -717,89 +737,118 @@ class Options:
     paced: list[int]
     think: float
     paced_seconds: float
-    profile: int
-    profile_seconds: float
-    profile_html: str | None
-    floor_http: str
+    floors: list[str]
+    bot_root: Path
+
+
+def print_header(o: Options) -> None:
+    print(f"bot under test: python main.py run in {o.bot_root} ({git_head(o.bot_root)}), a process of its own")
+    floors = ", ".join(o.floors) or "none"
+    print(
+        f"floors: bench/floors.py {floors} from {ROOT}, each a process of its own"
+        " (stock: PTB's httpx client; aiohttp: the project's client)"
+    )
+    print(
+        "throttling off: offline API global/group/private limits = None;"
+        f" bot OVERALL_MESSAGES_PER_SECOND={OVERALL_MESSAGES_PER_SECOND}"
+    )
+    print(
+        f"{len(WALK)} updates per citizen (walk_english); latency = getUpdates hand-out -> ready"
+        " (the call that lets the citizen take the next step)"
+    )
+    print(f"cores: {os.cpu_count()}, load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n", flush=True)
+
+
+async def level(citizens: int, box: float, think: float, o: Options) -> dict[str, Run]:
+    """Ours and each floor, one after the other, at one level."""
+    runs: dict[str, Run] = {}
+    for bot in (OURS, *o.floors):
+        runs[bot] = await run_one(bot, citizens, box, think, o.bot_root)
+        print(summary(runs[bot]), flush=True)
+    return runs
 
 
 async def main(o: Options) -> None:
-    logging.getLogger("bot").setLevel(logging.ERROR)  # start-up notes (new data key, unbound queue) each run
-    # A run cut by its time box stops the updater with updates pulled but unhandled; PTB says so at CRITICAL.
-    logging.getLogger("telegram.ext.Updater").addFilter(lambda record: "stopped unexpectedly" not in record.msg)
-    print(
-        "throttling off: offline API global/group/private limits = None;"
-        f" bot OVERALL_MESSAGES_PER_SECOND={BOT_ENV['OVERALL_MESSAGES_PER_SECOND']}"
-    )
-    FLOOR_HTTP[0] = o.floor_http
-    print(f"{len(WALK)} updates per citizen (walk_english); latency = getUpdates hand-out -> last reply call arrives")
-    client = "PTB's default, httpx" if o.floor_http == "httpx" else "the bot's own, aiohttp"
-    print(f"floor: bare PTB echo bot; its HTTP client: {client} (--floor-http)")
-    print(f"cores: {os.cpu_count()}, load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}\n", flush=True)
-    rows: list[tuple[Run, Run]] = []
-    for citizens in o.levels:
-        floor = await run_level(citizens, True, o.deadline)
-        print(f"  floor {citizens:>5}: {floor.updates} updates in {floor.seconds:.1f} s", flush=True)
-        ours = await run_level(citizens, False, o.deadline)
-        print(f"  ours  {citizens:>5}: {ours.updates} updates in {ours.seconds:.1f} s", flush=True)
-        rows.append((ours, floor))
-    paced: list[tuple[Run, Run]] = []
+    print_header(o)
+    closed = [await level(citizens, o.deadline, 0.0, o) for citizens in o.levels]
+    paced: list[dict[str, Run]] = []
     for citizens in o.paced:
-        print(f"  paced {citizens} citizens, {o.paced_seconds:.0f} s each …", flush=True)
-        floor = await run_level(citizens, True, o.paced_seconds, think=o.think)
-        ours = await run_level(citizens, False, o.paced_seconds, think=o.think)
-        paced.append((ours, floor))
-    print("\nclosed loop: every citizen sends its next update as soon as the bot has handled the last one")
-    print_table(rows)
-    print_details(rows)
-    if any(not (ours.complete and floor.complete) for ours, floor in rows):
-        print(
-            f"† time-boxed at {o.deadline:.0f} s: rates are over the box (the ratio compares rates, not equal counts);"
-            " p50/p99 include the updates still in flight at the cut, at their age then (a lower bound)"
-        )
-    if any(ours.failed or floor.failed for ours, floor in rows):
-        print("* some citizens failed: see the details above")
-    print_paced(paced, o.paced_seconds)
-    print_goals(rows, paced)
-    if o.profile:
-        await profile(o.profile, o.profile_seconds, o.profile_html)
+        print(f"  paced: {citizens} citizens, think {o.think:g} s, up to {o.paced_seconds:.0f} s per bot …", flush=True)
+        paced.append(await level(citizens, o.paced_seconds, o.think, o))
+    if closed:
+        print_closed(closed, o.floors)
+    for runs in paced:
+        print_paced(runs, o.floors, o.paced_seconds)
+    print_goals(closed, paced)
 
 
 def parse_levels(raw: str) -> list[int]:
-    levels = [int(part) for part in raw.split(",") if part.strip()]
+    try:
+        levels = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        levels = []
     if not levels or any(n < 1 for n in levels):
-        raise argparse.ArgumentTypeError("--citizens takes positive whole numbers separated by commas")
+        raise argparse.ArgumentTypeError("takes positive whole numbers separated by commas")
     return levels
+
+
+def parse_floors(raw: str) -> list[str]:
+    floors = [part.strip() for part in raw.split(",") if part.strip()]
+    unknown = [f for f in floors if f not in FLOORS]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown floor {unknown[0]!r}: choose from {','.join(FLOORS)} (or '')")
+    return list(dict.fromkeys(floors))
+
+
+def positive(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
 
 
 def cli(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--citizens", type=parse_levels, default=[10, 100, 1000], help="levels (default 10,100,1000)")
-    parser.add_argument("--deadline", type=float, default=60.0, help="time box per closed-loop run (default 60 s)")
+    parser.add_argument("--citizens", type=parse_levels, default=[10, 100, 500], help="closed-loop levels (10,100,500)")
+    parser.add_argument("--deadline", type=positive, default=60.0, help="time box per closed-loop run (default 60 s)")
     parser.add_argument("--paced", type=parse_levels, default=[100], help="levels of the paced runs (default 100)")
     parser.add_argument("--no-paced", action="store_true", help="skip the paced runs")
-    parser.add_argument("--think", type=float, default=5.0, help="paced: mean seconds before each step (default 5)")
-    parser.add_argument("--paced-seconds", type=float, default=30.0, help="time box per paced run (default 30 s)")
-    parser.add_argument("--profile", type=int, default=100, help="citizens in the profiled run; 0 skips (default 100)")
-    parser.add_argument("--profile-seconds", type=float, default=30.0, help="time box of the profiled run (30 s)")
-    parser.add_argument("--profile-html", default=None, help="also write pyinstrument's HTML report here")
+    parser.add_argument("--think", type=positive, default=5.0, help="paced: mean seconds before each step (default 5)")
     parser.add_argument(
-        "--floor-http",
-        choices=["httpx", "aiohttp"],
-        default="httpx",
-        help="the floor's HTTP client: PTB's default (httpx) or the bot's own (aiohttp); default httpx",
+        "--paced-seconds",
+        type=positive,
+        default=150.0,
+        help="time box per paced run (default 150 s; a walk ≈ 16 × think)",
     )
+    parser.add_argument(
+        "--floors",
+        type=parse_floors,
+        default=list(FLOORS),
+        help="floors to run, of stock,aiohttp (default both; '' none)",
+    )
+    parser.add_argument(
+        "--bot-root",
+        type=Path,
+        default=ROOT,
+        help="the tree whose main.py is measured, e.g. a worktree of an older commit (default: this checkout)",
+    )
+    parser.add_argument("--profile", type=Path, help="sample each run of ours with pyinstrument, into FILE.<N>.txt")
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        if importlib.util.find_spec("pyinstrument") is None:
+            parser.error("--profile needs pyinstrument: pip install pyinstrument")
+        PROFILE.append(args.profile.resolve())
+    root = args.bot_root.resolve()
+    if not (root / "main.py").is_file():
+        parser.error(f"--bot-root {root} has no main.py")
     options = Options(
         levels=args.citizens,
         deadline=args.deadline,
         paced=[] if args.no_paced else args.paced,
         think=args.think,
         paced_seconds=args.paced_seconds,
-        profile=args.profile,
-        profile_seconds=args.profile_seconds,
-        profile_html=args.profile_html,
-        floor_http=args.floor_http,
+        floors=args.floors,
+        bot_root=root,
     )
     asyncio.run(main(options))
 
