@@ -86,14 +86,25 @@ def documents(api: FakeBotApi, chat_id: int) -> list[FakeMessage]:
     return [m for m in api.bot_messages(chat_id) if m.kind == "document"]
 
 
+async def photos_in_the_report(api: FakeBotApi, c: Citizen, count: int, content: bytes | None = None) -> None:
+    """``count`` photos sent before "Send", each waited for until the bot says it will go with the report."""
+    for _ in range(count):
+        c.user.send_photo(content=content)
+        await api.wait_for(lambda: t("en", texts.FILE_KEPT) in c.texts()[-1], within=10)
+
+
+async def sent(api: FakeBotApi, c: Citizen) -> str:
+    """Send the report; its reference from the receipt."""
+    await c.taps("Send to NCCIA")
+    await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+    return c.texts()[-1].split("Reference number: ")[1].split()[0]
+
+
 async def reported_with_a_picture(api: FakeBotApi) -> tuple[Citizen, str]:
     amna = Citizen(api, 1201, "en")
     await walk_to_send(amna, "Punjab")
-    amna.user.send_photo(content=PICTURE)
-    await api.wait_for(lambda: t("en", texts.FILE_KEPT) in amna.texts()[-1], within=10)
-    await amna.taps("Send to NCCIA")
-    await api.wait_for(lambda: "Reference number: " in amna.texts()[-1], within=10)
-    return amna, amna.texts()[-1].split("Reference number: ")[1].split()[0]
+    await photos_in_the_report(api, amna, 1, PICTURE)
+    return amna, await sent(api, amna)
 
 
 async def test_an_adults_screenshot_is_kept_with_its_hash_and_only_the_claiming_officer_gets_it(bot: Running) -> None:
@@ -252,13 +263,10 @@ async def test_a_chats_daily_file_limit_counts_files_before_and_after_sending(ap
     async with running_bot(api, tmp_path / "bot.sqlite3", FILES_PER_DAY="2"):
         c = Citizen(api, 1208, "en")
         await walk_to_send(c, "Punjab")
-        for _ in range(2):
-            c.user.send_photo()
-            await api.wait_for(lambda: t("en", texts.FILE_KEPT) in c.texts()[-1], within=10)
+        await photos_in_the_report(api, c, 2)
         c.user.send_photo()
         await api.wait_for(lambda: t("en", texts.FILES_DAY_FULL, count=2) in c.texts()[-1], within=10)
-        await c.taps("Send to NCCIA")
-        await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
+        await sent(api, c)
         c.user.send_photo()  # with the report sent, the day's two files still count
         await api.wait_for(lambda: t("en", texts.FILES_DAY_FULL, count=2) in c.texts()[-1], within=10)
 
@@ -267,12 +275,8 @@ async def test_files_added_after_sending_count_once_towards_the_day(api: FakeBot
     async with running_bot(api, tmp_path / "bot.sqlite3", FILES_PER_DAY="4"):
         c = Citizen(api, 1209, "en")
         await walk_to_send(c, "Punjab")
-        for _ in range(2):
-            c.user.send_photo()
-            await api.wait_for(lambda: t("en", texts.FILE_KEPT) in c.texts()[-1], within=10)
-        await c.taps("Send to NCCIA")
-        await api.wait_for(lambda: "Reference number: " in c.texts()[-1], within=10)
-        reference = c.texts()[-1].split("Reference number: ")[1].split()[0]
+        await photos_in_the_report(api, c, 2)
+        reference = await sent(api, c)
         added = t("en", texts.FILE_ADDED, reference=reference)
         for expected in (added, added, t("en", texts.FILES_DAY_FULL, count=4)):  # the report's 2, 2 more, 1 over
             before = len(c.texts())
