@@ -54,7 +54,8 @@ ends when every citizen is through or at ``--paced-seconds``. At every level our
 
 The bot's internals are not visible from here (its SQLite thread, its event loop). With ``--profile FILE``
 every run of ours is sampled by pyinstrument (``pip install pyinstrument``; not a dependency of the bot),
-started as ``python -m pyinstrument -o FILE.<N>.txt main.py run`` (``FILE.paced<N>.txt`` when paced);
+started as ``python -m pyinstrument -o FILE.<N>.txt main.py run`` (``FILE.paced<N>.txt`` when paced; FILE's
+suffix, if any, picks the renderer: ``--profile prof.pstats`` writes ``prof.100.pstats`` for ``pstats``);
 the bot's own figures then include pyinstrument's overhead, so compare them with a run without it.
 """
 
@@ -267,6 +268,7 @@ class Run:
     lasts_by_step: list[list[float]] = field(default_factory=lambda: [[] for _ in WALK])
     calls: collections.Counter[str] = field(default_factory=collections.Counter)
     bot_cpu: float = math.nan
+    loop_cpu: float = math.nan  # the bot's main thread alone: its event loop (the rest: SQLite, the PIN pool)
     bench_cpu: float = math.nan
     complete: bool = True  # False: stopped by the time box (or the bot's exit) before every citizen was through
     censored: int = 0  # updates in flight at the cut; their age then is in ``latencies``
@@ -396,10 +398,12 @@ class Citizens:
 # ---- the bot's process -----------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of the whole process (every thread), from /proc/<pid>/stat."""
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """utime + stime of the whole process (every thread), from /proc/<pid>/stat; of one of its threads
+    with ``thread`` (the main thread's id is the pid: the bot's event loop runs there)."""
+    where = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        stat = Path(where).read_text()
     except OSError:
         return math.nan
     fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
@@ -446,7 +450,9 @@ def command_for(
             PYTHONPATH=python_path(root),
         )
         if PROFILE:
-            out = PROFILE[0].with_name(f"{PROFILE[0].name}.{label}.txt")
+            # FILE's suffix picks pyinstrument's renderer (.pstats for a flat table by function, .html …).
+            suffix = PROFILE[0].suffix or ".txt"
+            out = PROFILE[0].with_name(f"{PROFILE[0].stem}.{label}{suffix}")
             return [sys.executable, "-m", "pyinstrument", "-o", str(out), "main.py", "run"], root, env
         return [sys.executable, "main.py", "run"], root, env
     # The floors come from this checkout whatever --bot-root is: the same floor for a "before" and an "after".
@@ -500,6 +506,7 @@ async def drive(api: TimedApi, process: asyncio.subprocess.Process, run: Run, bo
     citizens = Citizens(api, run)
     calls_from = len(api.calls)
     cpu_from, bench_from = cpu_seconds(process.pid), time.process_time()
+    loop_from = cpu_seconds(process.pid, process.pid)
     started = time.perf_counter()
     ticker = asyncio.create_task(progress(api, run, process.pid, started))
     stagger = run.think / run.citizens
@@ -524,6 +531,7 @@ async def drive(api: TimedApi, process: asyncio.subprocess.Process, run: Run, bo
         # A cut run is read at once: the updates the bot finishes after the box are not counted either.
         run.calls = collections.Counter(name for name, _ in api.calls[calls_from:] if name != "getUpdates")
         run.bot_cpu = cpu_seconds(process.pid) - cpu_from
+        run.loop_cpu = cpu_seconds(process.pid, process.pid) - loop_from
         run.bench_cpu = time.process_time() - bench_from
         citizens.tally(end)
     finally:
@@ -639,10 +647,17 @@ def print_closed(levels: list[dict[str, Run]], floors: list[str]) -> None:
         print("* something went wrong in that row: see the details")
 
 
+def loop_share(run: Run) -> str:
+    """The main thread's part of the bot's CPU, and how busy it was: near 100 %, the event loop is the limit."""
+    if math.isnan(run.loop_cpu) or not run.seconds:
+        return ""
+    return f" (event loop {run.per_update(run.loop_cpu) * 1000:.2f} ms, busy {run.loop_cpu / run.seconds:.0%})"
+
+
 def print_details(run: Run) -> None:
     line = (
         f"  {run.bot:>7} {run.citizens:>5}: ready {p50_p99(run.latencies)} │ last {p50_p99(run.lasts)} │"
-        f" {run.seconds:5.1f} s │ CPU/update: bot {run.per_update(run.bot_cpu) * 1000:.2f} ms,"
+        f" {run.seconds:5.1f} s │ CPU/update: bot {run.per_update(run.bot_cpu) * 1000:.2f} ms{loop_share(run)},"
         f" bench {run.per_update(run.bench_cpu) * 1000:.2f} ms │"
         f" calls/update {run.calls_per_update:.2f}: {by_method(run)}"
     )

@@ -103,6 +103,37 @@ async def test_no_proxy_means_a_direct_call(
     assert proxy.seen == []
 
 
+async def test_no_proxy_names_a_host_the_proxy_variables_do_not_apply_to(
+    api: FakeBotApi, proxy: ForwardingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HTTPS_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert await get_me(AiohttpRequest(1), api) == 200
+    assert proxy.seen == []
+
+
+async def test_the_proxy_variables_are_read_once_not_on_every_call(
+    api: FakeBotApi, proxy: ForwardingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp's ``trust_env`` reads them (and ~/.netrc) in a worker thread on every request; the client
+    reads them on its first call to a host and keeps them, as the environment of a running bot is fixed."""
+    for name in ("HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    client = AiohttpRequest(1)
+    await client.initialize()
+    try:
+        for _ in range(2):
+            status, _ = await client.do_request(f"{api.base_url}{TOKEN}/getMe", "POST")
+            assert status == 200
+            monkeypatch.delenv("HTTP_PROXY", raising=False)  # no longer read: the second call still goes through it
+    finally:
+        await client.shutdown()
+    assert len(proxy.seen) == 2
+
+
 @pytest.mark.parametrize("value", ["socks5://127.0.0.1:1080", "proxy.example.org:3128"])
 def test_a_proxy_the_client_cannot_use_is_refused_in_one_line(value: str) -> None:
     with pytest.raises(ConfigError, match="BOT_PROXY must be an http:// or https:// proxy URL"):
