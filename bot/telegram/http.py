@@ -130,15 +130,17 @@ class AiohttpRequest(BaseRequest):
         origin = url[: url.find("/", url.find("//") + 2)]
         known = self._env_proxies.get(origin)
         if known is None:
-            known = await asyncio.to_thread(_env_proxy, URL(url))
+            known = await asyncio.to_thread(_env_proxy, url)
             self._env_proxies[origin] = known
         return known
 
 
-def _env_proxy(url: URL) -> tuple[URL | None, aiohttp.BasicAuth | None]:
+def _env_proxy(url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
     try:
-        return get_env_proxy_for_url(url)
+        return get_env_proxy_for_url(URL(url))
     except LookupError:  # none set for this scheme, or NO_PROXY names the host
+        return None, None
+    except ValueError:  # a malformed URL: aiohttp's own request says so, as a NetworkError
         return None, None
 
 
