@@ -107,7 +107,7 @@ SENT = "Your report has been sent"
 REPLY_METHODS = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup"})
 TOKEN = "123456:TEST-TOKEN"
 OURS = "ours"
-FLOORS = ("stock", "aiohttp")
+FLOORS = ("stock", "aiohttp", "calls")
 FLOOR_SCRIPT = ROOT / "bench" / "floors.py"
 OVERALL_MESSAGES_PER_SECOND = "1000000"
 GOAL_RATIO, GOAL_P99_MS, GOAL_LEVEL = 0.5, 25.0, 100
@@ -456,7 +456,11 @@ def command_for(
             return [sys.executable, "-m", "pyinstrument", "-o", str(out), "main.py", "run"], root, env
         return [sys.executable, "main.py", "run"], root, env
     # The floors come from this checkout whatever --bot-root is: the same floor for a "before" and an "after".
-    env.update(BOT_API_BASE_FILE_URL=api.base_file_url, PYTHONPATH=python_path(ROOT))
+    env.update(
+        BOT_API_BASE_FILE_URL=api.base_file_url,
+        PYTHONPATH=python_path(ROOT),
+        BENCH_DATABASE_PATH=str(tmp / "floor.sqlite3"),  # the ``calls`` floor's durable commit per update
+    )
     return [sys.executable, str(FLOOR_SCRIPT), bot], ROOT, env
 
 
