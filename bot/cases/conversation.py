@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 from bot.cases.flows import FlowRegistry
+from bot.cases.language_question import typed_language
 from bot.cases.receipts import Receipts, same_report
 from bot.cases.references import ReadyPins, hashed_pin, new_pin, new_reference
 from bot.cases.reports import LINK_TIMES, build_report, is_child_case
@@ -172,6 +173,8 @@ class Conversations:
             return Reply(None, [Notice(Reason(NO_SESSION))], lang=lang)
         flow = await self.flows.pinned(session.revision)
         turn = runner.resume(flow, session, given, today=self._today())
+        if given.text and (lang_typed := typed_language(flow, session, turn, given.text)) is not None:
+            turn = runner.resume(flow, session, Input(press=lang_typed), today=self._today())
         if turn.session == session:
             # A refused input or a repeated question: nothing to store.
             return Reply(session, turn.events, lang=session.lang, asked=turn.asked)
