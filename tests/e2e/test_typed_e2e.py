@@ -115,3 +115,16 @@ async def test_an_unclear_typed_answer_numbers_the_buttons_on_the_newest_message
     assert labels(api.find(c.id, first.message_id)) == []  # the old buttons are gone
     await c.says("2")
     assert c.texts()[-1].startswith("Is the person this happened to under 18")
+
+
+async def test_words_typed_at_the_language_question_choose_the_language_they_are_written_in(
+    queues_bot: Running,
+) -> None:
+    api = queues_bot.api
+    c = Citizen(api, 1405, "en")
+    await c.says("/start")
+    assert c.texts()[-1].startswith("Welcome.")
+    await c.says("mere liye")  # no option's name, but clearly Roman Urdu
+    assert c.texts()[-1] == "Yeh report kis ke liye hai?"
+    retired = next(m for m in api.bot_messages(c.id) if (m.text or "").startswith("Welcome."))
+    assert "Roman Urdu" in (retired.text or "") and not retired.reply_markup  # the answer shown, buttons gone
