@@ -61,7 +61,7 @@ class AiohttpRequest(BaseRequest):
         proxy: str | None = None,
     ) -> None:
         self._connections = connections
-        # BOT_PROXY, else the standard HTTPS_PROXY / HTTP_PROXY / NO_PROXY variables (trust_env), as
+        # BOT_PROXY, else the standard HTTPS_PROXY / HTTP_PROXY / NO_PROXY variables (``_proxy_for``), as
         # PTB's own httpx client honours them: agency networks and throttled links often need one.
         self._proxy = proxy
         self._env_proxies: dict[str, tuple[URL | None, aiohttp.BasicAuth | None]] = {}  # by scheme and host
