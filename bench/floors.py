@@ -72,7 +72,6 @@ class Durable:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("CREATE TABLE IF NOT EXISTS chats (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
-        self.questions: dict[int, int] = {}  # chat -> its last question's message id
 
     def _commit(self, chat_id: int, state: str) -> None:
         self.db.execute("BEGIN IMMEDIATE")
@@ -86,11 +85,13 @@ class Durable:
 def calls_handlers(
     durable: Durable,
 ) -> tuple[CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None], MessageHandler[ContextTypes.DEFAULT_TYPE, None]]:
+    questions: dict[int, int] = {}  # chat -> its last question's message id
+
     async def step(update: Update, context: ContextTypes.DEFAULT_TYPE, answer: str) -> None:
         chat = update.effective_chat
         assert chat is not None
         await durable.commit(chat.id)
-        old = durable.questions.get(chat.id)
+        old = questions.get(chat.id)
         retire = None
         if old is not None:
             shown = escape(QUESTION, quote=False) + "\n\n✅ <b>" + escape(answer[:150], quote=False) + "</b>"
@@ -98,7 +99,7 @@ def calls_handlers(
         sent = await context.bot.send_message(
             chat.id, escape(QUESTION, quote=False), parse_mode="HTML", reply_markup=OPTIONS
         )
-        durable.questions[chat.id] = sent.message_id
+        questions[chat.id] = sent.message_id
         if retire is not None:
             await retire
 
