@@ -12,8 +12,9 @@ contact through the bot, consent and submit on the review) and times every turn 
    ``synchronous=FULL`` (the default: an fsync per step) and ``NORMAL``.
 
 Why: to know what a citizen's step costs and how much of it is the engine rather than storage.
-The submitting turn hashes the PIN with scrypt (~10-20 ms), which would hide the per-step cost, so it
-is kept out of the step figures and reported on its own. Every walked report is checked to have
+The submitting turn writes the report, its evidence and its deliveries (and, until PINs were sealed,
+hashed the PIN with scrypt, ~10-20 ms), which would hide the per-step cost, so it is kept out of the
+step figures and reported on its own. Every walked report is checked to have
 ended with its answers in place, and the stores must hold exactly as many reports as were walked,
 so a refused input cannot be silently measured as a cheap step.
 
@@ -203,7 +204,7 @@ def main() -> None:
         f"SQLite {sqlite3.sqlite_version}, file on {fs_type(where)}. One run on a shared, noisy machine: trust ratios."
     )
     print(f"A report is {len(scripts[0]) + 1} turns. Steps: all turns but the submitting one; s: their summed time.")
-    print("Submit: the submitting turn on its own (in the store runs it includes the scrypt PIN hash).\n")
+    print("Submit: the submitting turn on its own (in the store runs: the report's transaction).\n")
     head = "".join(f"{h:>10}" for h in ("reports", "steps", "s", "steps/s", "mean µs", "p50 µs", "p99 µs"))
     print(f"{'':20}{head}{'submit µs':>11}")
     for t in results:

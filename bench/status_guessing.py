@@ -2,12 +2,14 @@
 
     python bench/status_guessing.py [--accounts 100] [--samples 41] [--seconds 5] [--hours 24] [--tmpdir DIR]
 
-Two checks are compared: the old unguarded one (look the reference up; scrypt only when it exists)
-and the current one (``bot/store/sqlite/pins.py``: the attempt counted before the check, scrypt
-against the report's hash or a dummy one, the wrong PIN audited).
+Two checks are compared: the old unguarded one (look the reference up; compare the PIN only when it
+exists) and the current one (``bot/store/sqlite/pins.py``: the attempt counted before the check, the
+PIN compared with the report's or, for an unknown reference, with a value nothing matches, the wrong
+PIN audited). Until PINs were sealed the comparison was a scrypt hash (~20 ms), which made the old
+check's reply time tell which references exist; docs/security.md, finding 8, has those figures.
 
 Guesses per hour. Old: every account is held only by the flood limit (``FLOOD_MESSAGES_PER_MINUTE``,
-30 a minute each), and the machine by scrypt; measured by running ``--accounts`` checks at once for
+30 a minute each), and by how fast the machine checks; measured by running ``--accounts`` checks at once for
 ``--seconds`` against a real SQLite file, the rate is the smaller of the two. Now: ``--hours`` of
 attack are simulated with a clock the script moves, every account sending a wrong PIN in turn every
 ``--step`` simulated seconds (a refused attempt changes nothing, so sending faster only shortens
@@ -35,7 +37,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.cases.flows import ensure_published  # noqa: E402
-from bot.cases.references import check_pin, hash_pin, verify_pin  # noqa: E402
+from bot.cases.references import pin_matches  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.engine.session import COMPLETED, Session  # noqa: E402
 from bot.store.keyring import Keyring, new_key, parse_keys  # noqa: E402
@@ -49,24 +51,22 @@ PINS = 10**6
 
 async def seed(store: SqliteStore) -> None:
     live, _ = await ensure_published(store)
-    report = NewReport(REFERENCE, hash_pin(PIN), "report", live.id, "tg:1", "en", "blackmail", "punjab", False, {})
+    report = NewReport(REFERENCE, PIN, "report", live.id, "tg:1", "en", "blackmail", "punjab", False, {})
     session = Session(flow_id="report", revision=live.id, lang="en", status=COMPLETED, step=None, id="s")
     await store.commit_step("tg:1", session, report)
 
 
 async def old_check(store: SqliteStore, reference: str, pin: str, chat: str) -> bool:
-    """The check before the guard (cdab981): scrypt only when the reference exists."""
+    """The check before the guard (cdab981): the PIN compared only when the reference exists."""
     report = await store.report_by_reference(reference)
-    return report is not None and await asyncio.to_thread(verify_pin, pin, report.pin_hash)
+    return report is not None and await pin_matches(pin, report.pin)
 
 
 def new_check(guard: PinGuard) -> Callable[[SqliteStore, str, str, str], Awaitable[bool]]:
     async def check(store: SqliteStore, reference: str, pin: str, chat: str) -> bool:
         report = await store.report_by_reference(reference)
-        pin_hash = report.pin_hash if report is not None else None
-        verdict = await guard.check(
-            reference, chat, report.id if report else None, lambda: asyncio.to_thread(check_pin, pin, pin_hash)
-        )
+        stored = report.pin if report is not None else None
+        verdict = await guard.check(reference, chat, report.id if report else None, lambda: pin_matches(pin, stored))
         return verdict == PASSED
 
     return check
@@ -124,7 +124,6 @@ async def reply_times(store: SqliteStore, samples: int) -> dict[tuple[str, str],
     lifted = PinPolicy(lock_after=10**9, chat_limit=10**9)
     checks = {"old": old_check, "new": new_check(PinGuard(store, lifted))}
     times: dict[tuple[str, str], list[float]] = {(c, r): [] for c in checks for r in ("exists", "unknown")}
-    check_pin(WRONG, None)  # the dummy hash is made once, on the first unknown reference: not a sample
     for i in range(samples):
         for name, check in checks.items():
             for kind, reference in (("exists", REFERENCE), ("unknown", UNKNOWN)):
@@ -170,7 +169,7 @@ async def main() -> None:
 
     print(f"Guessing one reference's 6-digit PIN with {args.accounts} accounts (half the PINs: {PINS // 2:,} guesses)")
     print(f"  old: {old:>11,.1f} guesses/hour, half the PINs in {half_the_pins(old)}")
-    print(f"       (the flood limit allows {allowed:,}/h; scrypt on this machine checks {machine:,.0f}/h)")
+    print(f"       (the flood limit allows {allowed:,}/h; this machine checks {machine:,.0f}/h)")
     print(f"  now: {new:>11,.1f} guesses/hour, half the PINs in {half_the_pins(new)}")
     print(f"       ({args.hours:g} h simulated, one attempt every {args.step:g} s: {refused:,} refused unchecked)")
     print(

@@ -46,7 +46,7 @@ if str(ROOT) not in sys.path:
 
 from bot.cases import ids  # noqa: E402
 from bot.cases.flows import FlowRegistry, ensure_published  # noqa: E402
-from bot.cases.references import ALPHABET, hash_pin  # noqa: E402
+from bot.cases.references import ALPHABET  # noqa: E402
 from bot.cases.reports import build_report  # noqa: E402
 from bot.cases.stats import case_stats  # noqa: E402
 from bot.engine import runner  # noqa: E402
@@ -79,7 +79,7 @@ SCRAMBLE = 0x9E3779B97F4A7C15 % 2**40 | 1  # odd: i -> i * SCRAMBLE mod 2**40 is
 _submits = itertools.count()  # references of the reports submitted while timing (never drawn by new_reference)
 
 SEEDED_REPORT_COLUMNS = (
-    *("id", "reference", "pin_hash", "flow_id", "revision_id", "chat_key", "language", "category", "province"),
+    *("id", "reference", "pin", "flow_id", "revision_id", "chat_key", "language", "category", "province"),
     *("minor", "status", "answers", "created_at", "queue", "priority", "claimed_by", "claimed_name", "claimed_at"),
     *("outcome", "closed_at", "reminded", "queued_at", "anonymised_at"),
 )
@@ -142,7 +142,7 @@ def walk(flow: Flow, revision: int, route: Callable[[str], str | None]) -> Sampl
                 session,
                 submit.answers,
                 reference="AAAA-AAAA",
-                pin_hash=hash_pin("123456"),
+                pin="123456",
                 chat_key=chat_key(0),
                 created_at=iso(datetime.now(UTC)),
                 route=route,
@@ -236,7 +236,7 @@ def seed(path: Path, n: int, samples: Samples, keyring: Any, revision: int, rate
     platforms = [link.platform for link in samples.report.evidence] or ["x"]
     payload = seal("{}", "outbox.payload")
     question = seal("Can you send the link to the second profile?", "questions.text")
-    pin_hash = samples.report.pin_hash
+    pin = seal(samples.report.pin, "reports.pin")
     anonymise_before = now - timedelta(days=ANONYMISE_AFTER_DAYS)
 
     db = sqlite3.connect(path, isolation_level=None)
@@ -287,7 +287,7 @@ def seed(path: Path, n: int, samples: Samples, keyring: Any, revision: int, rate
             yield (
                 i + 1,
                 reference(i),
-                pin_hash,
+                pin,
                 samples.report.flow_id,
                 revision,
                 None if anonymous[i] or anon else chat_key(i % chats),
@@ -577,7 +577,7 @@ def build_ops(
             lambda i: book.open_question(any_chat(), None, exact=False),
         ),
         Op("reports_since", "/start: daily cap count", lambda i: store.reports_since(any_chat(), midnight)),
-        # Submitting (scrypt excluded): report + evidence + outbox + session delete in one transaction.
+        # Submitting: report + evidence + outbox + session delete in one transaction.
         Op("submit", "submit: commit_step with report", submit),
         # /status
         Op("reports_for_chat", "/status: the chat's reports", lambda i: store.reports_for_chat(any_chat())),

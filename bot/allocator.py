@@ -1,11 +1,13 @@
 """How the C allocator hands large buffers back: set once when the bot starts, from inside the program.
 
-Each report's PIN is hashed with scrypt, which takes an 8 MiB buffer. glibc serves a buffer that large
-with mmap and returns it to the system when it is freed, but then raises its "mmap threshold" to the size
-just freed (the dynamic threshold), so every later scrypt buffer comes from a heap arena instead, one per
-thread that hashed, and stays with the process after it is freed. After a burst of 500 reports the bot
-held about 146 MB, 70 MB of it free memory it kept (``bench/memory.py --reports 500``): not a leak, but
-what an operator's dashboard shows, and what a container's memory limit counts.
+Some of the bot's buffers are megabytes: an evidence file fetched, sealed and stored (up to
+``FILE_MAX_MB``), and scrypt's 8 MiB when a PIN stored before PINs were sealed is checked. glibc serves a
+buffer that large with mmap and returns it to the system when it is freed, but then raises its "mmap
+threshold" to the size just freed (the dynamic threshold), so every later buffer of that size comes from
+a heap arena instead, one per thread that used one, and stays with the process after it is freed. When
+every report's PIN was hashed with scrypt, a burst of 500 reports left the bot holding about 146 MB, 70 MB
+of it free memory it kept (``bench/memory.py --reports 500``): not a leak, but what an operator's
+dashboard shows, and what a container's memory limit counts.
 
 Fixing the threshold at glibc's own starting value (128 KiB) turns the dynamic threshold off: buffers
 that large are always mapped and always returned. Operators need not set MALLOC_MMAP_THRESHOLD_

@@ -40,7 +40,7 @@ class Citizen:
     async def settle(self, before_calls: int) -> None:
         """Wait until the bot made a call after ``before_calls`` and then stayed quiet for 0.3 s.
 
-        Generous on purpose: on a loaded CI machine a step (SQLite fsync, scrypt on submit) can pause
+        Generous on purpose: on a loaded CI machine a step (SQLite fsync) can pause
         between two calls; tests that need a particular reply also wait for it explicitly.
         """
         await self.api.wait_for(lambda: len(self.api.calls) > before_calls + 1, within=10)

@@ -41,7 +41,7 @@ def answers_of(n: int) -> dict[str, Any]:
 def new_report(n: int) -> NewReport:
     return NewReport(
         reference=f"DRIL-{n:04d}",
-        pin_hash="-",
+        pin="-",
         flow_id="report",
         revision_id=1,
         chat_key=f"tg:{700_000 + n}",

@@ -37,7 +37,7 @@ async def seed(db: Path) -> None:
         created = NOW - timedelta(days=days)
         report = NewReport(
             reference=reference,
-            pin_hash="-",
+            pin="-",
             flow_id="report",
             revision_id=1,
             chat_key=f"tg:{n}",

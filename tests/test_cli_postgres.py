@@ -54,7 +54,7 @@ def test_migrate_export_and_keys_work_on_postgresql(
     url, key = database
     assert main.main(["migrate"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("postgresql://postgres@127.0.0.1:5432/test") and "schema version 6" in out
+    assert out.startswith("postgresql://postgres@127.0.0.1:5432/test") and "schema version 7" in out
 
     asyncio.run(_report(url, key, "ABCD-2345"))
     assert main.main(["export", "--since", "2026-11-01"]) == 0

@@ -396,7 +396,7 @@ async def test_older_values_sealed_with_a_key_no_longer_configured_are_refused(
     monkeypatch.setenv("DATA_KEY", new)  # the old key dropped too early
     assert await copy(db, schema) == 1
     old_id = Keyring(parse_keys(old, "test")).current
-    assert f"values in reports.answers were sealed with key(s) {old_id}" in capsys.readouterr().err
+    assert f"values in reports.answers, reports.pin were sealed with key(s) {old_id}" in capsys.readouterr().err
     monkeypatch.setenv("DATA_KEY", f"{new},{old}")
     assert await copy(db, schema) == 0  # with both keys configured the copy goes, both readable
 

@@ -38,7 +38,7 @@ def at(day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
 def report(reference: str, created: datetime, answers: dict[str, Any], evidence: tuple[str, ...] = ()) -> NewReport:
     return NewReport(
         reference=reference,
-        pin_hash="-",
+        pin="-",
         flow_id="report",
         revision_id=1,
         chat_key=f"tg:{reference}",
@@ -237,7 +237,7 @@ def test_progress_is_shown_on_stderr_every_ten_thousand_rows(tmp_path: Path) -> 
     with closing(sqlite3.connect(db)) as conn, conn:
         # Bulk rows straight into the table: ten thousand committed steps would only slow the test down.
         conn.executemany(
-            "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, language, answers, created_at) "
+            "INSERT INTO reports (reference, pin, flow_id, revision_id, language, answers, created_at) "
             "VALUES (?, '-', 'report', 1, 'en', ?, ?)",
             [(f"BULK-{n:05}", json.dumps({"account": "x"}), created) for n in range(20_001)],
         )
@@ -335,7 +335,7 @@ def test_a_reader_that_stops_early_gets_no_traceback_and_the_export_is_still_aud
     with closing(sqlite3.connect(db)) as conn, conn:
         # Far more than a pipe's buffer, so the export is still writing when the reader goes away.
         conn.executemany(
-            "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, language, answers, created_at) "
+            "INSERT INTO reports (reference, pin, flow_id, revision_id, language, answers, created_at) "
             "VALUES (?, '-', 'report', 1, 'en', ?, ?)",
             [(f"BULK-{n:05}", json.dumps({"account": "x" * 200}), at(20).isoformat()) for n in range(5_000)],
         )

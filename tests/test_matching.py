@@ -127,11 +127,10 @@ def test_build_report_keeps_match_keys_only_with_a_match_key(report_flow: Flow) 
     given = answers(report_flow, suspects="@Bad.Guy99")
     at = "2026-11-28T12:00:00+00:00"
     assert (
-        build_report(report_flow, session, given, reference="R", pin_hash="", chat_key="c", created_at=at).match_keys
-        == ()
+        build_report(report_flow, session, given, reference="R", pin="", chat_key="c", created_at=at).match_keys == ()
     )
     keyed_report = build_report(
-        report_flow, session, given, reference="R", pin_hash="", chat_key="c", created_at=at, match_key=KEY
+        report_flow, session, given, reference="R", pin="", chat_key="c", created_at=at, match_key=KEY
     )
     assert keyed_report.match_keys == (keyed("handle:bad.guy99", KEY),)
 

@@ -1,10 +1,10 @@
-"""Report references (read aloud, copied by hand) and PINs (only a salted hash is stored)."""
+"""Report references (read aloud, copied by hand) and PINs (sealed by the store; legacy scrypt hashes still checked)."""
 
 from __future__ import annotations
 
-import asyncio
-import os
+import hashlib
 import re
+import secrets
 import threading
 
 import pytest
@@ -14,11 +14,10 @@ from bot.cases.references import (
     ALPHABET,
     PIN_LENGTH,
     REFERENCE_LENGTH,
-    hash_pin,
     new_pin,
     new_reference,
     normalise_reference,
-    verify_pin,
+    pin_matches,
 )
 
 DRAWS = 2_000
@@ -98,31 +97,43 @@ def test_new_pins_are_six_ascii_digits() -> None:
         assert pin.isascii() and pin.isdigit(), pin
 
 
-@pytest.mark.parametrize("pin", ["123456", "000000", "987654", "424242"])
-def test_hash_pin_never_contains_the_pin(pin: str) -> None:
-    scheme, salt_hex, digest_hex = hash_pin(pin).split("$")
-
-    # Only a scheme name, a random salt and a digest: no field holds or encodes the PIN.
-    assert (scheme, len(salt_hex), len(digest_hex)) == ("scrypt", 32, 64)
-    assert pin not in (salt_hex, digest_hex) and pin.encode().hex() not in (salt_hex, digest_hex)
-
-
-def test_two_hashes_of_the_same_pin_differ_because_of_the_salt() -> None:
-    first, second = hash_pin("123456"), hash_pin("123456")
-
-    assert first != second
-    assert verify_pin("123456", first)
-    assert verify_pin("123456", second)
-
-
 @pytest.mark.parametrize("typed", ["123456", " 123456", "123456 ", "  123456\n", "\t123456 "])
-def test_verify_pin_accepts_the_right_pin_also_with_surrounding_spaces(typed: str) -> None:
-    assert verify_pin(typed, hash_pin("123456"))
+async def test_the_right_pin_matches_also_with_surrounding_spaces(typed: str) -> None:
+    assert await pin_matches(typed, "123456")
 
 
-@pytest.mark.parametrize("typed", ["123457", "654321", "12345", "1234567", "", "12 3456", "۱۲۳۴۵۶"])
-def test_verify_pin_refuses_a_wrong_pin(typed: str) -> None:
-    assert not verify_pin(typed, hash_pin("123456"))
+@pytest.mark.parametrize("typed", ["123457", "654321", "12345", "1234567", "", "12 3456", "۱۲۳۴۵۶", "-" * 6])
+async def test_a_wrong_pin_does_not_match(typed: str) -> None:
+    assert not await pin_matches(typed, "123456")
+
+
+@pytest.mark.parametrize("typed", ["123456", "000000", "------", ""])
+async def test_with_no_report_nothing_matches(typed: str) -> None:
+    assert not await pin_matches(typed, None)
+
+
+def legacy_hash(pin: str) -> str:
+    """A PIN hashed as reports stored before PINs were sealed hold it (scrypt n=2^13, r=8, salted)."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(pin.encode(), salt=salt, n=2**13, r=8, p=1, dklen=32)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+async def test_a_legacy_scrypt_hash_is_still_checked_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+    original = references._scrypt_matches
+
+    def noting(pin: str, stored: str) -> bool:
+        threads.append(threading.current_thread().name)
+        return original(pin, stored)
+
+    monkeypatch.setattr(references, "_scrypt_matches", noting)
+    stored = legacy_hash("123456")
+
+    assert await pin_matches(" 123456 ", stored)
+    assert not await pin_matches("123457", stored)
+    assert not await pin_matches(stored, stored)  # the stored value itself is no PIN
+    assert threads and threading.main_thread().name not in threads
 
 
 def _flip(hex_text: str) -> str:
@@ -131,12 +142,10 @@ def _flip(hex_text: str) -> str:
 
 
 def _malformed() -> list[object]:
-    good = hash_pin("123456")
+    good = legacy_hash("123456")
     _, salt_hex, digest_hex = good.split("$")
     return [
-        pytest.param("", id="empty"),
-        pytest.param("123456", id="the-pin-itself"),
-        pytest.param("scrypt", id="scheme-only"),
+        pytest.param("scrypt$", id="scheme-only"),
         pytest.param(f"scrypt${salt_hex}", id="two-parts"),
         pytest.param(f"{good}$extra", id="four-parts"),
         pytest.param(f"bcrypt${salt_hex}${digest_hex}", id="other-scheme"),
@@ -151,55 +160,5 @@ def _malformed() -> list[object]:
 
 
 @pytest.mark.parametrize("stored", _malformed())
-def test_verify_pin_refuses_a_malformed_or_altered_stored_value(stored: str) -> None:
-    assert verify_pin("123456", stored) is False
-
-
-async def test_pins_are_hashed_and_checked_in_a_pool_of_one_thread_per_core(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: set[str] = set()
-    original = references.hash_pin
-
-    def noting(pin: str) -> str:
-        seen.add(threading.current_thread().name)
-        return original(pin)
-
-    monkeypatch.setattr(references, "hash_pin", noting)
-    hashes = await asyncio.gather(*(references.hashed_pin(f"{n:06d}") for n in range(4 * (os.cpu_count() or 1))))
-    assert 1 <= len(seen) <= (os.cpu_count() or 1) and all(name.startswith("pin") for name in seen)
-    assert await references.pin_matches("000000", hashes[0])
-    assert not await references.pin_matches("000001", hashes[0])
-    assert not await references.pin_matches("000000", None)
-
-
-async def test_ready_pins_are_hashed_ahead_and_each_goes_to_one_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    pins = references.ReadyPins(size=3)
-    pins.fill()
-    await pins.filled()
-    assert pins.ready == 3
-    hashed: list[str] = []
-    original = references.hash_pin
-
-    def noting(pin: str) -> str:
-        hashed.append(pin)
-        return original(pin)
-
-    monkeypatch.setattr(references, "hash_pin", noting)
-    drawn = [pins.draw() for _ in range(3)]
-    assert len(set(drawn)) == 3 and pins.ready == 0
-    digests = [await pins.hash_of(pin) for pin in drawn]
-    assert not set(drawn) & set(hashed)  # none of the three waited for scrypt
-    assert all(verify_pin(pin, digest) for pin, digest in zip(drawn, digests, strict=True))
-    await pins.close()
-
-
-async def test_with_no_pin_ready_the_pin_is_hashed_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    pins = references.ReadyPins(size=2)
-    pin = pins.draw()  # nothing was filled: a fresh PIN
-    assert len(pin) == PIN_LENGTH and pin.isdigit()
-    digest = await pins.hash_of(pin)
-    assert verify_pin(pin, digest) and not verify_pin(f"{(int(pin) + 1) % 10**PIN_LENGTH:06d}", digest)
-    await pins.filled()
-    assert pins.ready == 2  # asking for a hash started the reserve filling
-    assert verify_pin("123456", await pins.hash_of("123456"))  # a PIN it did not draw is hashed, not looked up
-    await pins.close()
-    assert pins.ready == 0
+async def test_a_malformed_or_altered_legacy_hash_matches_nothing(stored: str) -> None:
+    assert await pin_matches("123456", stored) is False

@@ -31,7 +31,7 @@ async def submit(
 ) -> int:
     report = NewReport(
         reference=reference,
-        pin_hash="-",
+        pin="-",
         flow_id="report",
         revision_id=1,
         chat_key=f"tg:{1000 + sum(map(ord, reference))}",  # a numeric chat: questions can reach it

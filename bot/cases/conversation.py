@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from bot.cases.flows import FlowRegistry
 from bot.cases.language_question import typed_language
 from bot.cases.receipts import Receipts, same_report
-from bot.cases.references import ReadyPins, hashed_pin, new_pin, new_reference
+from bot.cases.references import new_pin, new_reference
 from bot.cases.reports import LINK_TIMES, build_report, is_child_case
 from bot.engine import runner
 from bot.engine.danger import mentions_danger
@@ -95,10 +95,8 @@ class Conversations:
     flows: FlowRegistry
     clock: Callable[[], datetime] = field(default=_utcnow)
     # (reference, PIN) for a new report; flow tests pass a fixed pair so their transcripts are stable.
-    # None: a new reference, and a PIN from ``pins`` (hashed ahead) or a new one.
+    # None: a new reference and PIN.
     draw: Callable[[], tuple[str, str]] | None = None
-    # PINs hashed ahead, so "Send report" does not wait for scrypt; the bot passes one, tests need not.
-    pins: ReadyPins | None = None
     # province -> focal queue key, from the routing table and the queues bound to a group
     route: Callable[[str], str | None] | None = None
     # Durable receipts (reference and PIN) through the outbox; None where the adapter prints them at once.
@@ -126,8 +124,6 @@ class Conversations:
         it was only a guess (the language question lists ``lang`` first). ``first_text``: the message
         that started the conversation, checked for danger words like any answer.
         """
-        if self.pins is not None:
-            self.pins.fill()  # a report started now will want a PIN in a minute or two
         existing = await self.store.load_session(chat_key)
         if existing is not None and existing.status == ACTIVE:
             flow = await self.flows.pinned(existing.revision)
@@ -260,15 +256,14 @@ class Conversations:
         if again is not None:
             return again
         for _ in range(_REFERENCE_TRIES):
-            reference, pin = self._draw()
-            pin_hash = await self._pin_hash(pin)
+            reference, pin = self.draw() if self.draw is not None else (new_reference(), new_pin())
             after = runner.submitted(flow, turn.session, reference, pin)
             report = build_report(
                 flow,
                 turn.session,
                 submit.answers,
                 reference=reference,
-                pin_hash=pin_hash,
+                pin=pin,
                 chat_key=chat_key,
                 created_at=self.clock().isoformat(timespec="seconds"),
                 route=self.route,
@@ -287,16 +282,6 @@ class Conversations:
             return Reply(after.session, events, reference=reference, lang=after.session.lang, receipt=key)
         raise RuntimeError("could not draw an unused reference")
 
-    def _draw(self) -> tuple[str, str]:
-        if self.draw is not None:
-            return self.draw()
-        return new_reference(), self.pins.draw() if self.pins is not None else new_pin()
-
-    async def _pin_hash(self, pin: str) -> str:
-        # scrypt takes ~20 ms: made ahead by ``pins`` when it can be, else now in the hashing pool (one thread
-        # per core), off the event loop either way.
-        return await self.pins.hash_of(pin) if self.pins is not None else await hashed_pin(pin)
-
     async def _resubmitted(
         self, chat_key: str, flow: Flow, turn: runner.Turn, submit: SubmitRequested, chat: ChatState | None
     ) -> Reply | None:
@@ -306,7 +291,7 @@ class Conversations:
             return None
         stored = await self.store.report_by_reference(pending.reference)
         candidate = build_report(
-            flow, turn.session, submit.answers, reference="", pin_hash="", chat_key=chat_key, created_at=""
+            flow, turn.session, submit.answers, reference="", pin="", chat_key=chat_key, created_at=""
         )
         if stored is None or not same_report(candidate, stored):
             return None

@@ -65,7 +65,7 @@ def build_report(
     answers: Mapping[str, Answer],
     *,
     reference: str,
-    pin_hash: str,
+    pin: str,
     chat_key: str,
     created_at: str,
     route: Callable[[str], str | None] | None = None,
@@ -96,7 +96,7 @@ def build_report(
     keys = match_keys(flow, answers, match_key) if match_key is not None else ()
     return NewReport(
         reference=reference,
-        pin_hash=pin_hash,
+        pin=pin,
         flow_id=flow.id,
         revision_id=session.revision,
         # Anonymous: keep no link from the report back to the Telegram account.

@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.engine.errors import FlowLoadError
     from bot.telegram.app import run
 
-    return_large_buffers()  # before the first scrypt buffer: see allocator.py
+    return_large_buffers()  # before the first large buffer: see allocator.py
     try:
         run(settings, webhook=getattr(args, "webhook", False))
     except ConfigError as exc:  # e.g. a broken flows/routing.yaml

@@ -102,7 +102,8 @@ class NewReport:
     """A report as submitted. ``chat_key`` is None for anonymous reports (no way back to the sender)."""
 
     reference: str
-    pin_hash: str
+    # The receipt's PIN in clear: the store seals it (reports.pin). Left out of repr, so no log shows it.
+    pin: str = field(repr=False)
     flow_id: str
     revision_id: int
     chat_key: str | None
@@ -135,7 +136,8 @@ CONNECTED_LIMIT = 50  # the newest this many; a card or page names them, it does
 class StoredReport:
     id: int
     reference: str
-    pin_hash: str
+    # Opened from reports.pin: the PIN, or a legacy scrypt hash (references.pin_matches). Not in repr.
+    pin: str = field(repr=False)
     flow_id: str
     revision_id: int
     chat_key: str | None

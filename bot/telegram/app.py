@@ -28,7 +28,6 @@ from bot.cases.conversation import Conversations
 from bot.cases.flows import FlowRegistry, ensure_published
 from bot.cases.preservation import PreservationFile
 from bot.cases.receipts import Receipts
-from bot.cases.references import ReadyPins
 from bot.cases.routing import load_routing
 from bot.collector import freeze_start_up
 from bot.config import ConfigError, Settings, match_environment, require_webhook
@@ -157,14 +156,12 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
     focal = FocalBot(settings, books, flows, routing, courier, sender, casework)
     admin = AdminBot(books, flows, sender)
     receipts = Receipts(books.outbox)
-    pins = ReadyPins()
     conversations = Conversations(
         store,
         flows,
         route=focal.queues.route,
         receipts=receipts,
         match_key=match_key_for(settings),
-        pins=pins,
     )
     keeper = EvidenceKeeper(books.files, settings.file_max_mb * MIB)
 
@@ -260,7 +257,6 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
         for server in desk_server:
             await server.stop()
         await status.stop()
-        await pins.close()
         for task in running:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

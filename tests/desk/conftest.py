@@ -69,7 +69,7 @@ class Desk:
         session = Session(flow_id="report", revision=revision.id, lang="en", step="", status=COMPLETED)
         report = NewReport(
             reference=reference,
-            pin_hash="scrypt$not-a-real-hash",
+            pin="246810",
             flow_id="report",
             revision_id=revision.id,
             chat_key=chat_key,

@@ -1,8 +1,8 @@
 """Finding 8 of the security review: guessing ``/status REFERENCE PIN``.
 
 Before: no limit per reference (many accounts could share the million PINs out), wrong PINs left no
-trace, and a reference that exists took the scrypt check while an unknown one did not (30-51 ms
-against 11 ms), so the reply time told which references exist.
+trace, and a reference that exists took the PIN check (then scrypt) while an unknown one did not (30-51
+ms against 11 ms), so the reply time told which references exist.
 
 The end-to-end tests run the real application against the offline Bot API with a real SQLite file;
 the last ones drive ``PinGuard`` directly with a clock the test moves. ``bot.store.sqlite.pins`` is
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -24,7 +25,6 @@ import pytest
 import pytest_asyncio
 
 from bot.cases.flows import ensure_published
-from bot.cases.references import hash_pin
 from bot.engine.session import COMPLETED, Session
 from bot.store.records import NewReport
 from bot.store.sqlite.store import SqliteStore
@@ -53,7 +53,7 @@ async def seed_report(db: Path) -> None:
         live, _ = await ensure_published(store)
         report = NewReport(
             reference=REFERENCE,
-            pin_hash=hash_pin(PIN),
+            pin=PIN,
             flow_id="report",
             revision_id=live.id,
             chat_key=f"tg:{REPORTER}",
@@ -172,25 +172,26 @@ async def test_attack_8_locked_reference_tells_the_citizen_the_way_back(bot: Run
 
 async def test_attack_8_unknown_reference_costs_the_same_work(bot: Running, monkeypatch: pytest.MonkeyPatch) -> None:
     api = bot.api
-    calls: list[dict[str, Any]] = []
-    scrypt: Callable[..., bytes] = hashlib.scrypt
+    compared: list[tuple[int, int]] = []
+    compare: Callable[[bytes, bytes], bool] = hmac.compare_digest
 
-    def counted(password: bytes, **params: Any) -> bytes:
-        calls.append({k: v for k, v in params.items() if k != "salt"} | {"salt": len(params["salt"])})
-        return scrypt(password, **params)
+    def counted(a: bytes, b: bytes) -> bool:
+        compared.append((len(a), len(b)))
+        return compare(a, b)
 
-    monkeypatch.setattr(hashlib, "scrypt", counted)
-    # Whatever is prepared once, on the first unknown reference, is not what a guess costs.
-    await ask(api, 6000, f"/status {UNKNOWN[:-1]}4 {WRONG_PINS[0]}")
+    def no_scrypt(*_: Any, **__: Any) -> bytes:
+        raise AssertionError("a sealed PIN needs no scrypt")
 
-    calls.clear()
+    monkeypatch.setattr(hmac, "compare_digest", counted)
+    monkeypatch.setattr(hashlib, "scrypt", no_scrypt)
+
     assert await ask(api, 6001, f"/status {REFERENCE} {WRONG_PINS[1]}") == NOT_FOUND
-    existing = list(calls)
-    calls.clear()
+    existing = list(compared)
+    compared.clear()
     assert await ask(api, 6002, f"/status {UNKNOWN} {WRONG_PINS[1]}") == NOT_FOUND
-    unknown = list(calls)
-    assert len(existing) == 1
-    assert unknown == existing  # one scrypt of the same cost (n, r, p, key and salt length) for both
+    unknown = list(compared)
+    assert existing == [(6, 6)]
+    assert unknown == existing  # one constant-time comparison of the same lengths for both
 
 
 async def test_attack_8_lock_survives_restart(api: FakeBotApi, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.ext import ContextTypes, TypeHandler
 
 from bot.cases.flows import ensure_published
-from bot.cases.references import ALPHABET, hash_pin
+from bot.cases.references import ALPHABET
 from bot.engine.session import COMPLETED, Session
 from bot.store.records import EvidenceLink, NewReport
 from bot.store.sqlite.admins import AdminBook
@@ -147,7 +147,7 @@ def _answers(queue: str, phone: bool) -> dict[str, Any]:
 async def _add_case(store: SqliteStore, revision: int, reference: str, queue: str, chat_key: str, **kw: Any) -> int:
     report = NewReport(
         reference=reference,
-        pin_hash=kw.get("pin_hash", "-"),
+        pin=kw.get("pin", "-"),
         flow_id="report",
         revision_id=revision,
         chat_key=chat_key,
@@ -188,7 +188,7 @@ async def seed(api: FakeBotApi, db: Path) -> tuple[list[Pair], dict[int, int]]:
         live, _ = await ensure_published(store)
         source = REPORT_FLOW.read_text(encoding="utf-8")
         await store.publish("report", source + "\n# revision 2, so that a rollback has somewhere to go\n", "seed")
-        await _add_case(store, live.id, CITIZEN_REF, "punjab", f"tg:{CITIZEN_ID}", pin_hash=hash_pin(CITIZEN_PIN))
+        await _add_case(store, live.id, CITIZEN_REF, "punjab", f"tg:{CITIZEN_ID}", pin=CITIZEN_PIN)
         uploads = AdminBook(store, frozenset({ADMIN_ID}))
         pairs: list[Pair] = []
         now = time.time()

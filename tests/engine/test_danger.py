@@ -205,12 +205,12 @@ def test_bad_danger_blocks_are_located_load_errors(block: str, expected: str) ->
 def test_the_report_of_a_session_that_mentioned_danger_is_flagged_and_priority(report_flow: Flow) -> None:
     session = walk(report_flow, *TO_ACCOUNT)
     plain = build_report(
-        report_flow, session, {}, reference="R", pin_hash="", chat_key="c", created_at="2026-11-28T12:00:00+00:00"
+        report_flow, session, {}, reference="R", pin="", chat_key="c", created_at="2026-11-28T12:00:00+00:00"
     )
     assert not plain.priority and DANGER_MENTIONED not in plain.answers
     marked = runner.resume(report_flow, session, Input(text="main khudkushi kar lungi"), today=TODAY).session
     report = build_report(
-        report_flow, marked, {}, reference="R", pin_hash="", chat_key="c", created_at="2026-11-28T12:00:00+00:00"
+        report_flow, marked, {}, reference="R", pin="", chat_key="c", created_at="2026-11-28T12:00:00+00:00"
     )
     assert report.priority and report.answers[DANGER_MENTIONED] == "yes"
 

@@ -30,7 +30,7 @@ def new_report(reference: str, chat: str | None = "tg:7", *, priority: bool = Fa
     created = (NOW - timedelta(minutes=minutes_ago)).isoformat(timespec="seconds")
     return NewReport(
         reference=reference,
-        pin_hash="x",
+        pin="x",
         flow_id="report",
         revision_id=1,
         chat_key=chat,

@@ -37,7 +37,7 @@ async def test_entries_in_flight_before_leases_are_recovered_after_the_upgrade(
     upgraded = SqliteStore(path, keyring=old.keyring)
     await upgraded.open()
     try:
-        assert await upgraded.schema_version() == len(MIGRATIONS) == 13
+        assert await upgraded.schema_version() == len(MIGRATIONS) == 14
         outbox = upgraded.books().outbox
         assert [d.dedupe_key for d in await outbox.due()] == ["case:2"]  # no lease: not taken over by due
         assert await outbox.recover_in_flight() == 1

@@ -23,10 +23,12 @@ CATEGORIES = ("blackmail", "harassment", None)
 STATUSES = ("new", "claimed", "waiting", "resolved", "spam")
 
 
-async def insert(store: SqliteStore, n: int, province: str | None, category: str | None, status: str) -> None:
+async def insert(
+    store: SqliteStore, n: int, province: str | None, category: str | None, status: str, pin: str = "pin"
+) -> None:
     def change(db: sqlite3.Connection) -> None:
         db.execute(
-            "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, language, category, province, minor, "
+            f"INSERT INTO reports (reference, {pin}, flow_id, revision_id, language, category, province, minor, "
             "status, answers, created_at) VALUES (?, '-', 'report', 1, 'en', ?, ?, 0, ?, '{}', '2026-11-28T00:00:00')",
             (f"R{n:07d}", category, province, status),
         )
@@ -98,7 +100,7 @@ async def test_upgrading_a_database_counts_the_reports_already_in_it(
     for n, (province, category, status) in enumerate(
         [("punjab", "blackmail", "new"), ("punjab", "blackmail", "new"), (None, "harassment", "resolved")]
     ):
-        await insert(old, n, province, category, status)
+        await insert(old, n, province, category, status, pin="pin_hash")  # its name before schema 14
     await old.close()
     monkeypatch.setattr(sqlite_module, "MIGRATIONS", MIGRATIONS)
 

@@ -21,7 +21,7 @@ async def submit(store: SqliteStore, reference: str, chat: str = "tg:7") -> int:
     done = Session(flow_id="report", revision=1, lang="en", step=None, status=COMPLETED)
     report = NewReport(
         reference=reference,
-        pin_hash="x",
+        pin="x",
         flow_id="report",
         revision_id=1,
         chat_key=chat,

@@ -15,13 +15,15 @@ from pathlib import Path
 import pytest
 
 from bot.cases.deliveries import new_case_delivery
+from bot.cases.references import pin_matches
 from bot.engine.session import ACTIVE, COMPLETED, Session
 from bot.store.keyring import KeyProblem, Keyring, key_file_for, load_keyring, new_key, parse_keys
 from bot.store.records import AuditEntry, EvidenceLink, NewFile, NewReport, Outgoing
 from bot.store.sqlite.cases import CaseBook
-from bot.store.sqlite.migrations import MIGRATIONS
+from bot.store.sqlite.migrations import MIGRATIONS, statements
 from bot.store.sqlite.store import SEALED, SqliteStore
 from tests.conftest import ROOT
+from tests.test_references import legacy_hash
 
 ACCOUNT = "Bilal Qureshi threatens me from +923001234567"
 LINK = "https://facebook.com/bilal.q.secret"
@@ -32,6 +34,7 @@ ADDITION = "He made a new account today"
 NEW_LINK = "https://instagram.com/bilal.second.secret"
 PICTURE = "pretend picture of Ayesha's chat with Bilal"
 FILE_ID = "AgACAgQAAx-telegram-file-id-secret"
+PIN = "472913"
 
 
 def ring(*keys: str) -> Keyring:
@@ -41,7 +44,7 @@ def ring(*keys: str) -> Keyring:
 def report(reference: str) -> NewReport:
     return NewReport(
         reference=reference,
-        pin_hash="x",
+        pin=PIN,
         flow_id="report",
         revision_id=1,
         chat_key="tg:7",
@@ -108,6 +111,7 @@ PLANTED = [
     "bilal.q.secret",
     PICTURE,
     FILE_ID,
+    PIN,
 ]
 
 
@@ -123,6 +127,7 @@ async def test_the_database_file_holds_none_of_it_and_the_store_reads_it_back(db
         await fill(store)
         found = await store.report_by_reference("AAAA-0001")
         assert found is not None and found.answers["account"] == ACCOUNT and found.evidence[0].url == LINK
+        assert found.pin == PIN and PIN not in repr(found)
         loaded = await store.load_session("tg:8")
         assert loaded is not None and loaded.answers == {"name": DRAFT}
         assert (await CaseBook(store).question(1)) == (found.id, QUESTION)
@@ -196,6 +201,40 @@ async def test_a_database_from_before_sealing_is_sealed_on_upgrade(db: Path) -> 
         assert planted.encode() not in file_bytes(db), planted
 
 
+async def test_a_pin_hashed_before_pins_were_sealed_still_opens_the_status_and_is_sealed_by_rotation(
+    db: Path,
+) -> None:
+    old_key, new = new_key(), new_key()
+    with closing(sqlite3.connect(db)) as conn, conn:
+        for script in MIGRATIONS[:13]:  # schema 13: the column was pin_hash and held a scrypt hash
+            for statement in statements(script):
+                conn.execute(statement)
+        conn.execute("PRAGMA user_version = 13")
+        conn.execute(
+            "INSERT INTO flow_revisions (flow_id, hash, content, author, created_at) "
+            "VALUES ('report', 'h', '', 'a', 'now')"
+        )
+        conn.execute(
+            "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, language, answers, created_at) "
+            "VALUES ('OLDP-1234', ?, 'report', 1, 'en', ?, '2026-01-01')",
+            (legacy_hash(PIN), ring(old_key).seal("{}", "reports.answers")),
+        )
+    store = SqliteStore(db, keyring=ring(new, old_key))
+    await store.open()
+    try:
+        found = await store.report_by_reference("OLDP-1234")
+        assert found is not None and await pin_matches(PIN, found.pin) and not await pin_matches("472914", found.pin)
+        changed = await store.reseal()
+        assert changed["reports.pin"] == 1
+        again = await store.report_by_reference("OLDP-1234")
+        assert again is not None and await pin_matches(PIN, again.pin)  # the hash, sealed as it was
+    finally:
+        await store.close()
+    with closing(sqlite3.connect(db)) as conn:
+        (value,) = conn.execute("SELECT pin FROM reports").fetchone()
+    assert value.startswith(f"enc1:{ring(new).current}:")
+
+
 async def test_rotation_re_seals_every_value_so_the_old_key_can_go(db: Path) -> None:
     old, new = new_key(), new_key()
     store = SqliteStore(db, keyring=ring(old))
@@ -208,6 +247,7 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(db: Path) -> 
     await both.close()
     assert changed == {
         "sessions.state": 1,
+        "reports.pin": 1,
         "reports.answers": 1,
         "evidence.url": 2,
         "outbox.payload": 4,
@@ -221,7 +261,7 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(db: Path) -> 
     await only_new.open()
     try:
         found = await only_new.report_by_reference("AAAA-0001")
-        assert found is not None and found.answers["account"] == ACCOUNT
+        assert found is not None and found.answers["account"] == ACCOUNT and found.pin == PIN
         assert await only_new.reseal() == dict.fromkeys(changed, 0)  # running it again changes nothing
     finally:
         await only_new.close()

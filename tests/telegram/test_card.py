@@ -17,7 +17,7 @@ def case(**changes: object) -> StoredReport:
     fields: dict[str, object] = dict(
         id=7,
         reference="ABCD-EFGH",
-        pin_hash="-",
+        pin="-",
         flow_id="report",
         revision_id=1,
         chat_key="tg:5",

@@ -323,4 +323,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX evidence_files_report ON evidence_files (report_id, position);
     CREATE INDEX evidence_files_waiting ON evidence_files (id) WHERE status = 'waiting';
     """,
+    # 7: the receipt's PIN sealed instead of hashed, as SQLite's migration 14.
+    """
+    ALTER TABLE reports RENAME COLUMN pin_hash TO pin;
+    """,
 )

@@ -17,7 +17,7 @@ from .database import Connection
 from .rows import outbox_rows
 
 REPORT_COLUMNS = (
-    "id, reference, pin_hash, flow_id, revision_id, chat_key, language, category, province, minor, "
+    "id, reference, pin, flow_id, revision_id, chat_key, language, category, province, minor, "
     "status, answers, created_at, queue, priority, claimed_by, claimed_name, claimed_at, outcome, closed_at, reminded"
 )
 # A report's evidence in the same statement, so one snapshot reads both (a read runs outside a transaction).
@@ -33,6 +33,7 @@ EVIDENCE_COLUMNS = (
 class SealedReport:
     """A report's values that the keyring seals, sealed before its transaction starts."""
 
+    pin: str
     answers: str
     urls: list[str]
     sources: list[str]  # the files' Telegram references
@@ -41,6 +42,7 @@ class SealedReport:
 
 def seal_report(report: NewReport, keyring: Keyring) -> SealedReport:
     return SealedReport(
+        keyring.seal(report.pin, "reports.pin"),
         keyring.seal(json.dumps(report.answers, ensure_ascii=False), "reports.answers"),
         [keyring.seal(link.url, "evidence.url") for link in report.evidence],
         [keyring.seal(file.source, "evidence_files.source") for file in report.files],
@@ -51,11 +53,11 @@ def seal_report(report: NewReport, keyring: Keyring) -> SealedReport:
 async def insert_report(conn: Connection, report: NewReport, sealed: SealedReport) -> int:
     created = report.created_at or now_iso()
     report_id = await conn.fetchval(
-        "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, chat_key, language, category, "
+        "INSERT INTO reports (reference, pin, flow_id, revision_id, chat_key, language, category, "
         "province, minor, answers, created_at, queue, priority, queued_at) "
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         report.reference,
-        report.pin_hash,
+        sealed.pin,
         report.flow_id,
         report.revision_id,
         report.chat_key,
@@ -105,7 +107,7 @@ def report_from_row(row: asyncpg.Record, keyring: Keyring) -> StoredReport:
     return StoredReport(
         id=row[0],
         reference=row[1],
-        pin_hash=row[2],
+        pin=keyring.open(row[2], "reports.pin"),
         flow_id=row[3],
         revision_id=row[4],
         chat_key=row[5],

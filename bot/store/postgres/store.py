@@ -38,6 +38,7 @@ from .rows import enqueue, remember_ids, save_chat
 # (table, key, column) of every value sealed by the keyring: the same as SQLite's.
 SEALED = (
     ("sessions", "chat_key", "state"),
+    ("reports", "id", "pin"),  # a legacy scrypt hash (from before PINs were sealed) is sealed as it is
     ("reports", "id", "answers"),
     ("evidence", "id", "url"),
     ("outbox", "id", "payload"),

@@ -327,6 +327,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX evidence_files_report ON evidence_files (report_id, position);
     CREATE INDEX evidence_files_waiting ON evidence_files (id) WHERE status = 'waiting';
     """,
+    # 14: the receipt's PIN sealed with the data key like the answers, instead of hashed with scrypt
+    # (docs/security.md, "The PIN"): the column is named for what it holds. Hashes stored before stay and
+    # are still checked; the next ``keys rotate`` seals them as they are.
+    """
+    ALTER TABLE reports RENAME COLUMN pin_hash TO pin;
+    """,
 )
 
 

@@ -9,7 +9,7 @@ is how few guesses anyone gets. Two counts, both kept in the database so a resta
   that chat's checks until the oldest of them is ``chat_window`` old.
 
 A reference that does not exist is counted exactly like one that does (by its normalised string),
-and ``check_pin`` does the same scrypt work for both, so neither the reply nor its timing tells
+and ``pin_matches`` does the same comparison for both, so neither the reply nor its timing tells
 whether a reference exists. While paused, a right PIN is refused too: a pause that the right guess
 could end would tell the guesser which guess was right. The citizen's way back is ``/status`` on its
 own from the chat that sent the report, which needs no PIN.

@@ -16,7 +16,7 @@ from bot.store.records import FILE_WAITING, EvidenceLink, NewReport, StoredRepor
 from .rows import outbox_rows
 
 REPORT_COLUMNS = (
-    "id, reference, pin_hash, flow_id, revision_id, chat_key, language, category, province, minor, "
+    "id, reference, pin, flow_id, revision_id, chat_key, language, category, province, minor, "
     "status, answers, created_at, queue, priority, claimed_by, claimed_name, claimed_at, outcome, closed_at, reminded"
 )
 
@@ -25,6 +25,7 @@ REPORT_COLUMNS = (
 class SealedReport:
     """A report's values that the keyring seals, sealed before the write goes to the database's thread."""
 
+    pin: str
     answers: str
     urls: list[str]
     sources: list[str]  # the files' Telegram references
@@ -33,6 +34,7 @@ class SealedReport:
 
 def seal_report(report: NewReport, keyring: Keyring) -> SealedReport:
     return SealedReport(
+        keyring.seal(report.pin, "reports.pin"),
         keyring.seal(json.dumps(report.answers, ensure_ascii=False), "reports.answers"),
         [keyring.seal(link.url, "evidence.url") for link in report.evidence],
         [keyring.seal(file.source, "evidence_files.source") for file in report.files],
@@ -43,12 +45,12 @@ def seal_report(report: NewReport, keyring: Keyring) -> SealedReport:
 def insert_report(conn: sqlite3.Connection, report: NewReport, sealed: SealedReport) -> int:
     created = report.created_at or now_iso()
     cur = conn.execute(
-        "INSERT INTO reports (reference, pin_hash, flow_id, revision_id, chat_key, language, category, "
+        "INSERT INTO reports (reference, pin, flow_id, revision_id, chat_key, language, category, "
         "province, minor, answers, created_at, queue, priority, queued_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             report.reference,
-            report.pin_hash,
+            sealed.pin,
             report.flow_id,
             report.revision_id,
             report.chat_key,
@@ -91,7 +93,7 @@ def report_from_row(row: Iterable[Any], evidence: tuple[EvidenceLink, ...], keyr
     return StoredReport(
         id=r[0],
         reference=r[1],
-        pin_hash=r[2],
+        pin=keyring.open(r[2], "reports.pin"),
         flow_id=r[3],
         revision_id=r[4],
         chat_key=r[5],

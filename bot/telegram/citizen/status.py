@@ -60,14 +60,14 @@ class Status:
         reference = normalise_reference(typed_reference)
         report = await self.reports.report_by_reference(reference) if reference else None
         pin = normalise(typed_pin)
-        pin_hash = report.pin_hash if report is not None else None
+        stored = report.pin if report is not None else None
         verdict = WRONG
         if reference is not None:
             verdict = await self.pins.check(
                 reference,
                 key,
                 report.id if report is not None else None,
-                lambda: pin_matches(pin, pin_hash),
+                lambda: pin_matches(pin, stored),
             )
         if verdict == LOCKED:
             return t(lang, texts.STATUS_LOCKED)

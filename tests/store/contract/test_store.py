@@ -88,7 +88,7 @@ def make_report(
 ) -> NewReport:
     return NewReport(
         reference=reference,
-        pin_hash="scrypt$00$11",
+        pin="135790",
         flow_id=revision.flow_id,
         revision_id=revision.id,
         chat_key=chat_key,
@@ -276,7 +276,7 @@ async def test_a_report_is_stored_with_the_finished_session_and_read_back_with_i
     assert stored.evidence == evidence
     assert (
         stored.reference,
-        stored.pin_hash,
+        stored.pin,
         stored.flow_id,
         stored.revision_id,
         stored.chat_key,
@@ -288,7 +288,7 @@ async def test_a_report_is_stored_with_the_finished_session_and_read_back_with_i
         stored.created_at,
     ) == (
         new.reference,
-        new.pin_hash,
+        new.pin,
         new.flow_id,
         new.revision_id,
         new.chat_key,

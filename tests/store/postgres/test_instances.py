@@ -124,7 +124,7 @@ async def test_one_reference_submitted_at_once_through_both_is_taken_once(
     async def commit(store: PostgresStore, chat: str) -> int | None:
         report = NewReport(
             reference="SAME-2345",
-            pin_hash="x",
+            pin="x",
             flow_id=FLOW,
             revision_id=revision.id,
             chat_key=chat,

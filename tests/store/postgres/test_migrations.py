@@ -142,7 +142,7 @@ async def test_entries_in_flight_before_leases_are_recovered_after_migration_2(
     upgraded = PostgresStore(DATABASE_URL, schema=schema, keyring=keys)
     await upgraded.open()
     try:
-        assert await upgraded.schema_version() == len(migrations.MIGRATIONS) == 6
+        assert await upgraded.schema_version() == len(migrations.MIGRATIONS) == 7
         outbox = upgraded.books().outbox
         assert [d.dedupe_key for d in await outbox.due()] == ["case:2"]  # no lease: not taken over by due
         assert await outbox.recover_in_flight() == 1

@@ -28,6 +28,7 @@ from tests.store.test_sealing import (
     LINK,
     NEW_LINK,
     PICTURE,
+    PIN,
     PLANTED,
     QUESTION,
 )
@@ -43,7 +44,7 @@ async def fill(store: PostgresStore) -> int:
     revision = await store.publish("report", "spec_version: 1\nid: report\n", "test")
     report = NewReport(
         reference="AAAA-0001",
-        pin_hash="x",
+        pin=PIN,
         flow_id="report",
         revision_id=revision.id,
         chat_key="tg:7",
@@ -113,6 +114,7 @@ async def test_the_rows_hold_none_of_it_and_the_store_reads_it_back(schema: str)
         report_id = await fill(store)
         found = await store.report_by_reference("AAAA-0001")
         assert found is not None and found.answers["account"] == ACCOUNT and found.evidence[0].url == LINK
+        assert found.pin == PIN
         loaded = await store.load_session("tg:8")
         assert loaded is not None and loaded.answers == {"name": DRAFT}
         questions = await store.database.fetch("SELECT id FROM questions")
@@ -210,7 +212,7 @@ async def test_the_key_comes_from_data_key_or_data_key_file(
     await from_file.open()
     try:
         found = await from_file.report_by_reference("AAAA-0001")
-        assert found is not None and found.answers["account"] == ACCOUNT
+        assert found is not None and found.answers["account"] == ACCOUNT and found.pin == PIN
     finally:
         await from_file.close()
 
@@ -228,6 +230,7 @@ async def test_rotation_re_seals_every_value_so_the_old_key_can_go(schema: str) 
     await both.close()
     assert changed == {
         "sessions.state": 1,
+        "reports.pin": 1,
         "reports.answers": 1,
         "evidence.url": 2,
         "outbox.payload": 4,
