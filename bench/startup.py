@@ -1,6 +1,6 @@
 """Start-up: from launching ``main.py run`` to the bot's first reply, against the offline Bot API.
 
-    python bench/startup.py [--runs N] [--bot-root DIR]
+    python bench/startup.py [--runs N] [--bot-root DIR] [--profile FILE]
 
 A citizen's /start is already waiting when the process starts (as after a restart during a busy
 hour), so the figure covers interpreter start, imports, opening the database, publishing the flow
@@ -14,12 +14,17 @@ package (the container, the service unit's venv): this machine sets PYTHONDONTWR
 without that step every run compiled ~120 modules from source, about 240 ms a deployed bot never pays.
 The libraries were compiled by pip already, for both bots. ``--bot-root`` measures another checkout (a
 worktree of an older commit, for a "before" figure): the bot is started there, with PYTHONPATH set to it.
+
+``--profile FILE`` starts ours once more under pyinstrument (wall-clock samples, so waiting on the network
+and on SQLite's thread shows too) and writes its text report to FILE: where the time to the first reply
+goes. The process is stopped (SIGTERM, which the bot handles) once it has replied.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import statistics
 import subprocess
@@ -51,6 +56,7 @@ app.run_polling(allowed_updates=["message", "callback_query"])
 
 
 ROOTS = [ROOT]  # the checkout whose bot is measured (--bot-root)
+PROFILE: list[Path] = []  # --profile: where pyinstrument's report of one more run of ours goes
 
 
 async def one_run(db: Path, user_id: int, command: list[str]) -> float:
@@ -112,6 +118,10 @@ async def main(runs: int) -> None:
             floor.append(echo)
             new = " (new database)" if n == 0 else ""
             print(f"run {n + 1}{new}: first reply after {seconds * 1000:.0f} ms; echo bot {echo * 1000:.0f} ms")
+        if PROFILE:
+            profiled = [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(PROFILE[0]), "main.py", "run"]
+            seconds = await one_run(db, runs + 1, profiled)
+            print(f"profiled run: first reply after {seconds * 1000:.0f} ms (sampled, so slower): {PROFILE[0]}")
     mine, bare = statistics.median(ours), statistics.median(floor)
     print(f"median of {runs}: {mine * 1000:.0f} ms (goal: at most 1000 ms); echo bot {bare * 1000:.0f} ms")
     print(f"ratio ours / echo bot: {mine / bare:.2f}")
@@ -124,6 +134,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="how many starts to time (default 5)")
     parser.add_argument("--bot-root", type=Path, default=ROOT, help="the checkout to start (default: this one)")
+    parser.add_argument("--profile", type=Path, help="profile one more start of ours with pyinstrument, into FILE")
     args = parser.parse_args()
     ROOTS[0] = args.bot_root.resolve()
+    if args.profile is not None:
+        if importlib.util.find_spec("pyinstrument") is None:
+            parser.error("--profile needs pyinstrument: pip install pyinstrument")
+        PROFILE.append(args.profile.resolve())
     asyncio.run(main(args.runs))

@@ -76,6 +76,7 @@ POOL_WAIT_SECONDS = 30.0
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 ROUTING_FILE = "routing.yaml"
 BACKUP_FIRST_SECONDS = 60  # the first look at BACKUP_DIR: after the start's own work
+COMMAND_MENU_DELAY = 2.0  # seconds after start-up before the command menu is set
 POSTGRES_POOL = 40
 HOUSEKEEPING = "housekeeping"  # the SLA, expiry and retention jobs: one instance at a time
 
@@ -84,7 +85,8 @@ HOUSEKEEPING = "housekeeping"  # the SLA, expiry and retention jobs: one instanc
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
-async def set_commands(bot: Bot) -> None:
+async def set_commands(bot: Bot, delay: float = 0.0) -> None:
+    await asyncio.sleep(delay)
     scope = BotCommandScopeAllPrivateChats()
     try:
         for lang in ("en", "ur"):
@@ -197,9 +199,9 @@ def build_application(settings: Settings, base_file_url: str | None = None) -> A
                 log.warning("BACKUP_DIR backs up SQLite only; back PostgreSQL up with pg_dump (main.py backup)")
             elif settings.backup_dir is not None:
                 app.job_queue.run_repeating(backup_job, interval=backups.CHECK_SECONDS, first=BACKUP_FIRST_SECONDS)
-        # The command menu is not needed to answer anyone: two round trips to Telegram that the
-        # first replies after a restart need not wait for.
-        running.append(asyncio.create_task(set_commands(app.bot), name="commands"))
+        # The command menu is not needed to answer anyone: two round trips to Telegram and the Urdu
+        # catalogue (~10 ms) that the first replies after a restart need not share the loop with.
+        running.append(asyncio.create_task(set_commands(app.bot, COMMAND_MENU_DELAY), name="commands"))
         await status.start(app.bot)
         if settings.desk_port:
             desk_server.append(start_desk(app.bot))
