@@ -529,9 +529,11 @@ async def drive(api: TimedApi, process: asyncio.subprocess.Process, run: Run, bo
         else:
             if exited.done():
                 run.errors.append(f"the bot's process exited with code {process.returncode} during the run")
-            for walk in walks:
-                walk.cancel()
-            await asyncio.gather(*walks, return_exceptions=True)
+            # Cancelling the gathering cancels every walk, and awaiting it retrieves its outcome (else asyncio
+            # prints "exception was never retrieved" at the end of a cut run).
+            everyone.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await everyone
         # A cut run is read at once: the updates the bot finishes after the box are not counted either.
         run.calls = collections.Counter(name for name, _ in api.calls[calls_from:] if name != "getUpdates")
         run.bot_cpu = cpu_seconds(process.pid) - cpu_from

@@ -258,7 +258,7 @@ async def test_attack_5_upload_is_judged_off_the_event_loop(bot: Running, monkey
         threads.append(threading.get_ident())
         return Assessment(None, problems=[])
 
-    monkeypatch.setattr("bot.telegram.admin.verdicts.assess", judged)
+    monkeypatch.setattr("bot.cases.publishing.assess", judged)  # imported when an upload comes
     admin = Citizen(bot.api, ADMIN, "en")
     await upload(admin, b"spec_version: 1\n")
     assert threads and threads[0] != threading.get_ident()  # the bot's event loop runs in this thread

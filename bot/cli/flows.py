@@ -1,4 +1,8 @@
-"""``python main.py flows …``: check, test, publish and document flow files."""
+"""``python main.py flows …``: check, test, publish and document flow files.
+
+``main.py run`` builds this module's parser too (``add_parser``), so what only a flows command needs
+(the golden-script runner, the inspector, babel's PO reader, the diagram) is imported in that command.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,20 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from babel.messages.pofile import PoFileError, read_po
-
-from bot.cases.flowtest import run_suite
 from bot.cases.preservation import PRESERVATION_FILE, load_preservation
-from bot.cases.publishing import Assessment, assess, first_failure
 from bot.cases.routing import load_routing
 from bot.cli import database
-from bot.cli.mermaid import mermaid
 from bot.config import environment
 from bot.engine.errors import FlowLoadError, listed
-from bot.engine.inspector import inspect
 from bot.engine.loader import load_flow
 from bot.engine.model import LANGUAGES, STEP_KINDS, Danger, Flow, Words
 from bot.paths import flows_dir
 from bot.problems import ConfigError
+
+if TYPE_CHECKING:
+    from bot.cases.publishing import Assessment
 
 PLACES_EXAMPLE = """\
 # Typed place names that mean an option of a single-choice question. A match is a proposal: the bot
@@ -114,6 +115,8 @@ def check(paths: list[Path]) -> int:
             failed = True
             _print(path, "error: ", exc.problems)
             continue
+        from bot.engine.inspector import inspect
+
         issues = inspect(flow)
         _print(path, "", issues)
         errors = [i for i in issues if i.severity == "error"]
@@ -123,6 +126,8 @@ def check(paths: list[Path]) -> int:
 
 
 def test(paths: list[Path], update: bool) -> int:
+    from bot.cases.flowtest import run_suite
+
     failed = False
     for path in paths or default_flow_paths():
         try:
@@ -199,6 +204,8 @@ def po_problem(po_bytes: bytes, lang: str) -> str | None:
     empty catalogue for any text), and a PO file made for another language would overwrite that
     language's texts, the English ones too with ``--lang en``.
     """
+    from babel.messages.pofile import PoFileError, read_po
+
     try:
         catalog = read_po(io.BytesIO(po_bytes), abort_invalid=True)
     except PoFileError as exc:
@@ -261,11 +268,15 @@ def graph(path: Path) -> int:
     except FlowLoadError as exc:
         _print(path, "error: ", exc.problems)
         return 1
+    from bot.cli.mermaid import mermaid
+
     print(mermaid(flow), end="")
     return 0
 
 
 async def _publish(path: Path, content: str, db: Path, url: str, author: str, force: bool, new: bool) -> int:
+    from bot.cases.publishing import assess, first_failure
+
     store, name = database.open_store(db, url)
     # Named first, so a publish into the wrong database (or a new one) is seen before anything else.
     print(f"publishing to {name}" + (" (a new database)" if new else ""))

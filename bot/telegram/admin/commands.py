@@ -13,7 +13,6 @@ from telegram.ext import ContextTypes
 
 from bot.cases.ids import chat_key
 from bot.cases.references import normalise_reference
-from bot.cases.stats import case_stats, format_stats
 from bot.i18n import t
 from bot.store.ports import Admins, Reports, Senders, Stats
 
@@ -34,6 +33,8 @@ class AdminCommands:
         if not self.admins.is_admin(user.id):
             await self.chats.refuse(context.bot, user, chat.id, "stats")
             return
+        from bot.cases.stats import case_stats, format_stats  # statistics and fractions: not needed at start
+
         stats = await case_stats(self.stats, datetime.now(UTC))
         await self.chats.say(context.bot, chat.id, format_stats(stats, await self.chats.lang(chat.id)))
 

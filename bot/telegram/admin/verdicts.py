@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from bot.cases.publishing import Assessment, assess, first_failure
 from bot.engine.model import Flow
 from bot.i18n import t
 
 from . import texts
+
+if TYPE_CHECKING:
+    from bot.cases.publishing import Assessment
+
+# bot.cases.publishing (the golden-script runner, the inspector, an in-memory store) is imported when an
+# admin uploads a flow, not by every start of the bot: the first replies after a restart do not wait on it.
 
 LISTED = 20  # problems or errors listed in a verdict; the rest are counted
 LISTED_WARNINGS = 10
@@ -23,6 +29,8 @@ async def assess_off_loop(content: str, live: Flow | None) -> Assessment:
     scripts take CPU that every other chat would otherwise wait for. The scripts' SQLite stores are
     opened and closed inside that loop. (A C extension that holds the GIL, such as libyaml or ``re``,
     still stalls the bot; the loader's limits keep those short.)"""
+    from bot.cases.publishing import assess
+
     return await asyncio.to_thread(lambda: asyncio.run(assess(content, live)))
 
 
@@ -59,6 +67,8 @@ def verdict_lines(verdict: Assessment, lang: str, live_id: int | None) -> list[s
     if not verdict.scripts:
         lines.append(t(lang, texts.SCRIPTS_NONE))
     elif verdict.failed_scripts:
+        from bot.cases.publishing import first_failure  # loaded already: the verdict came from assess
+
         lines.append(t(lang, texts.SCRIPTS_FAIL, failed=len(verdict.failed_scripts), count=len(verdict.scripts)))
         for script in verdict.failed_scripts[:5]:
             lines.append(f"• {script.name}: {first_failure(script)}")
