@@ -3,7 +3,7 @@
     python bench/floors.py stock|aiohttp|calls
 
 ``stock`` is PTB as shipped (its default httpx client); ``aiohttp`` is the same bot on the project's own
-HTTP client (``bot.telegram.app.http_requests``), which shows what is left once both bots pay the same
+HTTP client (``bot.telegram.http.http_requests``), which shows what is left once both bots pay the same
 per Bot API call. Either one: ``concurrent_updates(True)`` like ours, no rate limiter, long polling with
 ``poll_interval=0``, ``timeout=1``; a text (commands included) is sent back with a one-button inline
 keyboard, and a button press is answered and followed by a message with that keyboard.
@@ -125,7 +125,7 @@ def main(kind: str) -> None:
         .base_file_url(os.environ.get("BOT_API_BASE_FILE_URL", "https://api.telegram.org/file/bot"))
     )
     if kind in ("aiohttp", "calls"):
-        from bot.telegram.app import http_requests  # imported only here: the stock floor loads none of bot/
+        from bot.telegram.http import http_requests  # only here: the stock floor loads none of bot/
 
         calls, updates = http_requests()
         builder = builder.request(calls).get_updates_request(updates)

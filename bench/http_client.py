@@ -28,8 +28,7 @@ if str(ROOT) not in sys.path:
 from telegram import Bot  # noqa: E402
 from telegram.request import BaseRequest, HTTPXRequest  # noqa: E402
 
-from bot.telegram.app import HTTP_CONNECTIONS  # noqa: E402
-from bot.telegram.http import AiohttpRequest  # noqa: E402
+from bot.telegram.http import HTTP_CONNECTIONS, AiohttpRequest  # noqa: E402
 
 TOKEN = "123456:TEST-TOKEN"
 CHAT = 1

@@ -12,7 +12,7 @@ this same bench for a "before" figure. It writes a real SQLite file in a tempora
 neither Telegram's limits nor the bot's own send limiter is what is measured (FLOOD_MESSAGES_PER_MINUTE
 keeps its default of 30; a walk is 16 updates). The floors are ``bench/floors.py`` in processes of their
 own, always from this checkout: ``stock``, python-telegram-bot's echo bot as shipped (httpx), and
-``aiohttp``, the same bot on the project's HTTP client (``bot.telegram.app.http_requests``), which shows
+``aiohttp``, the same bot on the project's HTTP client (``bot.telegram.http.http_requests``), which shows
 what the bot itself costs once both pay the same per Bot API call. Both: ``concurrent_updates(True)``,
 polling with ``poll_interval=0``; a text is sent back with a one-button keyboard, a press is answered and
 followed by a message with that keyboard. Every bot process gets a fresh offline API; the clock starts

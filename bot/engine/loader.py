@@ -40,7 +40,7 @@ from .model import (
     Variant,
     Words,
 )
-from .normalise import match_words as words
+from .normalise import phrase_key as words
 from .validators import pattern_problem
 from .vocabulary import compile_words, option_table, place_table
 from .yamltree import Lines, child_path, parse

@@ -15,19 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from .model import WORD_ROLES, ChoiceStep, Phrase, Vocabulary, Words
-from .normalise import match_words
+from .normalise import phrase_key
 
 
 def compile_words(words: Words) -> Vocabulary:
     roles = {
-        role: frozenset(key for phrases in by_lang.values() for p in phrases if (key := match_words(p)))
+        role: frozenset(key for phrases in by_lang.values() for p in phrases if (key := phrase_key(p)))
         for role, by_lang in words.lists.items()
     }
     numbers: dict[str, int] = {}
     for positions in words.numbers.values():
         for position, names in enumerate(positions, start=1):
             for name in names:
-                key = match_words(name)
+                key = phrase_key(name)
                 if len(key) == 1:
                     numbers.setdefault(key[0], position)
     return Vocabulary(roles, numbers)
@@ -36,12 +36,12 @@ def compile_words(words: Words) -> Vocabulary:
 def _option_phrases(step: ChoiceStep, vocabulary: Vocabulary) -> Iterator[tuple[Phrase, str, str]]:
     """(key, option id, where it came from) for every way to type each option."""
     for option in step.options:
-        yield match_words(option.id.replace("_", " ")), option.id, "its id"
+        yield phrase_key(option.id.replace("_", " ")), option.id, "its id"
         for lang, label in option.label.by_lang.items():
-            yield match_words(label), option.id, f"its {lang} label"
+            yield phrase_key(label), option.id, f"its {lang} label"
         for lang, aliases in option.aliases.items():
             for alias in aliases:
-                yield match_words(alias), option.id, f"{lang} alias {alias!r}"
+                yield phrase_key(alias), option.id, f"{lang} alias {alias!r}"
         for key in vocabulary.phrases(option.id):
             yield key, option.id, f"the shared words of {option.id!r}"
 
@@ -49,7 +49,7 @@ def _option_phrases(step: ChoiceStep, vocabulary: Vocabulary) -> Iterator[tuple[
 def label_head(label: str) -> Phrase:
     """The words of a label before its first comma (Latin or Urdu), or () when it has none."""
     cut = min((i for i in (label.find(","), label.find("،")) if i >= 0), default=-1)
-    return match_words(label[:cut]) if cut > 0 else ()
+    return phrase_key(label[:cut]) if cut > 0 else ()
 
 
 # Marks a phrase that names no option of this question but another shared answer ("not sure" at a
@@ -117,7 +117,7 @@ def place_table(
     problems: list[str] = []
     for option_id, names in places.items():
         for name in names:
-            key = match_words(name)
+            key = phrase_key(name)
             if not key:
                 continue
             if key in table and table[key][0] != option_id:

@@ -21,7 +21,6 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
 
 from bot.cases.casework import Actor, Casework
 from bot.cases.conversation import Conversations
@@ -54,7 +53,7 @@ from .focal.bot import FocalBot
 from .focal.desk import DeskCommand
 from .focal.evidence import EvidenceCommand
 from .guard import Handler, limited
-from .http import AiohttpRequest, tls_context
+from .http import http_requests
 from .limits import Limit, SendLimits
 from .ratelimit import ChatRateLimiter
 from .send import Sender
@@ -71,8 +70,6 @@ log = logging.getLogger(__name__)
 # only costs memory: Telegram keeps them until we ask.
 UPDATES_IN_FLIGHT = 256
 UPDATES_WAITING = 100
-HTTP_CONNECTIONS = 64
-POOL_WAIT_SECONDS = 30.0
 DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
 ROUTING_FILE = "routing.yaml"
 BACKUP_FIRST_SECONDS = 60  # the first look at BACKUP_DIR: after the start's own work
@@ -94,19 +91,6 @@ async def set_commands(bot: Bot, delay: float = 0.0) -> None:
     except TelegramError as exc:
         # The menu is a convenience; commands work without it, and the next start tries again.
         log.warning("could not set the command menu: %s", type(exc).__name__)
-
-
-def http_requests(proxy: str | None = None) -> tuple[BaseRequest, BaseRequest]:
-    """The bot's two HTTP clients (API calls, long polling), sharing one TLS context: loading a CA
-    bundle takes about 40 ms, once per context, at every start (``tls_context``).
-
-    Telegram takes about 30 messages a second from a bot, which HTTP_CONNECTIONS connections carry
-    at any round trip time. In a burst, calls wait for a free connection rather than fail.
-    """
-    tls = tls_context()
-    calls = AiohttpRequest(HTTP_CONNECTIONS, tls=tls, pool_timeout=POOL_WAIT_SECONDS, proxy=proxy)
-    updates = AiohttpRequest(1, tls=tls, proxy=proxy)
-    return calls, updates
 
 
 def open_store(settings: Settings) -> Store:
